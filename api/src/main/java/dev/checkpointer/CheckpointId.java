@@ -1,0 +1,98 @@
+package dev.checkpointer;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/**
+ * The identity of a checkpoint: a positive, monotonically increasing number. Keys use its zero-padded form
+ * ({@link #padded()}) so that they sort lexicographically in id order.
+ *
+ * @param value the id, at least 1
+ */
+public record CheckpointId(long value) implements Comparable<CheckpointId> {
+
+    /**
+     * Validates the id.
+     *
+     * @param value the id, at least 1
+     * @throws InvalidInputException when {@code value < 1}
+     */
+    public CheckpointId {
+        if (value < 1) {
+            throw new InvalidInputException("checkpoint id must be >= 1, got " + value);
+        }
+    }
+
+    /**
+     * The id with the given value.
+     *
+     * @param value at least 1
+     * @return the id
+     */
+    public static CheckpointId of(long value) {
+        return new CheckpointId(value);
+    }
+
+    /** JSON binding: an impossible id binds to null so that {@link Manifest#validate()} reports it with the rest. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static @org.jspecify.annotations.Nullable CheckpointId fromJson(long value) {
+        return value < 1 ? null : new CheckpointId(value);
+    }
+
+    /**
+     * Parses a decimal id, padded or not ({@code "42"}, {@code "00000000000000000042"}).
+     *
+     * @param text the decimal text
+     * @return the id
+     * @throws InvalidInputException when the text is not a positive decimal number
+     */
+    public static CheckpointId parse(String text) {
+        if (text == null || text.isEmpty() || text.length() > 20 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new InvalidInputException("not a checkpoint id (expected a positive decimal number): '" + text + "'");
+        }
+        try {
+            return new CheckpointId(Long.parseLong(text));
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("checkpoint id out of range: '" + text + "'");
+        }
+    }
+
+    /**
+     * The id that follows this one.
+     *
+     * @return {@code value + 1}
+     */
+    public CheckpointId next() {
+        return new CheckpointId(Math.addExact(value, 1));
+    }
+
+    /**
+     * The 20-digit zero-padded form used in keys.
+     *
+     * @return e.g. {@code 00000000000000000042}
+     */
+    public String padded() {
+        return String.format("%020d", value);
+    }
+
+    /**
+     * The value, as serialised in JSON.
+     *
+     * @return the numeric value
+     */
+    @JsonValue
+    @Override
+    public long value() {
+        return value;
+    }
+
+    @Override
+    public int compareTo(CheckpointId other) {
+        return Long.compare(value, other.value);
+    }
+
+    @Override
+    public String toString() {
+        return Long.toString(value);
+    }
+}

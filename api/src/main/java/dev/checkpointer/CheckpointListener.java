@@ -1,0 +1,47 @@
+package dev.checkpointer;
+
+/**
+ * Observes saves. For every subscription to {@link Checkpointer#save}, {@link #onSaveStarted} and
+ * {@link #onSaveFinished} are each called exactly once, including on error and on cancellation. A listener that
+ * throws is logged and ignored: it never changes a save's outcome. Calls may come from any thread; keep them short.
+ */
+public interface CheckpointListener {
+
+    /**
+     * A save was subscribed to.
+     *
+     * @param snapshot the snapshot being saved
+     */
+    default void onSaveStarted(Snapshot snapshot) {}
+
+    /**
+     * A save ended.
+     *
+     * @param outcome committed, failed or cancelled
+     */
+    default void onSaveFinished(SaveOutcome outcome) {}
+
+    /**
+     * A store request failed transiently and will be retried.
+     *
+     * @param operation the store operation
+     * @param attempt the attempt that failed (1 for the first)
+     * @param error the failure
+     */
+    default void onRetry(String operation, int attempt, Throwable error) {}
+
+    /**
+     * A periodic tick of {@link Checkpointer#every} was skipped because the previous save was still running.
+     *
+     * @param skippedSoFar ticks skipped by that flux so far
+     */
+    default void onTickSkipped(long skippedSoFar) {}
+
+    /**
+     * A checkpoint failed verification while looking for the latest one and was passed over.
+     *
+     * @param id the checkpoint passed over
+     * @param error why
+     */
+    default void onCorruptCheckpoint(CheckpointId id, CheckpointException error) {}
+}

@@ -1,0 +1,305 @@
+package dev.checkpointer;
+
+import dev.checkpointer.internal.DefaultCheckpointer;
+import dev.checkpointer.internal.EngineConfig;
+import dev.checkpointer.internal.StoreRegistry;
+import dev.checkpointer.spi.ObjectStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Configures a {@link Checkpointer}. Every setter validates its argument at once, so a bad setting fails where it
+ * is written, not at the first save. Exactly one of {@link #store(ObjectStore)} and {@link #location(String)} is
+ * required.
+ *
+ * <pre>{@code
+ * Checkpointer cp = Checkpointer.builder()
+ *         .location("s3://my-bucket/jobs/clicks")
+ *         .maxConcurrentUploads(16)
+ *         .retention(Retention.keepLast(10))
+ *         .build();
+ * }</pre>
+ */
+public final class CheckpointerBuilder {
+    /** Default cap on concurrent upload requests, shared by all saves of one checkpointer. */
+    public static final int DEFAULT_MAX_CONCURRENT_UPLOADS = 8;
+    /** Default size below which a partition is inlined in the manifest (64 KiB). */
+    public static final int DEFAULT_INLINE_THRESHOLD = 64 * 1024;
+    /** Default cap on the bytes inlined in one manifest (1 MiB); further small partitions go to a sidecar. */
+    public static final int DEFAULT_MAX_INLINE_BYTES = 1024 * 1024;
+    /** Default multipart part size (8 MiB). */
+    public static final long DEFAULT_PART_SIZE = 8L * 1024 * 1024;
+    /** Default grace period before an unreferenced artifact counts as an orphan (1 hour). */
+    public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(1);
+
+    private @Nullable ObjectStore store;
+    private boolean ownsStore;
+    private @Nullable String location;
+    private final Map<String, String> options = new LinkedHashMap<>();
+    private int maxConcurrentUploads = DEFAULT_MAX_CONCURRENT_UPLOADS;
+    private int inlineThreshold = DEFAULT_INLINE_THRESHOLD;
+    private int maxInlineBytes = DEFAULT_MAX_INLINE_BYTES;
+    private long partSize = DEFAULT_PART_SIZE;
+    private long multipartThreshold = -1;
+    private RetrySettings retry = RetrySettings.defaults();
+    private Retention retention = Retention.keepAll();
+    private Duration orphanGracePeriod = DEFAULT_ORPHAN_GRACE;
+    private final List<CheckpointListener> listeners = new ArrayList<>();
+    private Clock clock = Clock.systemUTC();
+    private @Nullable String writerId;
+    private @Nullable String expectedFingerprint;
+
+    CheckpointerBuilder() {}
+
+    /**
+     * Uses a store the caller opened. The checkpointer does not close it.
+     *
+     * @param store the store
+     * @return this builder
+     */
+    public CheckpointerBuilder store(ObjectStore store) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.ownsStore = false;
+        this.location = null;
+        return this;
+    }
+
+    /**
+     * Opens the store for a URI through the store modules on the class path (see {@link Checkpointer#open(String)}).
+     * The checkpointer owns and closes that store.
+     *
+     * @param uri the location
+     * @return this builder
+     */
+    public CheckpointerBuilder location(String uri) {
+        return location(uri, Map.of());
+    }
+
+    /**
+     * Like {@link #location(String)}, with store options that override the URI's query parameters.
+     *
+     * @param uri the location
+     * @param storeOptions the options
+     * @return this builder
+     */
+    public CheckpointerBuilder location(String uri, Map<String, String> storeOptions) {
+        Objects.requireNonNull(uri, "uri");
+        Objects.requireNonNull(storeOptions, "storeOptions");
+        if (uri.isBlank()) {
+            throw new InvalidInputException("store URI is blank");
+        }
+        storeOptions.forEach((k, v) -> {
+            if (k == null || v == null) {
+                throw new InvalidInputException("store options must not contain null names or values");
+            }
+        });
+        this.location = uri;
+        this.options.clear();
+        this.options.putAll(storeOptions);
+        this.store = null;
+        return this;
+    }
+
+    /**
+     * Caps the upload requests in flight across every concurrent save of this checkpointer (default 8).
+     *
+     * @param n at least 1
+     * @return this builder
+     */
+    public CheckpointerBuilder maxConcurrentUploads(int n) {
+        if (n < 1 || n > 1024) {
+            throw new InvalidInputException("maxConcurrentUploads must be between 1 and 1024, got " + n);
+        }
+        this.maxConcurrentUploads = n;
+        return this;
+    }
+
+    /**
+     * Partitions smaller than this many bytes travel inside the manifest instead of costing a request each
+     * (default 64 KiB; 0 disables inlining).
+     *
+     * @param bytes between 0 and 16 MiB
+     * @return this builder
+     */
+    public CheckpointerBuilder inlineThreshold(int bytes) {
+        if (bytes < 0 || bytes > 16 * 1024 * 1024) {
+            throw new InvalidInputException("inlineThreshold must be between 0 and 16 MiB, got " + bytes);
+        }
+        this.inlineThreshold = bytes;
+        return this;
+    }
+
+    /**
+     * Caps the raw bytes inlined into one manifest (default 1 MiB); small partitions beyond it are packed into one
+     * sidecar object.
+     *
+     * @param bytes between 0 and 64 MiB
+     * @return this builder
+     */
+    public CheckpointerBuilder maxInlineBytes(int bytes) {
+        if (bytes < 0 || bytes > 64 * 1024 * 1024) {
+            throw new InvalidInputException("maxInlineBytes must be between 0 and 64 MiB, got " + bytes);
+        }
+        this.maxInlineBytes = bytes;
+        return this;
+    }
+
+    /**
+     * Size of each part of a multipart upload (default 8 MiB). Memory in flight per checkpointer is bounded by
+     * {@code maxConcurrentUploads x partSize}.
+     *
+     * @param bytes between 64 KiB and 5 GiB; raised to the store's minimum part size when below it
+     * @return this builder
+     */
+    public CheckpointerBuilder partSize(long bytes) {
+        if (bytes < 64 * 1024 || bytes > 5L * 1024 * 1024 * 1024) {
+            throw new InvalidInputException("partSize must be between 64 KiB and 5 GiB, got " + bytes);
+        }
+        if (bytes > Integer.MAX_VALUE - 16) {
+            throw new InvalidInputException("partSize must fit one buffer (< 2 GiB), got " + bytes);
+        }
+        this.partSize = bytes;
+        return this;
+    }
+
+    /**
+     * Payloads of at least this many bytes go multipart where the store supports it (default: twice the part
+     * size).
+     *
+     * @param bytes at least 1
+     * @return this builder
+     */
+    public CheckpointerBuilder multipartThreshold(long bytes) {
+        if (bytes < 1) {
+            throw new InvalidInputException("multipartThreshold must be positive, got " + bytes);
+        }
+        this.multipartThreshold = bytes;
+        return this;
+    }
+
+    /**
+     * How transient store failures are retried (default {@link RetrySettings#defaults()}).
+     *
+     * @param settings the settings
+     * @return this builder
+     */
+    public CheckpointerBuilder retry(RetrySettings settings) {
+        this.retry = Objects.requireNonNull(settings, "retry");
+        return this;
+    }
+
+    /**
+     * Which checkpoints to keep; applied after each save and by {@link Checkpointer#prune()} (default keep all).
+     *
+     * @param retention the policy
+     * @return this builder
+     */
+    public CheckpointerBuilder retention(Retention retention) {
+        this.retention = Objects.requireNonNull(retention, "retention");
+        return this;
+    }
+
+    /**
+     * How old an unreferenced artifact must be before {@link Checkpointer#prune()} removes it (default 1 hour).
+     * Keep it longer than your slowest save, so a save in progress elsewhere is never swept.
+     *
+     * @param grace zero or more
+     * @return this builder
+     */
+    public CheckpointerBuilder orphanGracePeriod(Duration grace) {
+        Objects.requireNonNull(grace, "orphanGracePeriod");
+        if (grace.isNegative()) {
+            throw new InvalidInputException("orphanGracePeriod must not be negative, got " + grace);
+        }
+        this.orphanGracePeriod = grace;
+        return this;
+    }
+
+    /**
+     * Adds a listener (saves, retries, skipped ticks, corrupt checkpoints). Listeners run on the thread that
+     * signals and must not block; an exception from a listener is logged and ignored.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public CheckpointerBuilder listener(CheckpointListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * The clock for manifest timestamps, retention ages and orphan grace (default UTC system clock).
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public CheckpointerBuilder clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /**
+     * Names this writer in manifests and the pointer (default: host name, process id and a random suffix).
+     *
+     * @param id 1 to 200 printable characters
+     * @return this builder
+     */
+    public CheckpointerBuilder writerId(String id) {
+        Objects.requireNonNull(id, "writerId");
+        if (id.isEmpty() || id.length() > 200 || id.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new InvalidInputException("writerId must be 1 to 200 printable characters");
+        }
+        this.writerId = id;
+        return this;
+    }
+
+    /**
+     * Refuses to load checkpoints written for another pipeline: a manifest whose fingerprint differs fails with
+     * {@link IncompatibleCheckpointException}; {@link Checkpointer#latest()} passes over such checkpoints.
+     *
+     * @param fingerprint the pipeline fingerprint saved snapshots carry
+     * @return this builder
+     */
+    public CheckpointerBuilder expectFingerprint(String fingerprint) {
+        Objects.requireNonNull(fingerprint, "fingerprint");
+        if (fingerprint.isEmpty()) {
+            throw new InvalidInputException("fingerprint must not be empty");
+        }
+        this.expectedFingerprint = fingerprint;
+        return this;
+    }
+
+    /**
+     * Builds the checkpointer, opening the store when a location was given.
+     *
+     * @return the checkpointer
+     * @throws InvalidInputException when neither a store nor a location was given, or the settings conflict
+     * @throws CheckpointException with {@link ErrorCode#CONFIGURATION} when no store module handles the URI
+     */
+    public Checkpointer build() {
+        if (store == null && location == null) {
+            throw new InvalidInputException("a checkpointer needs a store: call store(ObjectStore) or location(uri)");
+        }
+        if (maxInlineBytes > 0 && inlineThreshold > maxInlineBytes) {
+            throw new InvalidInputException("inlineThreshold (" + inlineThreshold + ") must not exceed maxInlineBytes (" + maxInlineBytes + ")");
+        }
+        ObjectStore s = store;
+        boolean owns = ownsStore;
+        if (s == null) {
+            s = StoreRegistry.open(Objects.requireNonNull(location), options);
+            owns = true;
+        }
+        long part = Math.max(partSize, s.capabilities().minPartSize());
+        long threshold = multipartThreshold > 0 ? multipartThreshold : 2 * part;
+        String writer = writerId != null ? writerId : DefaultCheckpointer.defaultWriterId();
+        EngineConfig config = new EngineConfig(s, owns, maxConcurrentUploads, inlineThreshold, maxInlineBytes, part, threshold,
+                retry, retention, orphanGracePeriod, listeners, clock, writer, expectedFingerprint);
+        return new DefaultCheckpointer(config);
+    }
+}

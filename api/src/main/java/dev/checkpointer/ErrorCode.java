@@ -1,0 +1,40 @@
+package dev.checkpointer;
+
+/**
+ * Machine-readable classification carried by every {@link CheckpointException}, stable across releases so that
+ * callers can branch on it (and metrics can tag with it) without parsing messages.
+ */
+public enum ErrorCode {
+    /** An argument, name, option or URI was refused before anything was written. */
+    INVALID_ARGUMENT,
+    /** No checkpoint with the requested id exists. */
+    CHECKPOINT_NOT_FOUND,
+    /** Bytes read back do not match the SHA-256 recorded for them, or an object is truncated. */
+    INTEGRITY,
+    /** A manifest or pointer cannot be parsed, or fails validation. */
+    CORRUPT_METADATA,
+    /** Another writer committed first, or this writer's epoch has been fenced by a newer one. */
+    CONCURRENT_CHECKPOINT,
+    /** The checkpoint was written by an incompatible format version or for a different pipeline fingerprint. */
+    INCOMPATIBLE,
+    /** A store request failed transiently (5xx, timeout, reset); retried by the engine. */
+    STORE_TRANSIENT,
+    /** The store throttled the request (429, 503 SlowDown, ServerBusy); retried by the engine. */
+    STORE_THROTTLED,
+    /** The store has no object under the requested key. */
+    STORE_NOT_FOUND,
+    /** A conditional write lost: the object exists (create-if-absent) or its ETag moved (if-match). */
+    STORE_PRECONDITION_FAILED,
+    /** Authentication or authorisation was refused by the store. */
+    STORE_ACCESS_DENIED,
+    /** The store rejected the request as malformed, or refused the bytes (checksum mismatch on upload). */
+    STORE_BAD_REQUEST,
+    /** The store does not support the requested operation. */
+    STORE_UNSUPPORTED,
+    /** Any other store failure. */
+    STORE_FAILURE,
+    /** The checkpointer or store was used after {@code close()}. */
+    CLOSED,
+    /** No store module handles the URI's scheme, or the store's configuration is invalid. */
+    CONFIGURATION
+}

@@ -1,0 +1,321 @@
+package dev.checkpointer;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Everything one checkpoint persists: per-operator, per-partition state plus source offsets, sink epochs,
+ * watermarks, a pipeline fingerprint and free-form metadata. Immutable; built with {@link #builder()}, which
+ * validates eagerly (names, duplicates, nulls) so that a bad snapshot is refused before anything is written.
+ */
+public final class Snapshot {
+
+    /**
+     * One partition of one operator's state.
+     *
+     * @param operator the operator name (see {@link OperatorNames})
+     * @param partition the partition number, at least 0
+     * @param kind full snapshot or delta
+     * @param payload the bytes
+     */
+    public record Partition(String operator, int partition, PartitionKind kind, Payload payload) {
+        /** Validates the partition. */
+        public Partition {
+            OperatorNames.validate(operator);
+            if (partition < 0) {
+                throw new InvalidInputException("partition number must be >= 0, got " + partition + " for operator '" + operator + "'");
+            }
+            if (kind == null) {
+                throw new InvalidInputException("partition kind must not be null for " + operator + "/" + partition);
+            }
+            if (payload == null) {
+                throw new InvalidInputException("payload must not be null for " + operator + "/" + partition);
+            }
+        }
+    }
+
+    private final @Nullable Long epoch;
+    private final @Nullable CheckpointId id;
+    private final List<Partition> partitions;
+    private final Map<String, Map<String, String>> offsets;
+    private final Map<String, Long> sinkEpochs;
+    private final Map<String, Instant> watermarks;
+    private final @Nullable String fingerprint;
+    private final Map<String, String> metadata;
+
+    private Snapshot(Builder b) {
+        this.epoch = b.epoch;
+        this.id = b.id;
+        this.partitions = List.copyOf(b.partitions);
+        Map<String, Map<String, String>> off = new TreeMap<>();
+        b.offsets.forEach((k, v) -> off.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
+        this.offsets = Collections.unmodifiableMap(off);
+        this.sinkEpochs = Collections.unmodifiableMap(new TreeMap<>(b.sinkEpochs));
+        this.watermarks = Collections.unmodifiableMap(new TreeMap<>(b.watermarks));
+        this.fingerprint = b.fingerprint;
+        this.metadata = Collections.unmodifiableMap(new TreeMap<>(b.metadata));
+    }
+
+    /**
+     * A new builder.
+     *
+     * @return an empty builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The writer epoch given by an external coordinator, if any. When absent, the {@link Checkpointer} uses the
+     * epoch it claimed for itself.
+     *
+     * @return the epoch
+     */
+    public OptionalLong epoch() {
+        return epoch == null ? OptionalLong.empty() : OptionalLong.of(epoch);
+    }
+
+    /**
+     * The checkpoint id requested by the caller, if any. When absent, the id after the latest is used.
+     *
+     * @return the id
+     */
+    public Optional<CheckpointId> id() {
+        return Optional.ofNullable(id);
+    }
+
+    /**
+     * The partitions, in the order they were added.
+     *
+     * @return an immutable list
+     */
+    public List<Partition> partitions() {
+        return partitions;
+    }
+
+    /**
+     * Source offsets: for each source, connector-specific key/value pairs (e.g. topic-partition to offset).
+     *
+     * @return an immutable, sorted map
+     */
+    public Map<String, Map<String, String>> offsets() {
+        return offsets;
+    }
+
+    /**
+     * Sink epochs (e.g. transactional producer epochs) keyed by sink name.
+     *
+     * @return an immutable, sorted map
+     */
+    public Map<String, Long> sinkEpochs() {
+        return sinkEpochs;
+    }
+
+    /**
+     * Watermarks keyed by source or stream name.
+     *
+     * @return an immutable, sorted map
+     */
+    public Map<String, Instant> watermarks() {
+        return watermarks;
+    }
+
+    /**
+     * A fingerprint of the pipeline's topology or state schema; restores can insist on a match.
+     *
+     * @return the fingerprint
+     */
+    public Optional<String> fingerprint() {
+        return Optional.ofNullable(fingerprint);
+    }
+
+    /**
+     * Free-form metadata.
+     *
+     * @return an immutable, sorted map
+     */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    @Override
+    public String toString() {
+        return "Snapshot[partitions=" + partitions.size() + ", epoch=" + epoch + ", id=" + id + "]";
+    }
+
+    /** Builds a {@link Snapshot}; every method validates its input at once. */
+    public static final class Builder {
+        private @Nullable Long epoch;
+        private @Nullable CheckpointId id;
+        private final List<Partition> partitions = new ArrayList<>();
+        private final Set<String> seen = new HashSet<>();
+        private final Map<String, Map<String, String>> offsets = new LinkedHashMap<>();
+        private final Map<String, Long> sinkEpochs = new LinkedHashMap<>();
+        private final Map<String, Instant> watermarks = new LinkedHashMap<>();
+        private @Nullable String fingerprint;
+        private final Map<String, String> metadata = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /**
+         * Sets the writer epoch from an external coordinator.
+         *
+         * @param epoch at least 1
+         * @return this builder
+         */
+        public Builder epoch(long epoch) {
+            if (epoch < 1) {
+                throw new InvalidInputException("epoch must be >= 1, got " + epoch);
+            }
+            this.epoch = epoch;
+            return this;
+        }
+
+        /**
+         * Requests a specific checkpoint id (it must not exist yet).
+         *
+         * @param id the id
+         * @return this builder
+         */
+        public Builder id(CheckpointId id) {
+            this.id = Objects.requireNonNull(id, "id");
+            return this;
+        }
+
+        /**
+         * Adds a full-snapshot partition.
+         *
+         * @param operator operator name
+         * @param partition partition number, at least 0
+         * @param payload the bytes
+         * @return this builder
+         */
+        public Builder partition(String operator, int partition, Payload payload) {
+            return partition(operator, partition, PartitionKind.SNAPSHOT, payload);
+        }
+
+        /**
+         * Adds a partition of the given kind.
+         *
+         * @param operator operator name
+         * @param partition partition number, at least 0
+         * @param kind snapshot or delta
+         * @param payload the bytes
+         * @return this builder
+         * @throws InvalidInputException when the name is invalid or the partition was already added
+         */
+        public Builder partition(String operator, int partition, PartitionKind kind, Payload payload) {
+            Partition p = new Partition(operator, partition, kind, payload);
+            if (!seen.add(operator + '\u0000' + partition)) {
+                throw new InvalidInputException("partition " + partition + " of operator '" + operator + "' was added twice");
+            }
+            partitions.add(p);
+            return this;
+        }
+
+        /**
+         * Records the offsets of one source.
+         *
+         * @param source the source name
+         * @param offsets connector-specific key/value pairs
+         * @return this builder
+         */
+        public Builder offsets(String source, Map<String, String> offsets) {
+            requireName("source", source);
+            Objects.requireNonNull(offsets, "offsets");
+            offsets.forEach((k, v) -> {
+                if (k == null || v == null) {
+                    throw new InvalidInputException("offsets of source '" + source + "' contain a null key or value");
+                }
+            });
+            this.offsets.put(source, new LinkedHashMap<>(offsets));
+            return this;
+        }
+
+        /**
+         * Records a sink epoch.
+         *
+         * @param sink the sink name
+         * @param epoch the epoch, at least 0
+         * @return this builder
+         */
+        public Builder sinkEpoch(String sink, long epoch) {
+            requireName("sink", sink);
+            if (epoch < 0) {
+                throw new InvalidInputException("sink epoch must be >= 0, got " + epoch + " for sink '" + sink + "'");
+            }
+            sinkEpochs.put(sink, epoch);
+            return this;
+        }
+
+        /**
+         * Records a watermark.
+         *
+         * @param stream the source or stream name
+         * @param watermark the event-time watermark
+         * @return this builder
+         */
+        public Builder watermark(String stream, Instant watermark) {
+            requireName("watermark stream", stream);
+            watermarks.put(stream, Objects.requireNonNull(watermark, "watermark"));
+            return this;
+        }
+
+        /**
+         * Sets the pipeline fingerprint.
+         *
+         * @param fingerprint non-empty text
+         * @return this builder
+         */
+        public Builder fingerprint(String fingerprint) {
+            requireName("fingerprint", fingerprint);
+            this.fingerprint = fingerprint;
+            return this;
+        }
+
+        /**
+         * Adds a metadata entry.
+         *
+         * @param key the key
+         * @param value the value
+         * @return this builder
+         */
+        public Builder metadata(String key, String value) {
+            requireName("metadata key", key);
+            if (value == null) {
+                throw new InvalidInputException("metadata value for '" + key + "' must not be null");
+            }
+            metadata.put(key, value);
+            return this;
+        }
+
+        /**
+         * Builds the snapshot.
+         *
+         * @return an immutable snapshot
+         */
+        public Snapshot build() {
+            return new Snapshot(this);
+        }
+
+        private static void requireName(String what, @Nullable String name) {
+            if (name == null || name.isEmpty()) {
+                throw new InvalidInputException(what + " must not be null or empty");
+            }
+            if (name.chars().anyMatch(Character::isISOControl)) {
+                throw new InvalidInputException(what + " '" + name.replaceAll("\\p{Cntrl}", "?") + "' contains a control character");
+            }
+        }
+    }
+}

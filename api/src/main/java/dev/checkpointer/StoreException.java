@@ -1,0 +1,103 @@
+package dev.checkpointer;
+
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A store request failed. Stores map their SDK's errors onto this type; the engine retries it when
+ * {@link #isTransient()} and never otherwise. Messages name the operation and key, never credentials.
+ */
+public class StoreException extends CheckpointException {
+    private static final long serialVersionUID = 1L;
+
+    private final String operation;
+    private final @Nullable String key;
+
+    /**
+     * Creates the exception.
+     *
+     * @param code one of the {@code STORE_*} codes
+     * @param operation the store operation ({@code put}, {@code get}, {@code list}, …)
+     * @param key the key concerned, if any
+     * @param message what the store said (no secrets)
+     * @param cause the SDK's exception, if any
+     */
+    public StoreException(ErrorCode code, String operation, @Nullable String key, String message, @Nullable Throwable cause) {
+        super(code, operation + (key == null ? "" : " '" + key + "'") + " failed: " + message, cause);
+        if (!code.name().startsWith("STORE_")) {
+            throw new IllegalArgumentException("a StoreException needs a STORE_* code, not " + code);
+        }
+        this.operation = Objects.requireNonNull(operation, "operation");
+        this.key = key;
+    }
+
+    /** Transient failure: 5xx, timeout, connection reset. */
+    public static StoreException transientFailure(String operation, @Nullable String key, String message, @Nullable Throwable cause) {
+        return new StoreException(ErrorCode.STORE_TRANSIENT, operation, key, message, cause);
+    }
+
+    /** The store throttled the request. */
+    public static StoreException throttled(String operation, @Nullable String key, String message, @Nullable Throwable cause) {
+        return new StoreException(ErrorCode.STORE_THROTTLED, operation, key, message, cause);
+    }
+
+    /** No object under the key. */
+    public static StoreException notFound(String operation, String key) {
+        return new StoreException(ErrorCode.STORE_NOT_FOUND, operation, key, "no such object", null);
+    }
+
+    /** A create-if-absent or if-match condition did not hold. */
+    public static StoreException preconditionFailed(String operation, String key, String message, @Nullable Throwable cause) {
+        return new StoreException(ErrorCode.STORE_PRECONDITION_FAILED, operation, key, message, cause);
+    }
+
+    /** A permanent failure of the given code. */
+    public static StoreException permanent(ErrorCode code, String operation, @Nullable String key, String message, @Nullable Throwable cause) {
+        return new StoreException(code, operation, key, message, cause);
+    }
+
+    /**
+     * Whether retrying the same request may succeed (transient failures and throttling).
+     *
+     * @return true for {@link ErrorCode#STORE_TRANSIENT} and {@link ErrorCode#STORE_THROTTLED}
+     */
+    public boolean isTransient() {
+        return code() == ErrorCode.STORE_TRANSIENT || code() == ErrorCode.STORE_THROTTLED;
+    }
+
+    /**
+     * Whether this failure is a lost condition (the object exists, or its ETag moved).
+     *
+     * @return true for {@link ErrorCode#STORE_PRECONDITION_FAILED}
+     */
+    public boolean isPreconditionFailed() {
+        return code() == ErrorCode.STORE_PRECONDITION_FAILED;
+    }
+
+    /**
+     * Whether the key does not exist.
+     *
+     * @return true for {@link ErrorCode#STORE_NOT_FOUND}
+     */
+    public boolean isNotFound() {
+        return code() == ErrorCode.STORE_NOT_FOUND;
+    }
+
+    /**
+     * The store operation that failed.
+     *
+     * @return e.g. {@code put}, {@code get}, {@code list}
+     */
+    public String operation() {
+        return operation;
+    }
+
+    /**
+     * The key concerned, when the operation had one.
+     *
+     * @return the key or null
+     */
+    public @Nullable String key() {
+        return key;
+    }
+}

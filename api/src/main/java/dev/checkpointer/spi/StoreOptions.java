@@ -1,0 +1,207 @@
+package dev.checkpointer.spi;
+
+import dev.checkpointer.InvalidInputException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Typed, validated access to a store's options (URI query parameters merged with an options map). Unknown option
+ * names are refused, so a typo is an error rather than a silently ignored setting. Values of options named in
+ * {@code secrets} never appear in messages or {@link #toString()}.
+ */
+public final class StoreOptions {
+    private final String store;
+    private final Map<String, String> values;
+    private final Set<String> secrets;
+
+    private StoreOptions(String store, Map<String, String> values, Set<String> secrets) {
+        this.store = store;
+        this.values = values;
+        this.secrets = secrets;
+    }
+
+    /**
+     * Checks option names against what the store knows.
+     *
+     * @param store the store's name, for messages
+     * @param values the options
+     * @param known every option the store accepts
+     * @param secrets the options whose values are secret
+     * @return the options
+     * @throws InvalidInputException naming the unknown options and listing the known ones
+     */
+    public static StoreOptions of(String store, Map<String, String> values, Set<String> known, Set<String> secrets) {
+        Set<String> unknown = new TreeSet<>(values.keySet());
+        unknown.removeAll(known);
+        if (!unknown.isEmpty()) {
+            throw new InvalidInputException("unknown " + store + " store option(s) " + unknown + "; known options are " + new TreeSet<>(known));
+        }
+        return new StoreOptions(store, Map.copyOf(values), Set.copyOf(secrets));
+    }
+
+    /**
+     * A string option.
+     *
+     * @param name the option
+     * @return the value, when set
+     */
+    public Optional<String> string(String name) {
+        return Optional.ofNullable(values.get(name));
+    }
+
+    /**
+     * A positive integer option.
+     *
+     * @param name the option
+     * @param defaultValue used when unset
+     * @return the value
+     */
+    public int positiveInt(String name, int defaultValue) {
+        String v = values.get(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw bad(name, v, "a positive integer");
+        }
+    }
+
+    /**
+     * A boolean option ({@code true}/{@code false}).
+     *
+     * @param name the option
+     * @param defaultValue used when unset
+     * @return the value
+     */
+    public boolean bool(String name, boolean defaultValue) {
+        String v = values.get(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw bad(name, v, "true or false");
+        };
+    }
+
+    /**
+     * A size option: bytes, or with a unit {@code KiB}, {@code MiB}, {@code GiB} (also {@code k}, {@code m}, {@code g}).
+     *
+     * @param name the option
+     * @param defaultValue used when unset
+     * @return the size in bytes, positive
+     */
+    public long size(String name, long defaultValue) {
+        String v = values.get(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return parseSize(v);
+        } catch (IllegalArgumentException e) {
+            throw bad(name, v, "a size such as 8388608, 8MiB or 512KiB");
+        }
+    }
+
+    /**
+     * A duration option, ISO-8601 ({@code PT30S}) or a number with {@code ms}, {@code s}, {@code m}, {@code h}.
+     *
+     * @param name the option
+     * @param defaultValue used when unset
+     * @return the duration
+     */
+    public Duration duration(String name, Duration defaultValue) {
+        String v = values.get(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return parseDuration(v);
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            throw bad(name, v, "a duration such as 30s, 500ms or PT1M");
+        }
+    }
+
+    /**
+     * Parses a size such as {@code 8MiB}.
+     *
+     * @param text the text
+     * @return bytes, positive
+     * @throws IllegalArgumentException when malformed
+     */
+    public static long parseSize(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
+        long mult = 1;
+        if (t.endsWith("k")) {
+            mult = 1024;
+        } else if (t.endsWith("m")) {
+            mult = 1024 * 1024;
+        } else if (t.endsWith("g")) {
+            mult = 1024L * 1024 * 1024;
+        }
+        if (mult > 1) {
+            t = t.substring(0, t.length() - 1).trim();
+        }
+        long n = Long.parseLong(t);
+        if (n < 1) {
+            throw new IllegalArgumentException("size must be positive");
+        }
+        return Math.multiplyExact(n, mult);
+    }
+
+    /**
+     * Parses a duration such as {@code 30s} or {@code PT30S}.
+     *
+     * @param text the text
+     * @return the duration, not negative
+     * @throws IllegalArgumentException when malformed
+     */
+    public static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        Duration d;
+        if (t.startsWith("p")) {
+            d = Duration.parse(t.toUpperCase(Locale.ROOT));
+        } else if (t.endsWith("ms")) {
+            d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
+        } else if (t.endsWith("s")) {
+            d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1).trim()));
+        } else if (t.endsWith("m")) {
+            d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1).trim()));
+        } else if (t.endsWith("h")) {
+            d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1).trim()));
+        } else if (t.endsWith("d")) {
+            d = Duration.ofDays(Long.parseLong(t.substring(0, t.length() - 1).trim()));
+        } else {
+            throw new IllegalArgumentException("no unit");
+        }
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("negative");
+        }
+        return d;
+    }
+
+    private InvalidInputException bad(String name, String value, String expected) {
+        String shown = secrets.contains(name) ? "(secret, not shown)" : "'" + value + "'";
+        return new InvalidInputException(store + " store option '" + name + "' must be " + expected + ", got " + shown);
+    }
+
+    @Override
+    public String toString() {
+        Map<String, String> shown = new TreeMap<>();
+        values.forEach((k, v) -> shown.put(k, secrets.contains(k) ? "****" : v));
+        return store + " options " + shown;
+    }
+}
