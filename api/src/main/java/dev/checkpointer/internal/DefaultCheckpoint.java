@@ -1,0 +1,115 @@
+package dev.checkpointer.internal;
+
+import dev.checkpointer.Checkpoint;
+import dev.checkpointer.IntegrityException;
+import dev.checkpointer.InvalidInputException;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.spi.ByteRange;
+import dev.checkpointer.spi.ObjectContent;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.Objects;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** A verified manifest plus reads that verify every byte against it. */
+final class DefaultCheckpoint implements Checkpoint {
+    private final Manifest manifest;
+    private final StoreCalls calls;
+
+    DefaultCheckpoint(Manifest manifest, StoreCalls calls) {
+        this.manifest = manifest;
+        this.calls = calls;
+    }
+
+    @Override
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    @Override
+    public Mono<ByteBuffer> read(String operator, int partition) {
+        return Mono.defer(() -> {
+            PartitionEntry e = entry(operator, partition);
+            if (e.isInline()) {
+                return Mono.fromCallable(() -> verified(e, "manifest inline " + e.name(), Base64.getDecoder().decode(e.inline())));
+            }
+            String key = Objects.requireNonNull(e.key());
+            if (e.size() > Integer.MAX_VALUE - 16) {
+                return Mono.error(new InvalidInputException("partition " + e.name() + " has " + e.size() + " bytes, too many for one buffer: use stream()"));
+            }
+            if (e.size() == 0) {
+                return Mono.fromCallable(() -> verified(e, key, new byte[0]));
+            }
+            // The request and the body are retried together: a transient failure mid-body re-reads from the start.
+            return calls.retried("get", () -> calls.store().get(key, range(e))
+                            .flatMap(c -> checkWholeSize(e, key, c).then(dev.checkpointer.spi.Buffers.join(c.body()))))
+                    .map(bytes -> verified(e, key, bytes));
+        });
+    }
+
+    @Override
+    public Flux<ByteBuffer> stream(String operator, int partition) {
+        return Flux.defer(() -> {
+            PartitionEntry e = entry(operator, partition);
+            if (e.isInline() || e.size() == 0) {
+                return read(operator, partition).flux();
+            }
+            String key = Objects.requireNonNull(e.key());
+            MessageDigest md = Sha256.newDigest();
+            long[] count = {0};
+            return calls.get(key, range(e))
+                    .flatMapMany(c -> checkWholeSize(e, key, c).thenMany(c.body()))
+                    .map(b -> {
+                        count[0] += b.remaining();
+                        if (count[0] > e.size()) {
+                            throw new IntegrityException(key, "size=" + e.size(), "more than " + e.size() + " bytes");
+                        }
+                        md.update(b.duplicate());
+                        return b.asReadOnlyBuffer();
+                    })
+                    .concatWith(Mono.defer(() -> {
+                        if (count[0] != e.size()) {
+                            return Mono.error(new IntegrityException(key, "size=" + e.size(), "size=" + count[0]));
+                        }
+                        String actual = Sha256.hex(md);
+                        return actual.equals(e.sha256()) ? Mono.empty() : Mono.error(new IntegrityException(key, e.sha256(), actual));
+                    }));
+        });
+    }
+
+    private PartitionEntry entry(String operator, int partition) {
+        return manifest.partition(operator, partition).orElseThrow(() -> new InvalidInputException(
+                "checkpoint " + manifest.id() + " has no partition " + partition + " of operator '" + operator + "'"));
+    }
+
+    private static ByteRange range(PartitionEntry e) {
+        return ByteRange.of(e.offset(), e.size());
+    }
+
+    /** A truncated object is refused before its bytes are read. */
+    private static Mono<Void> checkWholeSize(PartitionEntry e, String key, ObjectContent c) {
+        if (c.info().size() < e.offset() + e.size()) {
+            return Mono.error(new IntegrityException(key, "size=" + (e.offset() + e.size()), "size=" + c.info().size()));
+        }
+        return Mono.empty();
+    }
+
+    private static ByteBuffer verified(PartitionEntry e, String where, byte[] bytes) {
+        if (bytes.length != e.size()) {
+            throw new IntegrityException(where, "size=" + e.size(), "size=" + bytes.length);
+        }
+        String actual = Sha256.hex(bytes);
+        if (!actual.equals(e.sha256())) {
+            throw new IntegrityException(where, e.sha256(), actual);
+        }
+        return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
+    }
+
+    @Override
+    public String toString() {
+        return "Checkpoint[" + manifest + "]";
+    }
+}

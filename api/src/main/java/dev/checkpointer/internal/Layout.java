@@ -1,0 +1,72 @@
+package dev.checkpointer.internal;
+
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.OperatorNames;
+import dev.checkpointer.PartitionKind;
+import java.util.Optional;
+
+/**
+ * The key layout in a store (relative to the store's root, which holds the URI's prefix):
+ * <pre>
+ * checkpoints/{id:020d}/manifest.json                         the commit marker
+ * checkpoints/{id:020d}/{operator}/{partition}.{token}.{kind}  one partition (token: unique per save attempt)
+ * checkpoints/{id:020d}/state.{token}.bin                      small partitions packed together
+ * _latest                                                      pointer to the newest checkpoint
+ * </pre>
+ * The token keeps two writers racing for one id from overwriting each other's artifacts.
+ */
+public final class Layout {
+    /** The pointer key. */
+    public static final String LATEST = "_latest";
+    /** Prefix of every checkpoint's keys. */
+    public static final String CHECKPOINTS = "checkpoints/";
+    /** File name of a manifest. */
+    public static final String MANIFEST = "manifest.json";
+
+    private Layout() {}
+
+    /** Prefix of one checkpoint's keys, ending with '/'. */
+    public static String dir(CheckpointId id) {
+        return CHECKPOINTS + id.padded() + "/";
+    }
+
+    /** Key of a checkpoint's manifest. */
+    public static String manifest(CheckpointId id) {
+        return dir(id) + MANIFEST;
+    }
+
+    /** Key of one partition's object. */
+    public static String artifact(CheckpointId id, String operator, int partition, PartitionKind kind, String token) {
+        return dir(id) + OperatorNames.encode(operator) + "/" + partition + "." + token + "." + kind.extension();
+    }
+
+    /** Key of the sidecar holding packed small partitions. */
+    public static String sidecar(CheckpointId id, String token) {
+        return dir(id) + "state." + token + ".bin";
+    }
+
+    /** The checkpoint id a key belongs to, if it is under {@code checkpoints/{id}/}. */
+    public static Optional<CheckpointId> idOf(String key) {
+        if (!key.startsWith(CHECKPOINTS)) {
+            return Optional.empty();
+        }
+        int start = CHECKPOINTS.length();
+        int slash = key.indexOf('/', start);
+        if (slash != start + 20) {
+            return Optional.empty();
+        }
+        String digits = key.substring(start, slash);
+        for (int i = 0; i < digits.length(); i++) {
+            if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+                return Optional.empty();
+            }
+        }
+        long v = Long.parseLong(digits);
+        return v < 1 ? Optional.empty() : Optional.of(CheckpointId.of(v));
+    }
+
+    /** Whether a key is a manifest key. */
+    public static boolean isManifest(String key) {
+        return key.endsWith("/" + MANIFEST) && idOf(key).map(id -> manifest(id).equals(key)).orElse(false);
+    }
+}

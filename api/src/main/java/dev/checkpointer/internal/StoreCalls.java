@@ -1,0 +1,138 @@
+package dev.checkpointer.internal;
+
+import dev.checkpointer.CheckpointListener;
+import dev.checkpointer.ErrorCode;
+import dev.checkpointer.Payload;
+import dev.checkpointer.RetrySettings;
+import dev.checkpointer.StoreException;
+import dev.checkpointer.spi.ByteRange;
+import dev.checkpointer.spi.ObjectContent;
+import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.spi.PutOptions;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.reactor.retry.RetryOperator;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Every store request the engine makes goes through here: retried with resilience4j (exponential backoff with
+ * jitter, transient {@link StoreException}s only, bounded by attempts and elapsed time), per request.
+ */
+final class StoreCalls {
+    private static final Logger log = LoggerFactory.getLogger(StoreCalls.class);
+
+    private final ObjectStore store;
+    private final RetrySettings settings;
+    private final RetryRegistry registry;
+
+    StoreCalls(ObjectStore store, RetrySettings settings, List<CheckpointListener> listeners) {
+        this.store = store;
+        this.settings = settings;
+        IntervalFunction backoff = settings.jitter() == 0.0
+                ? IntervalFunction.ofExponentialBackoff(settings.initialDelay(), settings.multiplier(), settings.maxDelay())
+                : IntervalFunction.ofExponentialRandomBackoff(settings.initialDelay(), settings.multiplier(), settings.jitter(), settings.maxDelay());
+        RetryConfig config = RetryConfig.custom()
+                .maxAttempts(settings.maxAttempts())
+                .intervalFunction(backoff)
+                .retryOnException(StoreCalls::isRetryable)
+                .failAfterMaxAttempts(false)
+                .build();
+        this.registry = RetryRegistry.of(config);
+        this.registry.getEventPublisher().onEntryAdded(added -> {
+            Retry r = added.getAddedEntry();
+            r.getEventPublisher().onRetry(e -> {
+                log.debug("retrying store {} (attempt {} failed): {}", r.getName(), e.getNumberOfRetryAttempts(),
+                        e.getLastThrowable() == null ? "" : e.getLastThrowable().getMessage());
+                for (CheckpointListener l : listeners) {
+                    try {
+                        l.onRetry(r.getName(), e.getNumberOfRetryAttempts(), e.getLastThrowable());
+                    } catch (RuntimeException ex) {
+                        log.warn("checkpoint listener {} threw from onRetry; ignored", l, ex);
+                    }
+                }
+            });
+        });
+    }
+
+    static boolean isRetryable(Throwable t) {
+        return t instanceof StoreException se && se.isTransient();
+    }
+
+    ObjectStore store() {
+        return store;
+    }
+
+    /** Retries a request (a fresh subscription per attempt). */
+    <T> Mono<T> retried(String operation, Supplier<Mono<T>> request) {
+        Retry retry = registry.retry(operation);
+        long budget = settings.maxElapsed().toMillis();
+        return Mono.defer(() -> {
+            long start = Schedulers.parallel().now(TimeUnit.MILLISECONDS);
+            return Mono.defer(request)
+                    .onErrorMap(StoreCalls::isRetryable, e -> {
+                        long elapsed = Schedulers.parallel().now(TimeUnit.MILLISECONDS) - start;
+                        return elapsed >= budget ? new GaveUp(operation, elapsed, (StoreException) e) : e;
+                    })
+                    .transformDeferred(RetryOperator.of(retry));
+        }).onErrorMap(GaveUp.class, GaveUp::last);
+    }
+
+    Mono<ObjectInfo> put(String key, Supplier<Payload> payload, PutOptions options) {
+        return retried("put", () -> store.put(key, payload.get(), options));
+    }
+
+    Mono<ObjectInfo> head(String key) {
+        return retried("head", () -> store.head(key));
+    }
+
+    /** Reads a whole object into memory, retrying the request and the body together. */
+    Mono<byte[]> readAll(String key) {
+        return retried("get", () -> store.get(key, ByteRange.ALL).flatMap(c -> dev.checkpointer.spi.Buffers.join(c.body())));
+    }
+
+    Mono<ObjectContent> get(String key, ByteRange range) {
+        return retried("get", () -> store.get(key, range));
+    }
+
+    /** Lists a prefix completely; a transient failure re-lists from the start. */
+    Mono<List<ObjectInfo>> listAll(String prefix) {
+        return retried("list", () -> store.list(prefix).collectList());
+    }
+
+    Mono<Void> delete(String key) {
+        return retried("delete", () -> store.delete(key));
+    }
+
+    Mono<Void> deleteAll(List<String> keys) {
+        if (keys.isEmpty()) {
+            return Mono.empty();
+        }
+        return retried("deleteAll", () -> store.deleteAll(keys));
+    }
+
+    /** Marks a transient failure that came after the elapsed-time budget ran out, so the retry stops. */
+    private static final class GaveUp extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient StoreException last;
+
+        GaveUp(String operation, long elapsedMillis, StoreException last) {
+            super("gave up retrying " + operation + " after " + elapsedMillis + " ms", last, false, false);
+            this.last = last;
+        }
+
+        StoreException last() {
+            StoreException e = new StoreException(last.code() == ErrorCode.STORE_THROTTLED ? ErrorCode.STORE_THROTTLED : ErrorCode.STORE_TRANSIENT,
+                    last.operation(), last.key(), "still failing after the retry time budget (" + getMessage() + "): " + last.getMessage(), last);
+            return e;
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package dev.checkpointer.internal;
+
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.InvalidInputException;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.Payload;
+import dev.checkpointer.Snapshot;
+import dev.checkpointer.internal.payload.Payloads;
+import dev.checkpointer.spi.MultipartUpload;
+import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.PartInfo;
+import dev.checkpointer.spi.PutOptions;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Uploads partitions: SHA-256 computed while the bytes stream, one request per partition (or per part for
+ * multipart), each request holding one permit of the checkpointer-wide upload budget.
+ */
+final class Uploader {
+    private static final Logger log = LoggerFactory.getLogger(Uploader.class);
+
+    private final StoreCalls calls;
+    private final AsyncPermits permits;
+    private final EngineConfig config;
+
+    Uploader(StoreCalls calls, AsyncPermits permits, EngineConfig config) {
+        this.calls = calls;
+        this.permits = permits;
+        this.config = config;
+    }
+
+    /** Whether a partition is small enough to travel in the manifest. */
+    boolean isSmall(Payload payload) {
+        return payload.length() < config.inlineThreshold();
+    }
+
+    /**
+     * Uploads one large partition to its own object.
+     *
+     * @param uploaded receives each key written, so a failed save can remove them
+     */
+    Mono<PartitionEntry> upload(CheckpointId id, Snapshot.Partition p, String token, Queue<String> uploaded) {
+        String key = Layout.artifact(id, p.operator(), p.partition(), p.kind(), token);
+        Payload payload = p.payload();
+        boolean multipart = config.store().capabilities().multipart() && payload.length() >= config.multipartThreshold();
+        Mono<Digested> result = multipart ? multipart(key, payload, uploaded) : single(key, payload, uploaded);
+        return result.map(d -> PartitionEntry.stored(p.operator(), p.partition(), p.kind(), key, 0, d.size, d.sha256));
+    }
+
+    /** Reads a small partition into memory and hashes it. */
+    Mono<Small> readSmall(Snapshot.Partition p) {
+        return Mono.defer(() -> {
+                    if (p.payload() instanceof Payloads.BufferPayload bp) {
+                        return Mono.just(dev.checkpointer.spi.Buffers.toArray(bp.buffer()));
+                    }
+                    return dev.checkpointer.spi.Buffers.join(p.payload().content());
+                })
+                .map(bytes -> {
+                    if (bytes.length != p.payload().length()) {
+                        throw lengthMismatch(p.operator() + "/" + p.partition(), p.payload().length(), bytes.length);
+                    }
+                    return new Small(p, bytes, Sha256.hex(bytes));
+                });
+    }
+
+    /** Writes the sidecar holding packed small partitions, returning their entries. */
+    Mono<List<PartitionEntry>> pack(CheckpointId id, List<Small> smalls, String token, Queue<String> uploaded) {
+        if (smalls.isEmpty()) {
+            return Mono.just(List.of());
+        }
+        String key = Layout.sidecar(id, token);
+        long total = smalls.stream().mapToLong(s -> s.bytes.length).sum();
+        if (total > Integer.MAX_VALUE - 16) {
+            return Mono.error(new InvalidInputException("small partitions add up to more than 2 GiB; raise inlineThreshold's counterpart or split the snapshot"));
+        }
+        byte[] all = new byte[(int) total];
+        List<PartitionEntry> entries = new ArrayList<>(smalls.size());
+        int off = 0;
+        for (Small s : smalls) {
+            System.arraycopy(s.bytes, 0, all, off, s.bytes.length);
+            Snapshot.Partition p = s.partition;
+            entries.add(PartitionEntry.stored(p.operator(), p.partition(), p.kind(), key, off, s.bytes.length, s.sha256));
+            off += s.bytes.length;
+        }
+        String sha = Sha256.hex(all);
+        return permits.withPermit(() -> calls.put(key, () -> Payload.of(all), PutOptions.none().withSha256(sha)))
+                .doOnNext(info -> uploaded.add(key))
+                .flatMap(info -> checkStored(key, info, total))
+                .thenReturn(entries);
+    }
+
+    private Mono<Digested> single(String key, Payload payload, Queue<String> uploaded) {
+        if (payload instanceof Payloads.BufferPayload bp) {
+            // In memory: hash once up front so the store can send the provider's SHA-256 checksum header.
+            return Mono.fromCallable(() -> Sha256.hex(bp.buffer()))
+                    .flatMap(sha -> permits.withPermit(() -> calls.put(key, () -> payload, PutOptions.none().withSha256(sha)))
+                            .doOnNext(info -> uploaded.add(key))
+                            .flatMap(info -> checkStored(key, info, payload.length()))
+                            .thenReturn(new Digested(sha, payload.length())));
+        }
+        AtomicReference<Digested> last = new AtomicReference<>();
+        return permits.withPermit(() -> calls.put(key, () -> hashing(payload, last), PutOptions.none()))
+                .doOnNext(info -> uploaded.add(key))
+                .flatMap(info -> {
+                    Digested d = last.get();
+                    if (d == null) {
+                        return Mono.error(new IllegalStateException("store '" + config.store().describe() + "' did not read the payload of " + key));
+                    }
+                    if (d.size != payload.length()) {
+                        return Mono.error(lengthMismatch(key, payload.length(), d.size));
+                    }
+                    return checkStored(key, info, payload.length()).thenReturn(d);
+                });
+    }
+
+    private Mono<Digested> multipart(String key, Payload payload, Queue<String> uploaded) {
+        long partSize = config.partSize();
+        return calls.retried("startMultipart", () -> config.store().startMultipart(key, PutOptions.none()))
+                .flatMap(upload -> {
+                    MessageDigest md = Sha256.newDigest();
+                    long[] count = {0};
+                    Chunker chunker = new Chunker((int) partSize);
+                    Flux<ByteBuffer> parts = payload.content()
+                            .doOnNext(b -> {
+                                count[0] += b.remaining();
+                                md.update(b.duplicate());
+                            })
+                            .concatMapIterable(chunker::accept, 1)
+                            .concatWith(Mono.fromSupplier(chunker::flush).filter(ByteBuffer::hasRemaining));
+                    int[] number = {0};
+                    return parts
+                            .map(buf -> new Part(++number[0], buf))
+                            .flatMap(part -> permits.withPermit(() -> calls.retried("uploadPart",
+                                            () -> upload.uploadPart(part.number, Payload.of(part.bytes)))),
+                                    config.maxConcurrentUploads(), 1)
+                            .collectList()
+                            .flatMap(infos -> {
+                                if (count[0] != payload.length()) {
+                                    return Mono.error(lengthMismatch(key, payload.length(), count[0]));
+                                }
+                                infos.sort(Comparator.comparingInt(PartInfo::number));
+                                return calls.retried("completeMultipart", () -> upload.complete(infos));
+                            })
+                            .doOnNext(info -> uploaded.add(key))
+                            .flatMap(info -> checkStored(key, info, payload.length()))
+                            .map(info -> new Digested(Sha256.hex(md), count[0]))
+                            .onErrorResume(e -> abort(upload).then(Mono.error(e)))
+                            .doOnCancel(() -> abort(upload).subscribe());
+                });
+    }
+
+    private Mono<Void> abort(MultipartUpload upload) {
+        return upload.abort()
+                .doOnError(e -> log.warn("could not abort multipart upload of {}: {}", upload.key(), e.toString()))
+                .onErrorResume(e -> Mono.empty());
+    }
+
+    private Mono<ObjectInfo> checkStored(String key, ObjectInfo info, long expected) {
+        if (info.size() != expected) {
+            return Mono.error(new dev.checkpointer.IntegrityException(key, "size=" + expected, "size=" + info.size() + " reported by the store after upload"));
+        }
+        return Mono.just(info);
+    }
+
+    private static Payload hashing(Payload payload, AtomicReference<Digested> last) {
+        return Payload.of(() -> Flux.defer(() -> {
+            MessageDigest md = Sha256.newDigest();
+            long[] count = {0};
+            return payload.content()
+                    .doOnNext(b -> {
+                        count[0] += b.remaining();
+                        md.update(b.duplicate());
+                    })
+                    .doOnComplete(() -> last.set(new Digested(Sha256.hex(md), count[0])));
+        }), payload.length());
+    }
+
+    static InvalidInputException lengthMismatch(String what, long declared, long actual) {
+        return new InvalidInputException("payload of " + what + " declared " + declared + " bytes but produced " + actual);
+    }
+
+    /** Result of hashing an upload. */
+    record Digested(String sha256, long size) {}
+
+    /** A small partition read into memory. */
+    record Small(Snapshot.Partition partition, byte[] bytes, String sha256) {}
+
+    private record Part(int number, ByteBuffer bytes) {}
+
+    /** Cuts a stream of buffers into parts of exactly {@code size} bytes (the last may be shorter). */
+    static final class Chunker {
+        private final int size;
+        private ByteBuffer current;
+
+        Chunker(int size) {
+            this.size = size;
+            this.current = ByteBuffer.allocate(size);
+        }
+
+        List<ByteBuffer> accept(ByteBuffer in) {
+            List<ByteBuffer> full = new ArrayList<>(1);
+            ByteBuffer src = in.duplicate();
+            while (src.hasRemaining()) {
+                int n = Math.min(src.remaining(), current.remaining());
+                ByteBuffer slice = src.slice();
+                slice.limit(n);
+                current.put(slice);
+                src.position(src.position() + n);
+                if (!current.hasRemaining()) {
+                    current.flip();
+                    full.add(current.asReadOnlyBuffer());
+                    current = ByteBuffer.allocate(size);
+                }
+            }
+            return full;
+        }
+
+        ByteBuffer flush() {
+            current.flip();
+            ByteBuffer last = current.asReadOnlyBuffer();
+            current = ByteBuffer.allocate(0);
+            return last;
+        }
+    }
+
+    /** Subscribes the upload of one partition on the parallel scheduler so that hashing uses every core. */
+    static <T> Mono<T> onWorker(Mono<T> work) {
+        return work.subscribeOn(Schedulers.parallel());
+    }
+}

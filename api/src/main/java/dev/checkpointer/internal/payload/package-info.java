@@ -1,0 +1,5 @@
+/** Payload implementations. Not API. */
+@NullMarked
+package dev.checkpointer.internal.payload;
+
+import org.jspecify.annotations.NullMarked;

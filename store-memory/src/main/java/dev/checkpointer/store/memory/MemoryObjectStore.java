@@ -1,0 +1,691 @@
+package dev.checkpointer.store.memory;
+
+import dev.checkpointer.ErrorCode;
+import dev.checkpointer.Payload;
+import dev.checkpointer.StoreException;
+import dev.checkpointer.spi.Buffers;
+import dev.checkpointer.spi.ByteRange;
+import dev.checkpointer.spi.Capabilities;
+import dev.checkpointer.spi.Condition;
+import dev.checkpointer.spi.MultipartUpload;
+import dev.checkpointer.spi.ObjectContent;
+import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.spi.PartInfo;
+import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.spi.StoreKeys;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * An object store in memory with the semantics of a cloud store (atomic create-if-absent and if-match, a new ETag
+ * per write, server-side SHA-256 verification, multipart uploads with per-number replacement) and fault injection
+ * for tests: transient errors, throttling, lost responses, latency, corrupt reads, crash points and tampering with
+ * stored bytes. Every call is recorded, so tests and benchmarks can count requests.
+ *
+ * <p>Stores opened with the same name ({@code memory://name}) share one bucket for the life of the JVM, so a
+ * "restarted" checkpointer sees what the previous one wrote. {@link #create()} makes a private bucket.
+ */
+public final class MemoryObjectStore implements ObjectStore {
+    private static final ConcurrentHashMap<String, Bucket> NAMED = new ConcurrentHashMap<>();
+    private static final AtomicLong ETAGS = new AtomicLong();
+    private static final int CHUNK = 64 * 1024;
+
+    private final Bucket bucket;
+    private final String prefix;
+    private final Clock clock;
+    private final Capabilities capabilities;
+    private final AtomicLong calls = new AtomicLong();
+    private final ConcurrentLinkedQueue<Call> log = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Faults faults = Faults.none();
+    private volatile Random random = new Random(Faults.none().seed());
+    private volatile long crashAt = -1;
+    private volatile boolean crashAfterEffect;
+
+    private MemoryObjectStore(Bucket bucket, String prefix, Clock clock, Capabilities capabilities) {
+        this.bucket = bucket;
+        this.prefix = prefix;
+        this.clock = clock;
+        this.capabilities = capabilities;
+    }
+
+    /**
+     * A store over a fresh, private bucket.
+     *
+     * @return the store
+     */
+    public static MemoryObjectStore create() {
+        return builder().build();
+    }
+
+    /**
+     * A store over the bucket of that name, shared by every store opened with it in this JVM.
+     *
+     * @param name the bucket name
+     * @return the store
+     */
+    public static MemoryObjectStore named(String name) {
+        return builder().name(name).build();
+    }
+
+    /**
+     * Forgets a named bucket and its contents (stores already open keep working on the old one).
+     *
+     * @param name the bucket name
+     */
+    public static void dropNamed(String name) {
+        NAMED.remove(Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * A builder for a store with a clock, a key prefix or other capabilities.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Another store over the same bucket and prefix, with its own call log, faults and crash point: what a
+     * restarted process would open.
+     *
+     * @return the sibling
+     */
+    public MemoryObjectStore sibling() {
+        return new MemoryObjectStore(bucket, prefix, clock, capabilities);
+    }
+
+    // ----------------------------------------------------------------------------------------------- fault controls
+
+    /**
+     * Injects faults into every later call (replacing earlier ones) and re-seeds the random source.
+     *
+     * @param value the faults
+     */
+    public void injectFaults(Faults value) {
+        this.faults = Objects.requireNonNull(value, "faults");
+        this.random = new Random(value.seed());
+    }
+
+    /** Removes injected faults and any crash point. */
+    public void clearFaults() {
+        injectFaults(Faults.none());
+        crashAt = -1;
+    }
+
+    /**
+     * Simulates the process dying: the next {@code callsBeforeCrash} calls succeed, and every call after them fails
+     * with a permanent error (the crashing call included).
+     *
+     * @param callsBeforeCrash calls that still succeed, 0 or more
+     * @param afterEffect when true and the crashing call is a write, its write takes effect before the failure
+     *     (the process died after the request reached the store)
+     */
+    public void crashAfter(long callsBeforeCrash, boolean afterEffect) {
+        if (callsBeforeCrash < 0) {
+            throw new IllegalArgumentException("callsBeforeCrash must be >= 0");
+        }
+        this.crashAfterEffect = afterEffect;
+        this.crashAt = calls.get() + callsBeforeCrash + 1;
+    }
+
+    /**
+     * Every call made so far, in order.
+     *
+     * @return the calls
+     */
+    public List<Call> calls() {
+        return List.copyOf(log);
+    }
+
+    /**
+     * Number of calls made so far.
+     *
+     * @return the count
+     */
+    public long callCount() {
+        return calls.get();
+    }
+
+    /** Forgets the recorded calls (the count goes on). */
+    public void clearCalls() {
+        log.clear();
+    }
+
+    // ----------------------------------------------------------------------------------------------- tampering
+
+    /**
+     * The stored bytes of a key, bypassing faults and the call log.
+     *
+     * @param key the key
+     * @return the bytes, when present
+     */
+    public Optional<byte[]> raw(String key) {
+        Obj o = bucket.objects.get(full(key));
+        return o == null ? Optional.empty() : Optional.of(o.data.clone());
+    }
+
+    /**
+     * Replaces the stored bytes of a key (new ETag), bypassing conditions, checksums and faults: bit rot, or a
+     * writer that does not follow the protocol.
+     *
+     * @param key the key
+     * @param bytes the new bytes
+     */
+    public void putRaw(String key, byte[] bytes) {
+        StoreKeys.validate(key);
+        bucket.objects.put(full(key), new Obj(bytes.clone(), nextEtag(), clock.instant()));
+    }
+
+    /**
+     * Flips one byte of a stored object.
+     *
+     * @param key the key
+     * @param index which byte
+     */
+    public void flipByte(String key, int index) {
+        byte[] b = raw(key).orElseThrow(() -> new IllegalArgumentException("no object " + key));
+        b[index] ^= 0x5a;
+        putRaw(key, b);
+    }
+
+    /**
+     * Cuts a stored object short.
+     *
+     * @param key the key
+     * @param length the new length
+     */
+    public void truncate(String key, int length) {
+        byte[] b = raw(key).orElseThrow(() -> new IllegalArgumentException("no object " + key));
+        byte[] cut = new byte[length];
+        System.arraycopy(b, 0, cut, 0, Math.min(length, b.length));
+        putRaw(key, cut);
+    }
+
+    /**
+     * Every key in this store's prefix, bypassing faults and the call log.
+     *
+     * @return the keys, sorted
+     */
+    public List<String> keys() {
+        List<String> out = new ArrayList<>();
+        for (String k : bucket.objects.keySet()) {
+            if (prefix.isEmpty() || k.startsWith(prefix + "/")) {
+                out.add(relative(k));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Multipart uploads started and neither completed nor aborted.
+     *
+     * @return the count
+     */
+    public int pendingUploads() {
+        return bucket.uploads.size();
+    }
+
+    // ----------------------------------------------------------------------------------------------- ObjectStore
+
+    @Override
+    public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(options, "options");
+        return Mono.defer(() -> {
+            StoreKeys.validate(key);
+            return Buffers.join(payload.content())
+                    .onErrorMap(e -> !(e instanceof StoreException), e -> StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
+                            "the payload failed while being read: " + e, e))
+                    .flatMap(bytes -> call("put", key, true, () -> write(key, bytes, payload.length(), options)));
+        });
+    }
+
+    private ObjectInfo write(String key, byte[] bytes, long declaredLength, PutOptions options) {
+        if (bytes.length != declaredLength) {
+            throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
+                    "payload declared " + declaredLength + " bytes but produced " + bytes.length, null);
+        }
+        if (options.sha256() != null) {
+            String actual = sha256(bytes);
+            if (!actual.equalsIgnoreCase(options.sha256())) {
+                throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
+                        "SHA-256 mismatch: the request declared " + options.sha256() + " but the bytes hash to " + actual, null);
+            }
+        }
+        String f = full(key);
+        synchronized (bucket) {
+            check(options.condition(), f, key);
+            Obj o = new Obj(bytes, nextEtag(), clock.instant());
+            bucket.objects.put(f, o);
+            return o.info(key);
+        }
+    }
+
+    private void check(Condition condition, String fullKey, String key) {
+        Obj current = bucket.objects.get(fullKey);
+        if (condition instanceof Condition.IfAbsent && current != null) {
+            throw StoreException.preconditionFailed("put", key, "object already exists", null);
+        }
+        if (condition instanceof Condition.IfMatch m && (current == null || !current.etag.equals(m.etag()))) {
+            throw StoreException.preconditionFailed("put", key, current == null ? "object does not exist" : "ETag has changed", null);
+        }
+    }
+
+    @Override
+    public Mono<ObjectContent> get(String key, ByteRange range) {
+        Objects.requireNonNull(range, "range");
+        return Mono.defer(() -> {
+            StoreKeys.validate(key);
+            return call("get", key, false, () -> {
+                Obj o = bucket.objects.get(full(key));
+                if (o == null) {
+                    throw StoreException.notFound("get", key);
+                }
+                byte[] data = o.data;
+                if (faults.corruptReadRate() > 0 && roll() < faults.corruptReadRate() && data.length > 0) {
+                    data = data.clone();
+                    data[(int) (roll() * data.length)] ^= 0x01;
+                }
+                int from = (int) Math.min(range.offset(), data.length);
+                int len = (int) range.lengthWithin(data.length);
+                return new ObjectContent(o.info(key), chunks(data, from, len));
+            });
+        });
+    }
+
+    private static Flux<ByteBuffer> chunks(byte[] data, int from, int len) {
+        if (len == 0) {
+            return Flux.empty();
+        }
+        int n = (len + CHUNK - 1) / CHUNK;
+        return Flux.range(0, n).map(i -> {
+            int start = from + i * CHUNK;
+            int size = Math.min(CHUNK, from + len - start);
+            return ByteBuffer.wrap(data, start, size).slice().asReadOnlyBuffer();
+        });
+    }
+
+    @Override
+    public Mono<ObjectInfo> head(String key) {
+        return Mono.defer(() -> {
+            StoreKeys.validate(key);
+            return call("head", key, false, () -> {
+                Obj o = bucket.objects.get(full(key));
+                if (o == null) {
+                    throw StoreException.notFound("head", key);
+                }
+                return o.info(key);
+            });
+        });
+    }
+
+    @Override
+    public Flux<ObjectInfo> list(String listPrefix) {
+        Objects.requireNonNull(listPrefix, "prefix");
+        return call("list", listPrefix, false, () -> {
+            String from = full(listPrefix);
+            if (listPrefix.isEmpty()) {
+                from = prefix.isEmpty() ? "" : prefix + "/";
+            }
+            List<ObjectInfo> out = new ArrayList<>();
+            for (Map.Entry<String, Obj> e : bucket.objects.tailMap(from, true).entrySet()) {
+                if (!e.getKey().startsWith(from)) {
+                    break;
+                }
+                out.add(e.getValue().info(relative(e.getKey())));
+            }
+            return out;
+        }).flatMapIterable(l -> l);
+    }
+
+    @Override
+    public Mono<Void> delete(String key) {
+        return Mono.defer(() -> {
+            StoreKeys.validate(key);
+            return call("delete", key, true, () -> {
+                bucket.objects.remove(full(key));
+                return Boolean.TRUE;
+            }).then();
+        });
+    }
+
+    @Override
+    public Mono<Void> deleteAll(List<String> keys) {
+        Objects.requireNonNull(keys, "keys");
+        return Mono.defer(() -> {
+            List<String> copy = List.copyOf(keys);
+            copy.forEach(StoreKeys::validate);
+            if (copy.isEmpty()) {
+                return Mono.empty();
+            }
+            return call("deleteAll", copy.size() + " keys", true, () -> {
+                copy.forEach(k -> bucket.objects.remove(full(k)));
+                return Boolean.TRUE;
+            }).then();
+        });
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public Mono<MultipartUpload> startMultipart(String key, PutOptions options) {
+        Objects.requireNonNull(options, "options");
+        return Mono.defer(() -> {
+            StoreKeys.validate(key);
+            if (!capabilities.multipart()) {
+                return ObjectStore.super.startMultipart(key, options);
+            }
+            return call("startMultipart", key, true, () -> {
+                Upload u = new Upload(key, options, clock.instant(), "upload-" + ETAGS.incrementAndGet());
+                bucket.uploads.put(u.id, u);
+                return (MultipartUpload) u;
+            });
+        });
+    }
+
+    @Override
+    public Flux<String> cleanupIncomplete(String cleanPrefix, Instant olderThan) {
+        return call("cleanupIncomplete", cleanPrefix, true, () -> {
+            List<String> removed = new ArrayList<>();
+            for (Upload u : bucket.uploads.values()) {
+                if (u.key.startsWith(cleanPrefix) && u.started.isBefore(olderThan) && bucket.uploads.remove(u.id) != null) {
+                    removed.add("aborted multipart upload " + u.id + " of " + u.key);
+                }
+            }
+            return removed;
+        }).flatMapIterable(l -> l);
+    }
+
+    @Override
+    public String describe() {
+        return "memory://" + bucket.name + (prefix.isEmpty() ? "" : "/" + prefix);
+    }
+
+    @Override
+    public void close() {
+        closed.set(true);
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryObjectStore[" + describe() + "]";
+    }
+
+    // ----------------------------------------------------------------------------------------------- internals
+
+    /** Runs one call through the log, latency, crash point and faults. */
+    private <T> Mono<T> call(String operation, String key, boolean write, Supplier<T> effect) {
+        return Mono.defer(() -> {
+            if (closed.get()) {
+                return Mono.error(StoreException.permanent(ErrorCode.CLOSED, operation, key, "store " + describe() + " is closed", null));
+            }
+            long index = calls.incrementAndGet();
+            log.add(new Call(index, operation, key));
+            Faults f = faults;
+            Mono<T> work = Mono.fromCallable(() -> {
+                long crash = crashAt;
+                if (crash > 0 && index >= crash) {
+                    if (index == crash && crashAfterEffect && write) {
+                        effect.get();
+                    }
+                    throw StoreException.permanent(ErrorCode.STORE_FAILURE, operation, key, "simulated crash at call " + crash, null);
+                }
+                double r = f.transientRate() + f.throttleRate() > 0 ? roll() : 1.0;
+                if (r < f.throttleRate()) {
+                    throw StoreException.throttled(operation, key, "simulated throttling (SlowDown)", null);
+                }
+                if (r < f.throttleRate() + f.transientRate()) {
+                    if (write && f.lostResponseRate() > 0 && roll() < f.lostResponseRate()) {
+                        effect.get();
+                        throw StoreException.transientFailure(operation, key, "simulated connection reset after the request took effect", null);
+                    }
+                    throw StoreException.transientFailure(operation, key, "simulated transient failure (503)", null);
+                }
+                return effect.get();
+            });
+            return f.latency().isZero() ? work : Mono.delay(f.latency()).then(work);
+        });
+    }
+
+    private double roll() {
+        Random r = random;
+        synchronized (r) {
+            return r.nextDouble();
+        }
+    }
+
+    private String full(String key) {
+        return prefix.isEmpty() ? key : prefix + "/" + key;
+    }
+
+    private String relative(String fullKey) {
+        return prefix.isEmpty() ? fullKey : fullKey.substring(prefix.length() + 1);
+    }
+
+    private static String nextEtag() {
+        return "\"m" + ETAGS.incrementAndGet() + "\"";
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * One recorded call.
+     *
+     * @param index its number, from 1
+     * @param operation {@code put}, {@code get}, {@code head}, {@code list}, {@code delete}, {@code deleteAll},
+     *     {@code startMultipart}, {@code uploadPart}, {@code completeMultipart}, {@code abortMultipart},
+     *     {@code cleanupIncomplete}
+     * @param key the key, prefix or a summary
+     */
+    public record Call(long index, String operation, String key) {}
+
+    private static final class Bucket {
+        final String name;
+        final ConcurrentSkipListMap<String, Obj> objects = new ConcurrentSkipListMap<>();
+        final ConcurrentHashMap<String, Upload> uploads = new ConcurrentHashMap<>();
+
+        Bucket(String name) {
+            this.name = name;
+        }
+    }
+
+    private record Obj(byte[] data, String etag, Instant lastModified) {
+        ObjectInfo info(String key) {
+            return new ObjectInfo(key, data.length, etag, lastModified);
+        }
+    }
+
+    private final class Upload implements MultipartUpload {
+        final String key;
+        final PutOptions options;
+        final Instant started;
+        final String id;
+        final ConcurrentHashMap<Integer, Obj> parts = new ConcurrentHashMap<>();
+
+        Upload(String key, PutOptions options, Instant started, String id) {
+            this.key = key;
+            this.options = options;
+            this.started = started;
+            this.id = id;
+        }
+
+        @Override
+        public String key() {
+            return key;
+        }
+
+        @Override
+        public Mono<PartInfo> uploadPart(int number, Payload part) {
+            if (number < 1 || number > capabilities.maxParts()) {
+                return Mono.error(StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
+                        "part number must be between 1 and " + capabilities.maxParts() + ", got " + number, null));
+            }
+            return Buffers.join(part.content()).flatMap(bytes -> call("uploadPart", key + "#" + number, true, () -> {
+                live("uploadPart");
+                if (bytes.length != part.length()) {
+                    throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
+                            "part declared " + part.length() + " bytes but produced " + bytes.length, null);
+                }
+                Obj o = new Obj(bytes, nextEtag(), clock.instant());
+                parts.put(number, o);
+                return new PartInfo(number, o.etag, bytes.length);
+            }));
+        }
+
+        @Override
+        public Mono<ObjectInfo> complete(List<PartInfo> list) {
+            List<PartInfo> given = List.copyOf(list);
+            return call("completeMultipart", key, true, () -> {
+                live("completeMultipart");
+                if (given.isEmpty()) {
+                    throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key, "no parts given", null);
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                Map<Integer, Obj> used = new LinkedHashMap<>();
+                int previous = 0;
+                for (int i = 0; i < given.size(); i++) {
+                    PartInfo p = given.get(i);
+                    Obj o = parts.get(p.number());
+                    if (p.number() <= previous) {
+                        throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key, "parts must be in ascending order", null);
+                    }
+                    previous = p.number();
+                    if (o == null || !o.etag.equals(p.etag())) {
+                        throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key,
+                                "part " + p.number() + " is missing or was replaced (ETag mismatch)", null);
+                    }
+                    if (i < given.size() - 1 && o.data.length < capabilities.minPartSize()) {
+                        throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key,
+                                "part " + p.number() + " has " + o.data.length + " bytes, below the minimum " + capabilities.minPartSize(), null);
+                    }
+                    used.put(p.number(), o);
+                    out.writeBytes(o.data);
+                }
+                byte[] bytes = out.toByteArray();
+                String f = full(key);
+                synchronized (bucket) {
+                    check(options.condition(), f, key);
+                    Obj o = new Obj(bytes, nextEtag(), clock.instant());
+                    bucket.objects.put(f, o);
+                    bucket.uploads.remove(id);
+                    return o.info(key);
+                }
+            });
+        }
+
+        @Override
+        public Mono<Void> abort() {
+            return call("abortMultipart", key, true, () -> {
+                bucket.uploads.remove(id);
+                return Boolean.TRUE;
+            }).then();
+        }
+
+        private void live(String operation) {
+            if (!bucket.uploads.containsKey(id)) {
+                throw StoreException.notFound(operation, key + " (upload " + id + " was completed or aborted)");
+            }
+        }
+    }
+
+    /** Configures a {@link MemoryObjectStore}. */
+    public static final class Builder {
+        private @org.jspecify.annotations.Nullable String name;
+        private String prefix = "";
+        private Clock clock = Clock.systemUTC();
+        private Capabilities capabilities = new Capabilities(true, true, true, 1, 10_000, true);
+
+        private Builder() {}
+
+        /**
+         * Shares the bucket of this name (default: a fresh private bucket).
+         *
+         * @param value the name
+         * @return this builder
+         */
+        public Builder name(String value) {
+            if (Objects.requireNonNull(value, "name").isEmpty()) {
+                throw new IllegalArgumentException("name must not be empty");
+            }
+            this.name = value;
+            return this;
+        }
+
+        /**
+         * Scopes the store to a key prefix inside the bucket.
+         *
+         * @param value the prefix, without leading or trailing '/'
+         * @return this builder
+         */
+        public Builder prefix(String value) {
+            this.prefix = value.isEmpty() ? "" : StoreKeys.validatePrefix(value);
+            return this;
+        }
+
+        /**
+         * The clock that stamps last-modified times (default UTC system clock).
+         *
+         * @param value the clock
+         * @return this builder
+         */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * What the store claims to support (default: everything, minimum part size 1 byte).
+         *
+         * @param value the capabilities
+         * @return this builder
+         */
+        public Builder capabilities(Capabilities value) {
+            this.capabilities = Objects.requireNonNull(value, "capabilities");
+            return this;
+        }
+
+        /**
+         * Builds the store.
+         *
+         * @return the store
+         */
+        public MemoryObjectStore build() {
+            Bucket b = name == null
+                    ? new Bucket("private-" + ETAGS.incrementAndGet())
+                    : NAMED.computeIfAbsent(name, Bucket::new);
+            return new MemoryObjectStore(b, prefix, clock, capabilities);
+        }
+    }
+}
