@@ -12,4 +12,14 @@ public class InvalidInputException extends CheckpointException {
     public InvalidInputException(String message) {
         super(ErrorCode.INVALID_ARGUMENT, message);
     }
+
+    /**
+     * Creates the exception with its cause, such as the error a payload's source raised.
+     *
+     * @param message which input was refused and why
+     * @param cause the underlying error
+     */
+    public InvalidInputException(String message, Throwable cause) {
+        super(ErrorCode.INVALID_ARGUMENT, message, cause);
+    }
 }

@@ -726,7 +726,7 @@ public final class DefaultCheckpointer implements Checkpointer {
                             List<String> doomed = new ArrayList<>();
                             long size = 0;
                             for (ObjectInfo o : objects) {
-                                if (!o.key().equals(Layout.manifest(id)) && !refs.contains(o.key()) && o.lastModified().isBefore(cutoff)) {
+                                if (!o.key().equals(Layout.manifest(id)) && !refs.contains(o.key()) && !o.lastModified().isAfter(cutoff)) {
                                     doomed.add(o.key());
                                     size += o.size();
                                 }

@@ -54,7 +54,11 @@ final class Uploader {
         String key = Layout.artifact(id, p.operator(), p.partition(), p.kind(), token);
         Payload payload = p.payload();
         boolean multipart = config.store().capabilities().multipart() && payload.length() >= config.multipartThreshold();
-        Mono<Digested> result = multipart ? multipart(key, payload, uploaded) : single(key, payload, uploaded);
+        Payload checked = Payload.of(() -> source(payload, p.operator() + "/" + p.partition()), payload.length());
+        if (payload instanceof Payloads.BufferPayload) {
+            checked = payload; // cannot fail, and keeps the fast in-memory path
+        }
+        Mono<Digested> result = multipart ? multipart(key, checked, uploaded) : single(key, checked, uploaded);
         return result.map(d -> PartitionEntry.stored(p.operator(), p.partition(), p.kind(), key, 0, d.size, d.sha256));
     }
 
@@ -64,7 +68,7 @@ final class Uploader {
                     if (p.payload() instanceof Payloads.BufferPayload bp) {
                         return Mono.just(dev.checkpointer.spi.Buffers.toArray(bp.buffer()));
                     }
-                    return dev.checkpointer.spi.Buffers.join(p.payload().content());
+                    return dev.checkpointer.spi.Buffers.join(source(p.payload(), p.operator() + "/" + p.partition()));
                 })
                 .map(bytes -> {
                     if (bytes.length != p.payload().length()) {
@@ -184,6 +188,12 @@ final class Uploader {
                     })
                     .doOnComplete(() -> last.set(new Digested(Sha256.hex(md), count[0])));
         }), payload.length());
+    }
+
+    /** The payload's bytes, with a failure of the caller's source reported as such (and never retried). */
+    static Flux<ByteBuffer> source(Payload payload, String what) {
+        return Flux.defer(payload::content).onErrorMap(e -> !(e instanceof dev.checkpointer.CheckpointException),
+                e -> new InvalidInputException("the payload of partition " + what + " failed while being read: " + e, e));
     }
 
     static InvalidInputException lengthMismatch(String what, long declared, long actual) {
