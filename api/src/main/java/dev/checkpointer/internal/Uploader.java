@@ -154,7 +154,14 @@ final class Uploader {
                                     return Mono.error(lengthMismatch(key, payload.length(), count[0]));
                                 }
                                 infos.sort(Comparator.comparingInt(PartInfo::number));
-                                return calls.retried("completeMultipart", () -> upload.complete(infos));
+                                // A retry after a lost response may find the upload already completed: the key
+                                // is unique to this attempt, so an object of the right size there is ours (and
+                                // its bytes are verified against the manifest on every read).
+                                return calls.retried("completeMultipart", () -> upload.complete(infos))
+                                        .onErrorResume(DefaultCheckpointer::isNotFound, e -> calls.head(key)
+                                                .filter(info -> info.size() == payload.length())
+                                                .onErrorResume(DefaultCheckpointer::isNotFound, absent -> Mono.empty())
+                                                .switchIfEmpty(Mono.error(e)));
                             })
                             .doOnNext(info -> uploaded.add(key))
                             .flatMap(info -> checkStored(key, info, payload.length()))

@@ -62,6 +62,7 @@ public final class MemoryObjectStore implements ObjectStore {
     private volatile Random random = new Random(Faults.none().seed());
     private volatile long crashAt = -1;
     private volatile boolean crashAfterEffect;
+    private final ConcurrentLinkedQueue<Scripted> scripted = new ConcurrentLinkedQueue<>();
 
     private MemoryObjectStore(Bucket bucket, String prefix, Clock clock, Capabilities capabilities) {
         this.bucket = bucket;
@@ -149,6 +150,18 @@ public final class MemoryObjectStore implements ObjectStore {
         }
         this.crashAfterEffect = afterEffect;
         this.crashAt = calls.get() + callsBeforeCrash + 1;
+    }
+
+    /**
+     * Makes the next call of {@code operation} on a key ending with {@code keySuffix} fail once with a transient
+     * error, before or after its effect (a lost response). Scripted failures apply in the order they were added.
+     *
+     * @param operation e.g. {@code put}
+     * @param keySuffix e.g. {@code manifest.json} or {@code _latest}
+     * @param afterEffect whether the write takes effect before the failure
+     */
+    public void failOnce(String operation, String keySuffix, boolean afterEffect) {
+        scripted.add(new Scripted(Objects.requireNonNull(operation, "operation"), Objects.requireNonNull(keySuffix, "keySuffix"), afterEffect));
     }
 
     /**
@@ -257,7 +270,7 @@ public final class MemoryObjectStore implements ObjectStore {
         return Mono.defer(() -> {
             StoreKeys.validate(key);
             return Buffers.join(payload.content())
-                    .onErrorMap(e -> !(e instanceof StoreException), e -> StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
+                    .onErrorMap(e -> !(e instanceof dev.checkpointer.CheckpointException), e -> StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
                             "the payload failed while being read: " + e, e))
                     .flatMap(bytes -> call("put", key, true, () -> write(key, bytes, payload.length(), options)));
         });
@@ -414,7 +427,7 @@ public final class MemoryObjectStore implements ObjectStore {
         return call("cleanupIncomplete", cleanPrefix, true, () -> {
             List<String> removed = new ArrayList<>();
             for (Upload u : bucket.uploads.values()) {
-                if (u.key.startsWith(cleanPrefix) && u.started.isBefore(olderThan) && bucket.uploads.remove(u.id) != null) {
+                if (u.key.startsWith(cleanPrefix) && !u.started.isAfter(olderThan) && bucket.uploads.remove(u.id) != null) {
                     removed.add("aborted multipart upload " + u.id + " of " + u.key);
                 }
             }
@@ -455,6 +468,15 @@ public final class MemoryObjectStore implements ObjectStore {
                         effect.get();
                     }
                     throw StoreException.permanent(ErrorCode.STORE_FAILURE, operation, key, "simulated crash at call " + crash, null);
+                }
+                for (Scripted sc : scripted) {
+                    if (sc.operation.equals(operation) && key.endsWith(sc.keySuffix) && scripted.remove(sc)) {
+                        if (sc.afterEffect) {
+                            effect.get();
+                        }
+                        throw StoreException.transientFailure(operation, key, "scripted transient failure"
+                                + (sc.afterEffect ? " after the request took effect" : ""), null);
+                    }
                 }
                 double r = f.transientRate() + f.throttleRate() > 0 ? roll() : 1.0;
                 if (r < f.throttleRate()) {
@@ -510,6 +532,8 @@ public final class MemoryObjectStore implements ObjectStore {
      * @param key the key, prefix or a summary
      */
     public record Call(long index, String operation, String key) {}
+
+    private record Scripted(String operation, String keySuffix, boolean afterEffect) {}
 
     private static final class Bucket {
         final String name;

@@ -1,0 +1,350 @@
+package dev.checkpointer.store.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.checkpointer.Checkpoint;
+import dev.checkpointer.CheckpointListener;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.CheckpointerBuilder;
+import dev.checkpointer.ErrorCode;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.Payload;
+import dev.checkpointer.RetrySettings;
+import dev.checkpointer.SaveOutcome;
+import dev.checkpointer.Snapshot;
+import dev.checkpointer.StoreException;
+import dev.checkpointer.spi.Buffers;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/** The engine under injected faults: crashes at every call, transient errors, lost responses, cancellation. */
+class EngineFaultTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final RetrySettings FAST = RetrySettings.defaults().withBackoff(Duration.ofMillis(1), 2, Duration.ofMillis(4)).withMaxAttempts(12);
+
+    private static CheckpointerBuilder builder(MemoryObjectStore store) {
+        return Checkpointer.builder().store(store)
+                .inlineThreshold(1024).maxInlineBytes(2048)
+                .partSize(64 * 1024).multipartThreshold(128 * 1024)
+                .orphanGracePeriod(Duration.ZERO)
+                .retry(FAST);
+    }
+
+    private static byte[] bytes(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** A snapshot with every shape: inline, packed, single-request and multipart partitions. */
+    private static Snapshot snapshot(long version) {
+        return Snapshot.builder()
+                .partition("inline", 0, Payload.of(bytes(500, version)))
+                .partition("packed", 0, Payload.of(bytes(900, version + 1)))
+                .partition("packed", 1, Payload.of(bytes(900, version + 2)))
+                .partition("single", 0, Payload.of(bytes(20_000, version + 3)))
+                .partition("multi", 0, Payload.of(bytes(200_000, version + 4)))
+                .offsets("src", Map.of("0", Long.toString(version)))
+                .build();
+    }
+
+    /** Reads every partition of a checkpoint and checks it is exactly the state of one version. */
+    private static long verifiedVersion(Checkpoint c) {
+        long v = Long.parseLong(c.manifest().offsets().get("src").get("0"));
+        Snapshot expected = snapshot(v);
+        for (Snapshot.Partition p : expected.partitions()) {
+            byte[] want = Buffers.join(p.payload().content()).block(TIMEOUT);
+            assertThat(Buffers.join(c.stream(p.operator(), p.partition())).block(TIMEOUT)).as(p.operator() + "/" + p.partition()).isEqualTo(want);
+        }
+        return v;
+    }
+
+    private static Set<String> referencedKeys(Checkpointer cp) {
+        Set<String> keys = new HashSet<>();
+        for (Manifest m : cp.list().collectList().block(TIMEOUT)) {
+            keys.add("checkpoints/" + m.id().padded() + "/manifest.json");
+            m.partitions().stream().map(PartitionEntry::key).filter(k -> k != null).forEach(keys::add);
+        }
+        keys.add("_latest");
+        return keys;
+    }
+
+    @ParameterizedTest(name = "write takes effect before the crash: {0}")
+    @ValueSource(booleans = {false, true})
+    void aCrashAtAnyCallOfASaveLeavesThePreviousOrTheNewCheckpointWhole(boolean afterEffect) {
+        // How many calls does a save make, from a fresh process?
+        MemoryObjectStore probe = MemoryObjectStore.create();
+        builder(probe).build().save(snapshot(1)).block(TIMEOUT);
+        MemoryObjectStore probe2 = probe.sibling();
+        builder(probe2).build().save(snapshot(2)).block(TIMEOUT);
+        long callsPerSave = probe2.callCount();
+        assertThat(callsPerSave).isGreaterThan(8);
+
+        int sawOld = 0;
+        int sawNew = 0;
+        for (long k = 0; k < callsPerSave; k++) {
+            MemoryObjectStore base = MemoryObjectStore.create();
+            builder(base).build().save(snapshot(1)).block(TIMEOUT);
+            MemoryObjectStore dying = base.sibling();
+            dying.crashAfter(k, afterEffect);
+            StepVerifier.create(builder(dying).build().save(snapshot(2)))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("simulated crash"))
+                    .verify(TIMEOUT);
+
+            Checkpointer recovered = builder(base.sibling()).build();
+            long version = verifiedVersion(recovered.latest().block(TIMEOUT));
+            assertThat(version).as("crash after %d calls", k).isIn(1L, 2L);
+            if (version == 1) {
+                sawOld++;
+            } else {
+                sawNew++;
+            }
+            // Whatever the crash left behind is debris that prune removes, and only that.
+            recovered.prune().block(TIMEOUT);
+            assertThat(base.keys()).as("crash after %d calls", k).containsExactlyInAnyOrderElementsOf(referencedKeys(recovered));
+            // And the location stays writable.
+            Manifest next = recovered.save(snapshot(3)).block(TIMEOUT);
+            assertThat(verifiedVersion(recovered.load(next.id()).block(TIMEOUT))).isEqualTo(3);
+        }
+        assertThat(sawOld).isPositive();
+        if (afterEffect) {
+            assertThat(sawNew).as("a crash right after the manifest is written still commits").isPositive();
+        }
+    }
+
+    @Test
+    void transientErrorsThrottlingAndLostResponsesNeverLoseOrCorruptACheckpoint() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.injectFaults(Faults.none().withTransientRate(0.2).withThrottleRate(0.05).withLostResponseRate(0.5).withSeed(7));
+        List<String> retried = new CopyOnWriteArrayList<>();
+        Checkpointer cp = builder(store).retry(FAST.withMaxAttempts(20)).listener(new CheckpointListener() {
+            @Override
+            public void onRetry(String operation, int attempt, Throwable error) {
+                retried.add(operation);
+            }
+        }).build();
+        long committed = 0;
+        for (long v = 1; v <= 40; v++) {
+            Manifest m = cp.save(snapshot(v)).block(TIMEOUT);
+            committed++;
+            assertThat(m.id().value()).isEqualTo(v);
+            assertThat(verifiedVersion(cp.latest().block(TIMEOUT))).isEqualTo(v);
+        }
+        assertThat(committed).isEqualTo(40);
+        assertThat(retried).contains("put", "get");
+        store.clearFaults();
+        assertThat(cp.list().count().block(TIMEOUT)).isEqualTo(40);
+    }
+
+    @ParameterizedTest(name = "lost response on {0}")
+    @ValueSource(strings = {"manifest.json", "_latest"})
+    void aWriteWhoseResponseWasLostIsRecognisedAsOurOwn(String key) {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        Checkpointer cp = builder(store).build();
+        cp.save(snapshot(1)).block(TIMEOUT);
+        store.failOnce("put", key, true);
+        Manifest m = cp.save(snapshot(2)).block(TIMEOUT);
+        assertThat(m.id().value()).isEqualTo(2);
+        assertThat(verifiedVersion(builder(store.sibling()).build().latest().block(TIMEOUT))).isEqualTo(2);
+    }
+
+    @Test
+    void backoffFollowsTheScheduleAndGivesUpAfterMaxAttempts() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.injectFaults(Faults.none().withTransientRate(1.0));
+        RetrySettings retry = RetrySettings.defaults().withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)).withMaxAttempts(4).withJitter(0);
+        StepVerifier.withVirtualTime(() -> builder(store).retry(retry).build().latest())
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(699)) // 100 + 200 + 400 ms between the four attempts
+                .thenAwait(Duration.ofMillis(1))
+                .expectErrorSatisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_TRANSIENT))
+                .verify(TIMEOUT);
+        assertThat(store.callCount()).isEqualTo(4);
+    }
+
+    @Test
+    void theElapsedBudgetStopsRetryingBeforeTheAttemptsRunOut() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.injectFaults(Faults.none().withThrottleRate(1.0));
+        RetrySettings retry = RetrySettings.defaults().withBackoff(Duration.ofSeconds(1), 1.0, Duration.ofSeconds(1))
+                .withMaxAttempts(100).withMaxElapsed(Duration.ofSeconds(5)).withJitter(0);
+        StepVerifier.withVirtualTime(() -> builder(store).retry(retry).build().latest())
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(10))
+                .expectErrorSatisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_THROTTLED))
+                .verify(TIMEOUT);
+        assertThat(store.callCount()).isBetween(5L, 7L);
+    }
+
+    @Test
+    void permanentErrorsAreNotRetried() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.crashAfter(0, false);
+        StepVerifier.create(builder(store).build().save(snapshot(1))).expectError(StoreException.class).verify(TIMEOUT);
+        assertThat(store.callCount()).isEqualTo(1);
+    }
+
+    @Test
+    void cancellingALargeSaveAbortsItsUploadsAndCommitsNothing() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        Checkpointer cp = builder(store).build();
+        cp.save(snapshot(1)).block(TIMEOUT);
+        List<String> before = store.keys();
+        List<SaveOutcome.Status> outcomes = new CopyOnWriteArrayList<>();
+        MemoryObjectStore slow = store.sibling();
+        slow.injectFaults(Faults.none().withLatency(Duration.ofMillis(10)));
+        Checkpointer cancelled = builder(slow).listener(new CheckpointListener() {
+            @Override
+            public void onSaveFinished(SaveOutcome outcome) {
+                outcomes.add(outcome.status());
+            }
+        }).build();
+        Snapshot big = Snapshot.builder().partition("multi", 0, Payload.of(bytes(2_000_000, 3))).build();
+        VirtualTimeScheduler time = VirtualTimeScheduler.getOrSet();
+        try {
+            Disposable running = cancelled.save(big).subscribe();
+            time.advanceTimeBy(Duration.ofMillis(45)); // pointer read, epoch claim, multipart start, some parts
+            assertThat(slow.calls()).extracting(MemoryObjectStore.Call::operation).contains("startMultipart", "uploadPart");
+            assertThat(store.pendingUploads()).isOne();
+            running.dispose();
+            time.advanceTimeBy(Duration.ofSeconds(1)); // let the abort go through the store's latency
+        } finally {
+            VirtualTimeScheduler.reset();
+        }
+        assertThat(slow.calls()).extracting(MemoryObjectStore.Call::operation).contains("abortMultipart").doesNotContain("completeMultipart");
+        assertThat(store.pendingUploads()).isZero();
+        assertThat(store.keys()).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(outcomes).containsExactly(SaveOutcome.Status.CANCELLED);
+        assertThat(cp.latest().block(TIMEOUT).manifest().id().value()).isEqualTo(1);
+    }
+
+    @Test
+    void aSteadyStateCheckpointCostsOneRequestPerLargePartitionPlusTwo() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        Checkpointer cp = Checkpointer.builder().store(store).build(); // defaults: 64 KiB inline threshold
+        Snapshot.Builder b = Snapshot.builder();
+        for (int i = 0; i < 4; i++) {
+            b.partition("large", i, Payload.of(bytes(100_000, i)));
+        }
+        for (int i = 0; i < 20; i++) {
+            b.partition("small", i, Payload.of(bytes(1000, i)));
+        }
+        Snapshot s = b.build();
+        cp.save(s).block(TIMEOUT); // first save also reads the pointer and claims an epoch
+        store.clearCalls();
+        cp.save(s).block(TIMEOUT);
+        List<MemoryObjectStore.Call> calls = store.calls();
+        assertThat(calls).hasSize(4 + 2);
+        assertThat(calls).extracting(MemoryObjectStore.Call::operation).containsOnly("put");
+        assertThat(calls.get(4).key()).endsWith("manifest.json");
+        assertThat(calls.get(5).key()).isEqualTo("_latest");
+    }
+
+    @Test
+    void theUploadBudgetIsSharedByConcurrentSaves() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.injectFaults(Faults.none().withLatency(Duration.ofMillis(20)));
+        CountingStore counting = new CountingStore(store);
+        Checkpointer cp = Checkpointer.builder().store(counting).maxConcurrentUploads(3).inlineThreshold(0).build();
+        Flux<Manifest> two = Flux.range(0, 2).flatMap(n -> {
+            Snapshot.Builder b = Snapshot.builder().epoch(1);
+            for (int i = 0; i < 8; i++) {
+                b.partition("p" + n, i, Payload.of(bytes(1000, i)));
+            }
+            return cp.save(b.build());
+        });
+        StepVerifier.withVirtualTime(() -> two)
+                .thenAwait(Duration.ofSeconds(10))
+                .expectNextCount(2)
+                .verifyComplete();
+        assertThat(counting.peakArtifactPuts.get()).as("peak artifact uploads in flight").isEqualTo(3);
+    }
+
+    @Test
+    void everySavesOnEachTickAndSkipsTicksWhileASaveIsRunning() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        AtomicLong skipped = new AtomicLong();
+        AtomicInteger ticks = new AtomicInteger();
+        Checkpointer cp = builder(store).listener(new CheckpointListener() {
+            @Override
+            public void onTickSkipped(long skippedSoFar) {
+                skipped.set(skippedSoFar);
+            }
+        }).build();
+        StepVerifier.withVirtualTime(() -> cp.every(Duration.ofSeconds(1), () -> Mono.fromCallable(() -> snapshot(ticks.incrementAndGet()))))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(999))
+                .thenAwait(Duration.ofMillis(1))
+                .assertNext(m -> assertThat(m.id().value()).isEqualTo(1))
+                .thenAwait(Duration.ofSeconds(2))
+                .expectNextCount(2)
+                .thenCancel()
+                .verify(TIMEOUT);
+        assertThat(skipped.get()).isZero();
+
+        // Each store call now takes 700 ms, so a save spans several ticks: those ticks are skipped, not queued.
+        store.injectFaults(Faults.none().withLatency(Duration.ofMillis(700)));
+        List<Manifest> saved = new CopyOnWriteArrayList<>();
+        VirtualTimeScheduler time = VirtualTimeScheduler.getOrSet();
+        try {
+            Disposable running = cp.every(Duration.ofSeconds(1), () -> Mono.fromCallable(() -> snapshot(ticks.incrementAndGet())))
+                    .subscribe(saved::add);
+            time.advanceTimeBy(Duration.ofSeconds(30));
+            running.dispose();
+        } finally {
+            VirtualTimeScheduler.reset();
+        }
+        assertThat(saved).hasSizeBetween(2, 15);
+        assertThat(skipped.get()).isGreaterThanOrEqualTo(30 - saved.size() - 1);
+        assertThat(saved).extracting(m -> m.id().value()).isSorted().doesNotHaveDuplicates();
+    }
+
+    /** Counts artifact puts in flight at once. */
+    private static final class CountingStore extends dev.checkpointer.testkit.ForwardingObjectStore {
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger peakArtifactPuts = new AtomicInteger();
+
+        CountingStore(MemoryObjectStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public Mono<dev.checkpointer.spi.ObjectInfo> put(String key, Payload payload, dev.checkpointer.spi.PutOptions options) {
+            if (key.endsWith("manifest.json") || key.equals("_latest")) {
+                return super.put(key, payload, options);
+            }
+            return Mono.defer(() -> {
+                peakArtifactPuts.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+                Runnable finished = () -> {
+                    if (done.compareAndSet(false, true)) {
+                        inFlight.decrementAndGet();
+                    }
+                };
+                // Counted as finished before the result travels on (and releases the engine's permit).
+                return super.put(key, payload, options)
+                        .doOnSuccess(i -> finished.run())
+                        .doOnError(e -> finished.run())
+                        .doOnCancel(finished);
+            });
+        }
+    }
+}
