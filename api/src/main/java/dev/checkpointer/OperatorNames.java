@@ -4,8 +4,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Rules for operator names, which become part of store keys. A name is 1 to {@value #MAX_LENGTH} characters,
- * has no control characters, is not {@code .} or {@code ..}, and is valid UTF-16 (no lone surrogates). Any
- * other character is allowed: it is percent-encoded in keys, so {@code /} cannot inject a path.
+ * has no control characters, no {@code /} or {@code \\} (a name is one key segment, never a path), is not
+ * {@code .} or {@code ..}, and is valid UTF-16 (no lone surrogates). Any other character is allowed: it is
+ * percent-encoded in keys.
  */
 public final class OperatorNames {
     /** The longest operator name accepted, in characters. */
@@ -35,6 +36,9 @@ public final class OperatorNames {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
+            if (c == '/' || c == '\\') {
+                throw new InvalidInputException("operator name must not contain '" + c + "' (at index " + i + "): a name is one key segment, not a path");
+            }
             if (Character.isISOControl(c)) {
                 throw new InvalidInputException(
                         "operator name contains a control character (U+" + String.format("%04X", (int) c) + ") at index " + i);

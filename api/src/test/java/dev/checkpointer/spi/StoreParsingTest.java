@@ -60,12 +60,24 @@ class StoreParsingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"counts", "a/b", "../../etc", "%2F", "naïve ☃", "x y", "...", "a.b"})
+    @ValueSource(strings = {"counts", "..etc", "%2F", "naïve ☃", "x y", "...", "a.b", "a:b?c#d"})
     void operatorNamesEncodeIntoOneSafeSegmentAndBack(String name) {
         String enc = OperatorNames.encode(name);
         assertThat(enc).doesNotContain("/").isNotEqualTo("..").isNotEqualTo(".");
         assertThat(StoreKeys.validate("checkpoints/1/" + enc + "/0.snapshot")).isNotNull();
         assertThat(OperatorNames.decode(enc)).isEqualTo(name);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ".", "..", "a/b", "../../etc", "a\\b", "tab\tx", "nul\u0000", "\ud800"})
+    void hostileOperatorNamesAreRefusedClearly(String name) {
+        assertThatThrownBy(() -> OperatorNames.validate(name)).isInstanceOf(InvalidInputException.class).hasMessageContaining("operator name");
+    }
+
+    @Test
+    void aTenKilobyteOperatorNameIsRefused() {
+        assertThatThrownBy(() -> OperatorNames.validate("x".repeat(10_000)))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("10000").hasMessageContaining("200");
     }
 
     @Test

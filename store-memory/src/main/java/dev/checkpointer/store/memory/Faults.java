@@ -12,10 +12,13 @@ import java.util.Objects;
  * @param lostResponseRate fraction of the transient failures of writes that happen <em>after</em> the write took
  *     effect (the response was lost), so a retry meets its own earlier write
  * @param corruptReadRate fraction of reads whose bytes come back with one byte flipped
+ * @param corruptWriteRate fraction of writes stored with one byte flipped <em>after</em> the checksum check passed
+ *     (silent corruption at rest, which only the reader's verification can catch)
  * @param latency delay added before every call (on the parallel scheduler, so virtual time controls it)
  * @param seed seed of the random source
  */
-public record Faults(double transientRate, double throttleRate, double lostResponseRate, double corruptReadRate, Duration latency, long seed) {
+public record Faults(double transientRate, double throttleRate, double lostResponseRate, double corruptReadRate, double corruptWriteRate,
+        Duration latency, long seed) {
 
     /** Validates the rates. */
     public Faults {
@@ -23,6 +26,7 @@ public record Faults(double transientRate, double throttleRate, double lostRespo
         check("throttleRate", throttleRate);
         check("lostResponseRate", lostResponseRate);
         check("corruptReadRate", corruptReadRate);
+        check("corruptWriteRate", corruptWriteRate);
         if (transientRate + throttleRate > 1.0) {
             throw new IllegalArgumentException("transientRate + throttleRate must not exceed 1");
         }
@@ -44,7 +48,7 @@ public record Faults(double transientRate, double throttleRate, double lostRespo
      * @return the faults
      */
     public static Faults none() {
-        return new Faults(0, 0, 0, 0, Duration.ZERO, 42);
+        return new Faults(0, 0, 0, 0, 0, Duration.ZERO, 42);
     }
 
     /**
@@ -54,7 +58,7 @@ public record Faults(double transientRate, double throttleRate, double lostRespo
      * @return a copy
      */
     public Faults withTransientRate(double rate) {
-        return new Faults(rate, throttleRate, lostResponseRate, corruptReadRate, latency, seed);
+        return new Faults(rate, throttleRate, lostResponseRate, corruptReadRate, corruptWriteRate, latency, seed);
     }
 
     /**
@@ -64,7 +68,7 @@ public record Faults(double transientRate, double throttleRate, double lostRespo
      * @return a copy
      */
     public Faults withThrottleRate(double rate) {
-        return new Faults(transientRate, rate, lostResponseRate, corruptReadRate, latency, seed);
+        return new Faults(transientRate, rate, lostResponseRate, corruptReadRate, corruptWriteRate, latency, seed);
     }
 
     /**
@@ -74,7 +78,7 @@ public record Faults(double transientRate, double throttleRate, double lostRespo
      * @return a copy
      */
     public Faults withLostResponseRate(double rate) {
-        return new Faults(transientRate, throttleRate, rate, corruptReadRate, latency, seed);
+        return new Faults(transientRate, throttleRate, rate, corruptReadRate, corruptWriteRate, latency, seed);
     }
 
     /**
@@ -84,7 +88,17 @@ public record Faults(double transientRate, double throttleRate, double lostRespo
      * @return a copy
      */
     public Faults withCorruptReadRate(double rate) {
-        return new Faults(transientRate, throttleRate, lostResponseRate, rate, latency, seed);
+        return new Faults(transientRate, throttleRate, lostResponseRate, rate, corruptWriteRate, latency, seed);
+    }
+
+    /**
+     * With a rate of writes silently corrupted at rest.
+     *
+     * @param rate 0 to 1
+     * @return a copy
+     */
+    public Faults withCorruptWriteRate(double rate) {
+        return new Faults(transientRate, throttleRate, lostResponseRate, corruptReadRate, rate, latency, seed);
     }
 
     /**
@@ -94,7 +108,7 @@ public record Faults(double transientRate, double throttleRate, double lostRespo
      * @return a copy
      */
     public Faults withLatency(Duration delay) {
-        return new Faults(transientRate, throttleRate, lostResponseRate, corruptReadRate, delay, seed);
+        return new Faults(transientRate, throttleRate, lostResponseRate, corruptReadRate, corruptWriteRate, delay, seed);
     }
 
     /**
@@ -104,6 +118,6 @@ public record Faults(double transientRate, double throttleRate, double lostRespo
      * @return a copy
      */
     public Faults withSeed(long value) {
-        return new Faults(transientRate, throttleRate, lostResponseRate, corruptReadRate, latency, value);
+        return new Faults(transientRate, throttleRate, lostResponseRate, corruptReadRate, corruptWriteRate, latency, value);
     }
 }

@@ -55,6 +55,7 @@ public final class MemoryObjectStore implements ObjectStore {
     private final String prefix;
     private final Clock clock;
     private final Capabilities capabilities;
+    private final int pageSize;
     private final AtomicLong calls = new AtomicLong();
     private final ConcurrentLinkedQueue<Call> log = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -64,11 +65,12 @@ public final class MemoryObjectStore implements ObjectStore {
     private volatile boolean crashAfterEffect;
     private final ConcurrentLinkedQueue<Scripted> scripted = new ConcurrentLinkedQueue<>();
 
-    private MemoryObjectStore(Bucket bucket, String prefix, Clock clock, Capabilities capabilities) {
+    private MemoryObjectStore(Bucket bucket, String prefix, Clock clock, Capabilities capabilities, int pageSize) {
         this.bucket = bucket;
         this.prefix = prefix;
         this.clock = clock;
         this.capabilities = capabilities;
+        this.pageSize = pageSize;
     }
 
     /**
@@ -115,7 +117,7 @@ public final class MemoryObjectStore implements ObjectStore {
      * @return the sibling
      */
     public MemoryObjectStore sibling() {
-        return new MemoryObjectStore(bucket, prefix, clock, capabilities);
+        return new MemoryObjectStore(bucket, prefix, clock, capabilities, pageSize);
     }
 
     // ----------------------------------------------------------------------------------------------- fault controls
@@ -272,7 +274,7 @@ public final class MemoryObjectStore implements ObjectStore {
             return Buffers.join(payload.content())
                     .onErrorMap(e -> !(e instanceof dev.checkpointer.CheckpointException), e -> StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
                             "the payload failed while being read: " + e, e))
-                    .flatMap(bytes -> call("put", key, true, () -> write(key, bytes, payload.length(), options)));
+                    .flatMap(bytes -> call("put", key, true, bytes.length, () -> write(key, bytes, payload.length(), options)));
         });
     }
 
@@ -289,9 +291,10 @@ public final class MemoryObjectStore implements ObjectStore {
             }
         }
         String f = full(key);
+        byte[] stored = atRest(bytes);
         synchronized (bucket) {
             check(options.condition(), f, key);
-            Obj o = new Obj(bytes, nextEtag(), clock.instant());
+            Obj o = new Obj(stored, nextEtag(), clock.instant());
             bucket.objects.put(f, o);
             return o.info(key);
         }
@@ -312,7 +315,9 @@ public final class MemoryObjectStore implements ObjectStore {
         Objects.requireNonNull(range, "range");
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            return call("get", key, false, () -> {
+            Obj peek = bucket.objects.get(full(key));
+            long size = peek == null ? 0 : range.lengthWithin(peek.data.length);
+            return call("get", key, false, size, () -> {
                 Obj o = bucket.objects.get(full(key));
                 if (o == null) {
                     throw StoreException.notFound("get", key);
@@ -345,7 +350,7 @@ public final class MemoryObjectStore implements ObjectStore {
     public Mono<ObjectInfo> head(String key) {
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            return call("head", key, false, () -> {
+            return call("head", key, false, 0, () -> {
                 Obj o = bucket.objects.get(full(key));
                 if (o == null) {
                     throw StoreException.notFound("head", key);
@@ -358,27 +363,38 @@ public final class MemoryObjectStore implements ObjectStore {
     @Override
     public Flux<ObjectInfo> list(String listPrefix) {
         Objects.requireNonNull(listPrefix, "prefix");
-        return call("list", listPrefix, false, () -> {
-            String from = full(listPrefix);
-            if (listPrefix.isEmpty()) {
-                from = prefix.isEmpty() ? "" : prefix + "/";
-            }
-            List<ObjectInfo> out = new ArrayList<>();
-            for (Map.Entry<String, Obj> e : bucket.objects.tailMap(from, true).entrySet()) {
+        String from = listPrefix.isEmpty() ? (prefix.isEmpty() ? "" : prefix + "/") : full(listPrefix);
+        return page(listPrefix, from, null)
+                .expand(p -> p.next() == null ? Mono.empty() : page(listPrefix, from, p.next()))
+                .concatMapIterable(Page::items);
+    }
+
+    /** One page of a listing, one call, as a cloud store serves them. */
+    private Mono<Page> page(String listPrefix, String from, String after) {
+        return call("list", listPrefix, false, 0, () -> {
+            List<ObjectInfo> items = new ArrayList<>();
+            String next = null;
+            for (Map.Entry<String, Obj> e : bucket.objects.tailMap(after == null ? from : after, after == null).entrySet()) {
                 if (!e.getKey().startsWith(from)) {
                     break;
                 }
-                out.add(e.getValue().info(relative(e.getKey())));
+                if (items.size() == pageSize) {
+                    next = items.isEmpty() ? null : full(items.get(items.size() - 1).key());
+                    break;
+                }
+                items.add(e.getValue().info(relative(e.getKey())));
             }
-            return out;
-        }).flatMapIterable(l -> l);
+            return new Page(items, next);
+        });
     }
+
+    private record Page(List<ObjectInfo> items, @org.jspecify.annotations.Nullable String next) {}
 
     @Override
     public Mono<Void> delete(String key) {
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            return call("delete", key, true, () -> {
+            return call("delete", key, true, 0, () -> {
                 bucket.objects.remove(full(key));
                 return Boolean.TRUE;
             }).then();
@@ -394,7 +410,7 @@ public final class MemoryObjectStore implements ObjectStore {
             if (copy.isEmpty()) {
                 return Mono.empty();
             }
-            return call("deleteAll", copy.size() + " keys", true, () -> {
+            return call("deleteAll", copy.size() + " keys", true, 0, () -> {
                 copy.forEach(k -> bucket.objects.remove(full(k)));
                 return Boolean.TRUE;
             }).then();
@@ -414,7 +430,7 @@ public final class MemoryObjectStore implements ObjectStore {
             if (!capabilities.multipart()) {
                 return ObjectStore.super.startMultipart(key, options);
             }
-            return call("startMultipart", key, true, () -> {
+            return call("startMultipart", key, true, 0, () -> {
                 Upload u = new Upload(key, options, clock.instant(), "upload-" + ETAGS.incrementAndGet());
                 bucket.uploads.put(u.id, u);
                 return (MultipartUpload) u;
@@ -424,7 +440,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
     @Override
     public Flux<String> cleanupIncomplete(String cleanPrefix, Instant olderThan) {
-        return call("cleanupIncomplete", cleanPrefix, true, () -> {
+        return call("cleanupIncomplete", cleanPrefix, true, 0, () -> {
             List<String> removed = new ArrayList<>();
             for (Upload u : bucket.uploads.values()) {
                 if (u.key.startsWith(cleanPrefix) && !u.started.isAfter(olderThan) && bucket.uploads.remove(u.id) != null) {
@@ -453,13 +469,13 @@ public final class MemoryObjectStore implements ObjectStore {
     // ----------------------------------------------------------------------------------------------- internals
 
     /** Runs one call through the log, latency, crash point and faults. */
-    private <T> Mono<T> call(String operation, String key, boolean write, Supplier<T> effect) {
+    private <T> Mono<T> call(String operation, String key, boolean write, long bytes, Supplier<T> effect) {
         return Mono.defer(() -> {
             if (closed.get()) {
                 return Mono.error(StoreException.permanent(ErrorCode.CLOSED, operation, key, "store " + describe() + " is closed", null));
             }
             long index = calls.incrementAndGet();
-            log.add(new Call(index, operation, key));
+            log.add(new Call(index, operation, key, bytes));
             Faults f = faults;
             Mono<T> work = Mono.fromCallable(() -> {
                 long crash = crashAt;
@@ -493,6 +509,16 @@ public final class MemoryObjectStore implements ObjectStore {
             });
             return f.latency().isZero() ? work : Mono.delay(f.latency()).then(work);
         });
+    }
+
+    /** The bytes as they rest in the store: silently corrupted at the configured rate. */
+    private byte[] atRest(byte[] bytes) {
+        if (faults.corruptWriteRate() > 0 && bytes.length > 0 && roll() < faults.corruptWriteRate()) {
+            byte[] bad = bytes.clone();
+            bad[(int) (roll() * bad.length)] ^= 0x10;
+            return bad;
+        }
+        return bytes;
     }
 
     private double roll() {
@@ -530,8 +556,9 @@ public final class MemoryObjectStore implements ObjectStore {
      *     {@code startMultipart}, {@code uploadPart}, {@code completeMultipart}, {@code abortMultipart},
      *     {@code cleanupIncomplete}
      * @param key the key, prefix or a summary
+     * @param bytes payload bytes sent (puts, parts) or body bytes served (gets); 0 for other calls
      */
-    public record Call(long index, String operation, String key) {}
+    public record Call(long index, String operation, String key, long bytes) {}
 
     private record Scripted(String operation, String keySuffix, boolean afterEffect) {}
 
@@ -576,7 +603,7 @@ public final class MemoryObjectStore implements ObjectStore {
                 return Mono.error(StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
                         "part number must be between 1 and " + capabilities.maxParts() + ", got " + number, null));
             }
-            return Buffers.join(part.content()).flatMap(bytes -> call("uploadPart", key + "#" + number, true, () -> {
+            return Buffers.join(part.content()).flatMap(bytes -> call("uploadPart", key + "#" + number, true, bytes.length, () -> {
                 live("uploadPart");
                 if (bytes.length != part.length()) {
                     throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
@@ -591,7 +618,7 @@ public final class MemoryObjectStore implements ObjectStore {
         @Override
         public Mono<ObjectInfo> complete(List<PartInfo> list) {
             List<PartInfo> given = List.copyOf(list);
-            return call("completeMultipart", key, true, () -> {
+            return call("completeMultipart", key, true, 0, () -> {
                 live("completeMultipart");
                 if (given.isEmpty()) {
                     throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key, "no parts given", null);
@@ -617,7 +644,7 @@ public final class MemoryObjectStore implements ObjectStore {
                     used.put(p.number(), o);
                     out.writeBytes(o.data);
                 }
-                byte[] bytes = out.toByteArray();
+                byte[] bytes = atRest(out.toByteArray());
                 String f = full(key);
                 synchronized (bucket) {
                     check(options.condition(), f, key);
@@ -631,7 +658,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
         @Override
         public Mono<Void> abort() {
-            return call("abortMultipart", key, true, () -> {
+            return call("abortMultipart", key, true, 0, () -> {
                 bucket.uploads.remove(id);
                 return Boolean.TRUE;
             }).then();
@@ -650,6 +677,7 @@ public final class MemoryObjectStore implements ObjectStore {
         private String prefix = "";
         private Clock clock = Clock.systemUTC();
         private Capabilities capabilities = new Capabilities(true, true, true, 1, 10_000, true);
+        private int pageSize = 1000;
 
         private Builder() {}
 
@@ -701,6 +729,20 @@ public final class MemoryObjectStore implements ObjectStore {
         }
 
         /**
+         * How many objects one list call returns (default 1000, as S3); a listing makes one call per page.
+         *
+         * @param value at least 1
+         * @return this builder
+         */
+        public Builder pageSize(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("pageSize must be >= 1");
+            }
+            this.pageSize = value;
+            return this;
+        }
+
+        /**
          * Builds the store.
          *
          * @return the store
@@ -709,7 +751,7 @@ public final class MemoryObjectStore implements ObjectStore {
             Bucket b = name == null
                     ? new Bucket("private-" + ETAGS.incrementAndGet())
                     : NAMED.computeIfAbsent(name, Bucket::new);
-            return new MemoryObjectStore(b, prefix, clock, capabilities);
+            return new MemoryObjectStore(b, prefix, clock, capabilities, pageSize);
         }
     }
 }
