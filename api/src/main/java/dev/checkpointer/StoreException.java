@@ -31,27 +31,66 @@ public class StoreException extends CheckpointException {
         this.key = key;
     }
 
-    /** Transient failure: 5xx, timeout, connection reset. */
+    /**
+     * Transient failure: 5xx, timeout, connection reset.
+     *
+     * @param operation the SPI operation, e.g. {@code put}
+     * @param key the key involved, if any
+     * @param message what the store said (never credentials)
+     * @param cause the SDK's exception, if any
+     * @return the exception
+     */
     public static StoreException transientFailure(String operation, @Nullable String key, String message, @Nullable Throwable cause) {
         return new StoreException(ErrorCode.STORE_TRANSIENT, operation, key, message, cause);
     }
 
-    /** The store throttled the request. */
+    /**
+     * The store throttled the request (429, 503 SlowDown, ServerBusy).
+     *
+     * @param operation the SPI operation, e.g. {@code put}
+     * @param key the key involved, if any
+     * @param message what the store said (never credentials)
+     * @param cause the SDK's exception, if any
+     * @return the exception
+     */
     public static StoreException throttled(String operation, @Nullable String key, String message, @Nullable Throwable cause) {
         return new StoreException(ErrorCode.STORE_THROTTLED, operation, key, message, cause);
     }
 
-    /** No object under the key. */
+    /**
+     * No object under the key.
+     *
+     * @param operation the SPI operation
+     * @param key the key
+     * @return the exception
+     */
     public static StoreException notFound(String operation, String key) {
         return new StoreException(ErrorCode.STORE_NOT_FOUND, operation, key, "no such object", null);
     }
 
-    /** A create-if-absent or if-match condition did not hold. */
+    /**
+     * A create-if-absent or if-match condition did not hold.
+     *
+     * @param operation the SPI operation, e.g. {@code put}
+     * @param key the key involved, if any
+     * @param message what the store said (never credentials)
+     * @param cause the SDK's exception, if any
+     * @return the exception
+     */
     public static StoreException preconditionFailed(String operation, String key, String message, @Nullable Throwable cause) {
         return new StoreException(ErrorCode.STORE_PRECONDITION_FAILED, operation, key, message, cause);
     }
 
-    /** A permanent failure of the given code. */
+    /**
+     * A permanent failure of the given code (access denied, bad request, unsupported, other).
+     *
+     * @param code a {@code STORE_*} code
+     * @param operation the SPI operation
+     * @param key the key involved, if any
+     * @param message what the store said (never credentials)
+     * @param cause the SDK's exception, if any
+     * @return the exception
+     */
     public static StoreException permanent(ErrorCode code, String operation, @Nullable String key, String message, @Nullable Throwable cause) {
         return new StoreException(code, operation, key, message, cause);
     }

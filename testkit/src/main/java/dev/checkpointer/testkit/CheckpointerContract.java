@@ -99,12 +99,21 @@ public abstract class CheckpointerContract {
         store.close();
     }
 
-    /** The store under test. */
+    /**
+     * The store under test.
+     *
+     * @return the store opened for this test
+     */
     protected ObjectStore store() {
         return store;
     }
 
-    /** A builder over the store under test, with small sizes so multipart and packing happen at test scale. */
+    /**
+     * A builder over a store, with small sizes so multipart and packing happen at test scale.
+     *
+     * @param s the store
+     * @return the builder
+     */
     protected CheckpointerBuilder builder(ObjectStore s) {
         return Checkpointer.builder().store(s)
                 .inlineThreshold(1024)
@@ -114,35 +123,83 @@ public abstract class CheckpointerContract {
                 .retry(RetrySettings.defaults().withBackoff(Duration.ofMillis(5), 2, Duration.ofMillis(50)));
     }
 
-    /** Builds a checkpointer that is closed after the test. */
+    /**
+     * Builds a checkpointer that is closed after the test.
+     *
+     * @param b the builder
+     * @return the checkpointer
+     */
     protected Checkpointer open(CheckpointerBuilder b) {
         Checkpointer cp = b.build();
         toClose.add(cp);
         return cp;
     }
 
+    /**
+     * Deterministic random bytes.
+     *
+     * @param size how many
+     * @param seed the seed
+     * @return the bytes
+     */
     protected static byte[] bytes(int size, long seed) {
         byte[] b = new byte[size];
         new Random(seed).nextBytes(b);
         return b;
     }
 
+    /**
+     * Reads a partition with {@link Checkpoint#read}.
+     *
+     * @param cp the checkpoint
+     * @param op operator
+     * @param partition partition
+     * @return the verified bytes
+     */
     protected static byte[] read(Checkpoint cp, String op, int partition) {
         return Buffers.toArray(cp.read(op, partition).block(TIMEOUT));
     }
 
+    /**
+     * Reads a partition with {@link Checkpoint#stream}.
+     *
+     * @param cp the checkpoint
+     * @param op operator
+     * @param partition partition
+     * @return the verified bytes
+     */
     protected static byte[] streamed(Checkpoint cp, String op, int partition) {
         return Buffers.join(cp.stream(op, partition)).block(TIMEOUT);
     }
 
+    /**
+     * Every key in a store.
+     *
+     * @param s the store
+     * @return the keys
+     */
     protected List<String> keys(ObjectStore s) {
         return s.list("").map(ObjectInfo::key).collectList().block(TIMEOUT);
     }
 
+    /**
+     * Replaces an object unconditionally (tampering, or debris of another writer).
+     *
+     * @param s the store
+     * @param key the key
+     * @param content the new bytes
+     */
     protected void overwrite(ObjectStore s, String key, byte[] content) {
         s.put(key, Payload.of(content), PutOptions.none()).block(TIMEOUT);
     }
 
+    /**
+     * Reads an object's stored bytes, bypassing the engine.
+     *
+     * @param s the store
+     * @param key the key
+     * @return the bytes
+     */
     protected byte[] rawRead(ObjectStore s, String key) {
         return s.get(key, ByteRange.ALL).flatMap(c -> Buffers.join(c.body())).block(TIMEOUT);
     }
