@@ -114,6 +114,62 @@ public interface Checkpointer extends AutoCloseable {
     Mono<PruneReport> prune();
 
     /**
+     * Starts a checkpoint written by many hosts: reserves the next id at the location (create-if-absent, so of two
+     * coordinators racing for one id exactly one gets it). Workers then {@link #stage} partitions under it, anywhere,
+     * and this coordinator {@link #commit}s the entries they send back, or {@link #abort}s.
+     *
+     * @return the reserved id; {@link ConcurrentCheckpointException} when another coordinator reserved it first
+     */
+    Mono<CheckpointId> begin();
+
+    /**
+     * Uploads one partition of a checkpoint started with {@link #begin()}, on any host with access to the store.
+     * Small payloads are not uploaded: the entry carries their bytes, to travel in the manifest.
+     *
+     * @param id the checkpoint
+     * @param operator the operator name
+     * @param partition the partition number
+     * @param payload the bytes
+     * @return the entry to send to the coordinator (JSON-serialisable)
+     */
+    default Mono<PartitionEntry> stage(CheckpointId id, String operator, int partition, Payload payload) {
+        return stage(id, operator, partition, PartitionKind.SNAPSHOT, payload);
+    }
+
+    /**
+     * Like {@link #stage(CheckpointId, String, int, Payload)}, for a partition of the given kind.
+     *
+     * @param id the checkpoint
+     * @param operator the operator name
+     * @param partition the partition number
+     * @param kind snapshot or delta
+     * @param payload the bytes
+     * @return the entry to send to the coordinator
+     */
+    Mono<PartitionEntry> stage(CheckpointId id, String operator, int partition, PartitionKind kind, Payload payload);
+
+    /**
+     * Commits a checkpoint from the entries its workers staged: checks every stored entry exists under this
+     * checkpoint with at least its stated size (its SHA-256 remains the read-time check), writes the manifest with
+     * create-if-absent and moves {@code _latest} by compare-and-swap, as {@link #save} does.
+     *
+     * @param id the checkpoint from {@link #begin()}
+     * @param metadata offsets, epoch, fingerprint and the rest
+     * @param entries one per partition
+     * @return the committed manifest; {@link InvalidInputException} (nothing written) when an entry was never staged,
+     *     has another size or belongs elsewhere; {@link ConcurrentCheckpointException} when another writer won
+     */
+    Mono<Manifest> commit(CheckpointId id, CheckpointMetadata metadata, java.util.List<PartitionEntry> entries);
+
+    /**
+     * Abandons a checkpoint that was begun but not committed: deletes what was staged under it.
+     *
+     * @param id the checkpoint
+     * @return completion; {@link ConcurrentCheckpointException} when it has been committed (use {@link #delete})
+     */
+    Mono<Void> abort(CheckpointId id);
+
+    /**
      * Saves periodically: every {@code period}, asks the supplier for a snapshot and saves it. One save at a time:
      * a tick that finds the previous save still running is skipped (and reported to listeners). The Flux emits each
      * committed manifest and terminates with the first error (compose {@code retry} to keep going); cancel it to

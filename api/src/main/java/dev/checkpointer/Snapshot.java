@@ -45,26 +45,14 @@ public final class Snapshot {
         }
     }
 
-    private final @Nullable Long epoch;
     private final @Nullable CheckpointId id;
     private final List<Partition> partitions;
-    private final Map<String, Map<String, String>> offsets;
-    private final Map<String, Long> sinkEpochs;
-    private final Map<String, Instant> watermarks;
-    private final @Nullable String fingerprint;
-    private final Map<String, String> metadata;
+    private final CheckpointMetadata commitMetadata;
 
     private Snapshot(Builder b) {
-        this.epoch = b.epoch;
         this.id = b.id;
         this.partitions = List.copyOf(b.partitions);
-        Map<String, Map<String, String>> off = new TreeMap<>();
-        b.offsets.forEach((k, v) -> off.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
-        this.offsets = Collections.unmodifiableMap(off);
-        this.sinkEpochs = Collections.unmodifiableMap(new TreeMap<>(b.sinkEpochs));
-        this.watermarks = Collections.unmodifiableMap(new TreeMap<>(b.watermarks));
-        this.fingerprint = b.fingerprint;
-        this.metadata = Collections.unmodifiableMap(new TreeMap<>(b.metadata));
+        this.commitMetadata = b.meta.build();
     }
 
     /**
@@ -83,7 +71,7 @@ public final class Snapshot {
      * @return the epoch
      */
     public OptionalLong epoch() {
-        return epoch == null ? OptionalLong.empty() : OptionalLong.of(epoch);
+        return commitMetadata.epoch();
     }
 
     /**
@@ -110,7 +98,7 @@ public final class Snapshot {
      * @return an immutable, sorted map
      */
     public Map<String, Map<String, String>> offsets() {
-        return offsets;
+        return commitMetadata.offsets();
     }
 
     /**
@@ -119,7 +107,7 @@ public final class Snapshot {
      * @return an immutable, sorted map
      */
     public Map<String, Long> sinkEpochs() {
-        return sinkEpochs;
+        return commitMetadata.sinkEpochs();
     }
 
     /**
@@ -128,7 +116,7 @@ public final class Snapshot {
      * @return an immutable, sorted map
      */
     public Map<String, Instant> watermarks() {
-        return watermarks;
+        return commitMetadata.watermarks();
     }
 
     /**
@@ -137,7 +125,7 @@ public final class Snapshot {
      * @return the fingerprint
      */
     public Optional<String> fingerprint() {
-        return Optional.ofNullable(fingerprint);
+        return commitMetadata.fingerprint();
     }
 
     /**
@@ -146,25 +134,29 @@ public final class Snapshot {
      * @return an immutable, sorted map
      */
     public Map<String, String> metadata() {
-        return metadata;
+        return commitMetadata.metadata();
+    }
+
+    /**
+     * Everything besides the partitions, as a coordinator would pass it to {@link Checkpointer#commit}.
+     *
+     * @return the epoch, offsets, sink epochs, watermarks, fingerprint and metadata
+     */
+    public CheckpointMetadata checkpointMetadata() {
+        return commitMetadata;
     }
 
     @Override
     public String toString() {
-        return "Snapshot[partitions=" + partitions.size() + ", epoch=" + epoch + ", id=" + id + "]";
+        return "Snapshot[partitions=" + partitions.size() + ", epoch=" + commitMetadata.epoch() + ", id=" + id + "]";
     }
 
     /** Builds a {@link Snapshot}; every method validates its input at once. */
     public static final class Builder {
-        private @Nullable Long epoch;
         private @Nullable CheckpointId id;
         private final List<Partition> partitions = new ArrayList<>();
         private final Set<String> seen = new HashSet<>();
-        private final Map<String, Map<String, String>> offsets = new LinkedHashMap<>();
-        private final Map<String, Long> sinkEpochs = new LinkedHashMap<>();
-        private final Map<String, Instant> watermarks = new LinkedHashMap<>();
-        private @Nullable String fingerprint;
-        private final Map<String, String> metadata = new LinkedHashMap<>();
+        private final CheckpointMetadata.Builder meta = CheckpointMetadata.builder();
 
         private Builder() {}
 
@@ -175,10 +167,7 @@ public final class Snapshot {
          * @return this builder
          */
         public Builder epoch(long epoch) {
-            if (epoch < 1) {
-                throw new InvalidInputException("epoch must be >= 1, got " + epoch);
-            }
-            this.epoch = epoch;
+            meta.epoch(epoch);
             return this;
         }
 
@@ -232,14 +221,7 @@ public final class Snapshot {
          * @return this builder
          */
         public Builder offsets(String source, Map<String, String> offsets) {
-            requireName("source", source);
-            Objects.requireNonNull(offsets, "offsets");
-            offsets.forEach((k, v) -> {
-                if (k == null || v == null) {
-                    throw new InvalidInputException("offsets of source '" + source + "' contain a null key or value");
-                }
-            });
-            this.offsets.put(source, new LinkedHashMap<>(offsets));
+            meta.offsets(source, offsets);
             return this;
         }
 
@@ -251,11 +233,7 @@ public final class Snapshot {
          * @return this builder
          */
         public Builder sinkEpoch(String sink, long epoch) {
-            requireName("sink", sink);
-            if (epoch < 0) {
-                throw new InvalidInputException("sink epoch must be >= 0, got " + epoch + " for sink '" + sink + "'");
-            }
-            sinkEpochs.put(sink, epoch);
+            meta.sinkEpoch(sink, epoch);
             return this;
         }
 
@@ -267,8 +245,7 @@ public final class Snapshot {
          * @return this builder
          */
         public Builder watermark(String stream, Instant watermark) {
-            requireName("watermark stream", stream);
-            watermarks.put(stream, Objects.requireNonNull(watermark, "watermark"));
+            meta.watermark(stream, watermark);
             return this;
         }
 
@@ -279,8 +256,7 @@ public final class Snapshot {
          * @return this builder
          */
         public Builder fingerprint(String fingerprint) {
-            requireName("fingerprint", fingerprint);
-            this.fingerprint = fingerprint;
+            meta.fingerprint(fingerprint);
             return this;
         }
 
@@ -292,11 +268,7 @@ public final class Snapshot {
          * @return this builder
          */
         public Builder metadata(String key, String value) {
-            requireName("metadata key", key);
-            if (value == null) {
-                throw new InvalidInputException("metadata value for '" + key + "' must not be null");
-            }
-            metadata.put(key, value);
+            meta.metadata(key, value);
             return this;
         }
 
@@ -307,15 +279,6 @@ public final class Snapshot {
          */
         public Snapshot build() {
             return new Snapshot(this);
-        }
-
-        private static void requireName(String what, @Nullable String name) {
-            if (name == null || name.isEmpty()) {
-                throw new InvalidInputException(what + " must not be null or empty");
-            }
-            if (name.chars().anyMatch(Character::isISOControl)) {
-                throw new InvalidInputException(what + " '" + name.replaceAll("\\p{Cntrl}", "?") + "' contains a control character");
-            }
         }
     }
 }

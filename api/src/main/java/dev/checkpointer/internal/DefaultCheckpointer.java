@@ -4,6 +4,7 @@ import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointListener;
+import dev.checkpointer.CheckpointMetadata;
 import dev.checkpointer.CheckpointNotFoundException;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.ConcurrentCheckpointException;
@@ -13,6 +14,8 @@ import dev.checkpointer.IncompatibleCheckpointException;
 import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.PartitionKind;
+import dev.checkpointer.Payload;
 import dev.checkpointer.PruneReport;
 import dev.checkpointer.Retention;
 import dev.checkpointer.SaveOutcome;
@@ -46,7 +49,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.util.function.Tuple2;
 
 /**
  * The commit engine. One instance per location; thread-safe.
@@ -77,6 +79,8 @@ public final class DefaultCheckpointer implements Checkpointer {
     private final AtomicLong claimedEpoch = new AtomicLong();
     private final AtomicLong lastAllocated = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Keys this process staged, with the size the store confirmed: a commit need not ask again. */
+    private final Map<String, Long> confirmed = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Creates the engine; use {@link Checkpointer#builder()}.
@@ -115,48 +119,167 @@ public final class DefaultCheckpointer implements Checkpointer {
             if (closed.get()) {
                 return Mono.error(closedError());
             }
-            SaveRun run = new SaveRun(snapshot);
+            Run run = new Run(snapshot);
             run.started();
-            return run.execute();
+            return run.save();
         });
     }
 
-    /** One attempt to save one snapshot; reports to listeners exactly once. */
-    private final class SaveRun {
-        private final Snapshot snapshot;
+    // ------------------------------------------------------------------------------------------------- many hosts
+
+    @Override
+    public Mono<CheckpointId> begin() {
+        return Mono.defer(() -> {
+            if (closed.get()) {
+                return Mono.error(closedError());
+            }
+            // A fresh look at the location, so a coordinator does not reserve an id that is already committed.
+            return loadView().doOnNext(this::publish).flatMap(v -> {
+                CheckpointId id = CheckpointId.of(lastAllocated.updateAndGet(last -> Math.max(last, v.highestId) + 1));
+                byte[] body = ("{\"writerId\":" + Json.quote(config.writerId()) + ",\"begunAt\":\"" + config.clock().instant() + "\"}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                return calls.put(Layout.reservation(id), () -> dev.checkpointer.Payload.of(body), PutOptions.ifAbsent().withSha256(Sha256.hex(body)))
+                        .onErrorMap(DefaultCheckpointer::isPrecondition, e -> {
+                            view.set(null);
+                            return new ConcurrentCheckpointException("checkpoint " + id + " was begun by another coordinator first", false, e);
+                        })
+                        .thenReturn(id);
+            });
+        });
+    }
+
+    @Override
+    public Mono<PartitionEntry> stage(CheckpointId id, String operator, int partition, PartitionKind kind, Payload payload) {
+        Objects.requireNonNull(id, "id");
+        return Mono.defer(() -> {
+            if (closed.get()) {
+                return Mono.error(closedError());
+            }
+            Snapshot.Partition p = new Snapshot.Partition(operator, partition, kind, payload);
+            Run run = new Run(null);
+            return run.stageOne(id, p)
+                    .doOnNext(e -> {
+                        if (e.key() != null) {
+                            confirmed.put(e.key(), e.size());
+                        }
+                    })
+                    .doOnError(e -> run.cleanup().subscribe())
+                    .doOnCancel(() -> run.cleanup().subscribe());
+        });
+    }
+
+    @Override
+    public Mono<Manifest> commit(CheckpointId id, CheckpointMetadata metadata, List<PartitionEntry> entries) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(metadata, "metadata");
+        Objects.requireNonNull(entries, "entries");
+        return Mono.defer(() -> {
+            if (closed.get()) {
+                return Mono.error(closedError());
+            }
+            List<PartitionEntry> given = List.copyOf(entries);
+            Run run = new Run(null);
+            return checkEntries(id, given)
+                    .then(currentView())
+                    .flatMap(v -> epochFor(metadata.epoch(), v))
+                    .flatMap(epoch -> run.commitDetached(new Prepared(id, epoch), metadata, given))
+                    .doOnNext(m -> m.partitions().forEach(e -> {
+                        if (e.key() != null) {
+                            confirmed.remove(e.key());
+                        }
+                    }))
+                    .flatMap(m -> calls.delete(Layout.reservation(id))
+                            .onErrorResume(e -> {
+                                log.debug("could not remove the reservation of {}; prune() will: {}", id, e.toString());
+                                return Mono.empty();
+                            })
+                            .thenReturn(m));
+        });
+    }
+
+    /**
+     * Refuses entries that cannot belong to this checkpoint, and checks that every stored one exists with its
+     * stated size (unless this process staged it and saw the store confirm it).
+     */
+    private Mono<Void> checkEntries(CheckpointId id, List<PartitionEntry> entries) {
+        Manifest probe = new Manifest(Manifest.FORMAT_VERSION, id, 1, config.clock().instant(), config.writerId(), entries,
+                null, null, null, null, null);
+        List<String> problems = new ArrayList<>(probe.validate(null));
+        Map<String, Long> ends = new TreeMap<>();
+        for (PartitionEntry e : entries) {
+            if (e == null || e.key() == null) {
+                continue;
+            }
+            if (!e.key().startsWith(Layout.dir(id)) || Layout.isManifest(e.key()) || e.key().equals(Layout.reservation(id))) {
+                problems.add(e.name() + ": key '" + e.key() + "' is not an artifact of checkpoint " + id);
+                continue;
+            }
+            ends.merge(e.key(), e.offset() + e.size(), Math::max);
+        }
+        if (!problems.isEmpty()) {
+            return Mono.error(new InvalidInputException("refusing to commit checkpoint " + id + ": " + String.join("; ", problems)));
+        }
+        return Flux.fromIterable(ends.entrySet())
+                .filter(end -> !end.getValue().equals(confirmed.get(end.getKey())))
+                .flatMap(end -> calls.head(end.getKey())
+                        .onErrorMap(DefaultCheckpointer::isNotFound, nf -> new InvalidInputException("refusing to commit checkpoint " + id
+                                + ": '" + end.getKey() + "' was never staged (or has been removed)"))
+                        .flatMap(info -> info.size() == end.getValue() ? Mono.<Void>empty()
+                                : Mono.error(new InvalidInputException("refusing to commit checkpoint " + id + ": '" + end.getKey() + "' has "
+                                        + info.size() + " bytes but its entries say " + end.getValue()))), READ_CONCURRENCY)
+                .then();
+    }
+
+    @Override
+    public Mono<Void> abort(CheckpointId id) {
+        Objects.requireNonNull(id, "id");
+        return Mono.defer(() -> {
+            if (closed.get()) {
+                return Mono.error(closedError());
+            }
+            return calls.head(Layout.manifest(id))
+                    .flatMap(committed -> Mono.<Void>error(new ConcurrentCheckpointException("checkpoint " + id
+                            + " is committed and cannot be aborted; delete() removes it", false)))
+                    .onErrorResume(DefaultCheckpointer::isNotFound, nf -> calls.listAll(Layout.dir(id))
+                            .flatMap(infos -> {
+                                List<String> keys = infos.stream().map(ObjectInfo::key).toList();
+                                keys.forEach(confirmed::remove);
+                                return calls.deleteAll(keys);
+                            }));
+        });
+    }
+
+    /**
+     * One save or commit: what it uploaded (to clean up on failure), what it references (to roll back when
+     * fenced), and — for {@link #save} — the listener notifications, exactly once.
+     */
+    private final class Run {
+        private final @Nullable Snapshot snapshot;
         private final Queue<String> uploaded = new ConcurrentLinkedQueue<>();
+        private final Set<String> referenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private final AtomicBoolean finished = new AtomicBoolean();
         private final AtomicBoolean committing = new AtomicBoolean();
         private final AtomicBoolean manifestWritten = new AtomicBoolean();
         private final long startNanos = System.nanoTime();
-        private final String token = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
 
-        SaveRun(Snapshot snapshot) {
+        Run(@Nullable Snapshot snapshot) {
             this.snapshot = snapshot;
         }
 
         void started() {
-            notifyListeners(l -> l.onSaveStarted(snapshot));
+            Snapshot s = Objects.requireNonNull(snapshot);
+            notifyListeners(l -> l.onSaveStarted(s));
         }
 
-        Mono<Manifest> execute() {
-            return prepare()
-                    .flatMap(prep -> stage(prep.id)
+        Mono<Manifest> save() {
+            Snapshot s = Objects.requireNonNull(snapshot);
+            return prepare(s)
+                    .flatMap(prep -> Flux.fromIterable(s.partitions())
+                            .flatMapSequential(p -> stageOne(prep.id, p), config.maxConcurrentUploads())
+                            .collectList()
                             .flatMap(entries -> {
-                                Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, prep.id, prep.epoch, config.clock().instant(),
-                                        config.writerId(), entries, snapshot.offsets(), snapshot.sinkEpochs(), snapshot.watermarks(),
-                                        snapshot.fingerprint().orElse(null), snapshot.metadata());
-                                List<String> problems = manifest.validate(null);
-                                if (!problems.isEmpty()) {
-                                    return Mono.error(new InvalidInputException("the snapshot would make an invalid manifest: " + String.join("; ", problems)));
-                                }
                                 committing.set(true);
-                                // The commit runs to its end even when the subscriber cancels: once the manifest
-                                // exists the checkpoint is committed, and the pointer must follow.
-                                return Mono.fromFuture(() -> commit(prep, manifest)
-                                        .doOnSuccess(m -> succeeded(m))
-                                        .doOnError(this::failed)
-                                        .toFuture(), true);
+                                return commitDetached(prep, s.checkpointMetadata(), entries);
                             }))
                     .doOnError(e -> {
                         if (!committing.get()) {
@@ -172,59 +295,80 @@ public final class DefaultCheckpointer implements Checkpointer {
                     .flatMap(m -> applyRetentionAfterSave().thenReturn(m));
         }
 
-        private Mono<Prepared> prepare() {
-            return currentView().flatMap(v -> epochFor(snapshot, v).map(epoch -> {
+        private Mono<Prepared> prepare(Snapshot s) {
+            return currentView().flatMap(v -> epochFor(s.epoch(), v).map(epoch -> {
                 View now = Objects.requireNonNullElse(view.get(), v);
-                CheckpointId id = snapshot.id().orElseGet(() -> CheckpointId.of(
+                CheckpointId id = s.id().orElseGet(() -> CheckpointId.of(
                         lastAllocated.updateAndGet(last -> Math.max(last, now.highestId) + 1)));
                 return new Prepared(id, epoch);
             }));
         }
 
-        private Mono<List<PartitionEntry>> stage(CheckpointId id) {
-            List<Snapshot.Partition> all = snapshot.partitions();
-            List<Snapshot.Partition> large = new ArrayList<>();
-            List<Snapshot.Partition> small = new ArrayList<>();
-            for (Snapshot.Partition p : all) {
-                (uploader.isSmall(p.payload()) ? small : large).add(p);
+        /** One partition: inlined when small (no request), else uploaded under a key unique to this call. */
+        Mono<PartitionEntry> stageOne(CheckpointId id, Snapshot.Partition p) {
+            if (uploader.isSmall(p.payload())) {
+                return uploader.readSmall(p).map(small -> PartitionEntry.inline(p.operator(), p.partition(), p.kind(), small.bytes(), small.sha256()));
             }
-            Mono<List<PartitionEntry>> largeEntries = Flux.fromIterable(large)
-                    .flatMap(p -> Uploader.onWorker(uploader.upload(id, p, token, uploaded)), config.maxConcurrentUploads())
-                    .collectList();
-            Mono<List<PartitionEntry>> smallEntries = Flux.fromIterable(small)
-                    .concatMap(uploader::readSmall)
-                    .collectList()
-                    .flatMap(smalls -> {
-                        List<PartitionEntry> inline = new ArrayList<>();
-                        List<Uploader.Small> rest = new ArrayList<>();
-                        long budget = config.maxInlineBytes();
-                        for (Uploader.Small s : smalls) {
-                            if (s.bytes().length <= budget) {
-                                budget -= s.bytes().length;
-                                Snapshot.Partition p = s.partition();
-                                inline.add(PartitionEntry.inline(p.operator(), p.partition(), p.kind(), s.bytes(), s.sha256()));
-                            } else {
-                                rest.add(s);
-                            }
-                        }
-                        return uploader.pack(id, rest, token, uploaded).map(packed -> {
-                            List<PartitionEntry> out = new ArrayList<>(inline);
-                            out.addAll(packed);
-                            return out;
-                        });
-                    });
-            return Mono.zip(largeEntries, smallEntries).map(t -> inSnapshotOrder(all, t));
+            return Uploader.onWorker(uploader.upload(id, p, newToken(), uploaded));
         }
 
-        private List<PartitionEntry> inSnapshotOrder(List<Snapshot.Partition> order, Tuple2<List<PartitionEntry>, List<PartitionEntry>> t) {
-            Map<String, PartitionEntry> byName = new HashMap<>();
-            t.getT1().forEach(e -> byName.put(e.name(), e));
-            t.getT2().forEach(e -> byName.put(e.name(), e));
-            List<PartitionEntry> out = new ArrayList<>(order.size());
-            for (Snapshot.Partition p : order) {
-                out.add(Objects.requireNonNull(byName.get(p.operator() + "/" + p.partition())));
+        /**
+         * Runs the commit to its end even when the subscriber cancels: once the manifest exists the checkpoint is
+         * committed, and the pointer must follow.
+         */
+        Mono<Manifest> commitDetached(Prepared prep, CheckpointMetadata meta, List<PartitionEntry> entries) {
+            committing.set(true);
+            return Mono.fromFuture(() -> commitEntries(prep, meta, entries)
+                    .doOnSuccess(this::succeeded)
+                    .doOnError(this::failed)
+                    .toFuture(), true);
+        }
+
+        /** Packs inline bytes beyond the manifest's budget into one sidecar, then commits. */
+        private Mono<Manifest> commitEntries(Prepared prep, CheckpointMetadata meta, List<PartitionEntry> entries) {
+            entries.forEach(e -> {
+                if (e.key() != null) {
+                    referenced.add(e.key());
+                }
+            });
+            return packOverflow(prep.id, entries).flatMap(packed -> {
+                Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, prep.id, prep.epoch, config.clock().instant(),
+                        config.writerId(), packed, meta.offsets(), meta.sinkEpochs(), meta.watermarks(),
+                        meta.fingerprint().orElse(null), meta.metadata());
+                List<String> problems = manifest.validate(null);
+                if (!problems.isEmpty()) {
+                    return Mono.error(new InvalidInputException("the checkpoint would have an invalid manifest: " + String.join("; ", problems)));
+                }
+                return commit(prep, manifest);
+            });
+        }
+
+        private Mono<List<PartitionEntry>> packOverflow(CheckpointId id, List<PartitionEntry> entries) {
+            long budget = config.maxInlineBytes();
+            List<PartitionEntry> out = new ArrayList<>(entries);
+            List<Uploader.Small> overflow = new ArrayList<>();
+            List<Integer> at = new ArrayList<>();
+            for (int i = 0; i < entries.size(); i++) {
+                PartitionEntry e = entries.get(i);
+                if (!e.isInline()) {
+                    continue;
+                }
+                if (e.size() <= budget) {
+                    budget -= e.size();
+                } else {
+                    byte[] bytes = java.util.Base64.getDecoder().decode(e.inline());
+                    overflow.add(new Uploader.Small(new Snapshot.Partition(e.operator(), e.partition(), e.kind(), dev.checkpointer.Payload.of(bytes)),
+                            bytes, e.sha256()));
+                    at.add(i);
+                }
             }
-            return out;
+            return uploader.pack(id, overflow, newToken(), uploaded).map(packed -> {
+                for (int i = 0; i < packed.size(); i++) {
+                    out.set(at.get(i), packed.get(i));
+                    referenced.add(Objects.requireNonNull(packed.get(i).key()));
+                }
+                return out;
+            });
         }
 
         private Mono<Manifest> commit(Prepared prep, Manifest manifest) {
@@ -237,13 +381,13 @@ public final class DefaultCheckpointer implements Checkpointer {
                             .flatMap(existing -> sha.equals(Sha256.hex(existing))
                                     ? Mono.empty() // our own earlier attempt succeeded; the response was lost
                                     : Mono.error(new ConcurrentCheckpointException("checkpoint " + prep.id
-                                            + " was committed by another writer first; this save is refused", false, e))))
+                                            + " was committed by another writer first; this one is refused", false, e))))
                     .then(Mono.fromRunnable(() -> manifestWritten.set(true)))
                     .then(Mono.defer(() -> movePointer(prep, sha, POINTER_CAS_ATTEMPTS))
                             .onErrorResume(e -> !(e instanceof ConcurrentCheckpointException c && c.fenced()),
-                                    // The pointer could not follow: withdraw the manifest so the refused save
+                                    // The pointer could not follow: withdraw the manifest so the refused commit
                                     // leaves nothing visible (if even that fails, the checkpoint stays whole).
-                                    e -> rollback(prep.id).then(Mono.error(e))))
+                                    e -> rollback(prep.id, false).then(Mono.error(e))))
                     .thenReturn(manifest);
         }
 
@@ -285,12 +429,17 @@ public final class DefaultCheckpointer implements Checkpointer {
             ConcurrentCheckpointException error = new ConcurrentCheckpointException("writer epoch " + prep.epoch
                     + " is fenced: a writer with epoch " + pointerEpoch + " owns this location; checkpoint " + prep.id
                     + " was rolled back", true);
-            return rollback(prep.id).then(Mono.error(error));
+            return rollback(prep.id, true).then(Mono.error(error));
         }
 
-        private Mono<Void> rollback(CheckpointId id) {
+        /**
+         * Withdraws a manifest this run wrote, then what this run uploaded; when fenced, also the artifacts its
+         * entries reference (workers' staged data of a checkpoint that can never commit).
+         */
+        private Mono<Void> rollback(CheckpointId id, boolean fenced) {
             return calls.delete(Layout.manifest(id))
                     .then(cleanup())
+                    .then(fenced ? calls.deleteAll(List.copyOf(referenced)) : Mono.empty())
                     .onErrorResume(e -> {
                         log.warn("could not roll back fenced checkpoint {}; prune() will remove it: {}", id, e.toString());
                         return Mono.empty();
@@ -309,7 +458,9 @@ public final class DefaultCheckpointer implements Checkpointer {
         }
 
         private void succeeded(Manifest m) {
-            finish(new SaveOutcome(SaveOutcome.Status.COMMITTED, m, null, elapsed()));
+            if (snapshot != null) {
+                finish(new SaveOutcome(SaveOutcome.Status.COMMITTED, m, null, elapsed()));
+            }
         }
 
         private void failed(Throwable e) {
@@ -317,7 +468,9 @@ public final class DefaultCheckpointer implements Checkpointer {
             if (!finished.get() && !manifestWritten.get()) {
                 cleanup().subscribe();
             }
-            finish(new SaveOutcome(SaveOutcome.Status.FAILED, null, e, elapsed()));
+            if (snapshot != null) {
+                finish(new SaveOutcome(SaveOutcome.Status.FAILED, null, e, elapsed()));
+            }
         }
 
         private void finish(SaveOutcome outcome) {
@@ -332,6 +485,10 @@ public final class DefaultCheckpointer implements Checkpointer {
     }
 
     private record Prepared(CheckpointId id, long epoch) {}
+
+    private static String newToken() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    }
 
     private Mono<Void> applyRetentionAfterSave() {
         if (!config.retention().isActive()) {
@@ -416,9 +573,9 @@ public final class DefaultCheckpointer implements Checkpointer {
                 .onErrorResume(DefaultCheckpointer::isNotFound, e -> Mono.just(new Probe(fromId, epoch)));
     }
 
-    private Mono<Long> epochFor(Snapshot snapshot, View v) {
-        if (snapshot.epoch().isPresent()) {
-            long e = snapshot.epoch().getAsLong();
+    private Mono<Long> epochFor(java.util.OptionalLong requested, View v) {
+        if (requested.isPresent()) {
+            long e = requested.getAsLong();
             if (e < v.highestEpoch) {
                 return Mono.error(new ConcurrentCheckpointException("snapshot epoch " + e + " is fenced: epoch " + v.highestEpoch
                         + " has been claimed at this location", true));

@@ -31,4 +31,18 @@ public final class Json {
     }
 
     private Json() {}
+
+    /**
+     * A JSON string literal.
+     *
+     * @param text the text
+     * @return the quoted, escaped literal
+     */
+    public static String quote(String text) {
+        try {
+            return MAPPER.writeValueAsString(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

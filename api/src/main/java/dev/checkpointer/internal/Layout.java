@@ -11,6 +11,7 @@ import java.util.Optional;
  * checkpoints/{id:020d}/manifest.json                         the commit marker
  * checkpoints/{id:020d}/{operator}/{partition}.{token}.{kind}  one partition (token: unique per save attempt)
  * checkpoints/{id:020d}/state.{token}.bin                      small partitions packed together
+ * checkpoints/{id:020d}/_begin                                  reservation of an id by begin() (many hosts)
  * _latest                                                      pointer to the newest checkpoint
  * </pre>
  * The token keeps two writers racing for one id from overwriting each other's artifacts.
@@ -38,6 +39,11 @@ public final class Layout {
     /** Key of one partition's object. */
     public static String artifact(CheckpointId id, String operator, int partition, PartitionKind kind, String token) {
         return dir(id) + OperatorNames.encode(operator) + "/" + partition + "." + token + "." + kind.extension();
+    }
+
+    /** Key of the reservation {@code begin()} creates for a checkpoint written by many hosts. */
+    public static String reservation(CheckpointId id) {
+        return dir(id) + "_begin";
     }
 
     /** Key of the sidecar holding packed small partitions. */

@@ -486,6 +486,108 @@ public abstract class CheckpointerContract {
         assertThat(cp.latest().block(TIMEOUT).manifest().id().value()).isEqualTo(12L);
     }
 
+    // ------------------------------------------------------------------------------------------------ many hosts
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper WIRE = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static PartitionEntry overTheWire(PartitionEntry e) {
+        try {
+            String json = WIRE.writeValueAsString(e);
+            PartitionEntry back = WIRE.readValue(json, PartitionEntry.class);
+            assertThat(WIRE.writeValueAsString(back)).isEqualTo(json);
+            return back;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new AssertionError(ex);
+        }
+    }
+
+    @Test
+    void aCoordinatorCommitsWhatWorkersStaged() {
+        Checkpointer coordinator = open(builder(store).maxInlineBytes(1500));
+        coordinator.save(simple("before")).block(TIMEOUT);
+        CheckpointId id = coordinator.begin().block(TIMEOUT);
+        assertThat(id).isEqualTo(CheckpointId.of(2));
+        List<Checkpointer> workers = List.of(open(builder(reopen(store)).maxInlineBytes(1500)), open(builder(reopen(store)).maxInlineBytes(1500)));
+        List<PartitionEntry> entries = Flux.range(0, 6)
+                .flatMapSequential(i -> workers.get(i % 2).stage(id, "op", i,
+                        Payload.of(bytes(i < 3 ? 700 : 150_000 + i, i))).subscribeOn(Schedulers.parallel()))
+                .map(CheckpointerContract::overTheWire)
+                .collectList().block(TIMEOUT);
+        assertThat(entries.subList(0, 3)).allSatisfy(e -> assertThat(e.isInline()).isTrue());
+        assertThat(entries.subList(3, 6)).allSatisfy(e -> assertThat(e.key()).startsWith("checkpoints/" + id.padded() + "/op/"));
+
+        Manifest m = coordinator.commit(id, dev.checkpointer.CheckpointMetadata.builder().offsets("src", Map.of("0", "9")).build(), entries)
+                .block(TIMEOUT);
+        assertThat(m.id()).isEqualTo(id);
+        // 3 x 700 inline bytes exceed the 1500-byte budget: the third went to a sidecar at commit.
+        assertThat(m.partitions().stream().filter(PartitionEntry::isInline).count()).isEqualTo(2);
+        Checkpoint restored = open(builder(reopen(store))).latest().block(TIMEOUT);
+        assertThat(restored.manifest().id()).isEqualTo(id);
+        for (int i = 0; i < 6; i++) {
+            assertThat(read(restored, "op", i)).isEqualTo(bytes(i < 3 ? 700 : 150_000 + i, i));
+        }
+        assertThat(keys(store)).noneMatch(k -> k.endsWith("_begin"));
+    }
+
+    @Test
+    void twoCoordinatorsCannotBeginTheSameCheckpoint() {
+        Checkpointer a = open(builder(store).writerId("coordinator-a"));
+        Checkpointer b = open(builder(reopen(store)).writerId("coordinator-b"));
+        CheckpointId first = a.begin().block(TIMEOUT);
+        StepVerifier.create(b.begin())
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(ConcurrentCheckpointException.class).hasMessageContaining("begun"))
+                .verify(TIMEOUT);
+        a.commit(first, dev.checkpointer.CheckpointMetadata.empty(), List.of()).block(TIMEOUT);
+        assertThat(b.begin().block(TIMEOUT)).isEqualTo(first.next());
+    }
+
+    @Test
+    void aCommitNamingArtifactsThatWereNeverStagedOrDifferIsRefusedAndWritesNothing() {
+        Checkpointer cp = open(builder(store));
+        cp.save(simple("before")).block(TIMEOUT);
+        CheckpointId id = cp.begin().block(TIMEOUT);
+        PartitionEntry real = open(builder(reopen(store))).stage(id, "op", 0, Payload.of(bytes(200_000, 1))).block(TIMEOUT);
+        String sha = real.sha256();
+        PartitionEntry ghost = PartitionEntry.stored("op", 1, PartitionKind.SNAPSHOT, "checkpoints/" + id.padded() + "/op/1.ghost.snapshot", 0, 10, sha);
+        PartitionEntry resized = PartitionEntry.stored("op", 0, PartitionKind.SNAPSHOT, real.key(), 0, real.size() - 1, sha);
+        PartitionEntry foreign = PartitionEntry.stored("op", 2, PartitionKind.SNAPSHOT, "checkpoints/" + CheckpointId.of(1).padded() + "/x", 0, 1, sha);
+        List<String> before = keys(store);
+        for (List<PartitionEntry> bad : List.of(List.of(real, ghost), List.of(resized), List.of(real, foreign), List.of(real, real))) {
+            StepVerifier.create(cp.commit(id, dev.checkpointer.CheckpointMetadata.empty(), bad))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(InvalidInputException.class).hasMessageContaining("checkpoint " + id))
+                    .verify(TIMEOUT);
+        }
+        assertThat(keys(store)).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(tag(cp.latest().block(TIMEOUT))).isEqualTo("before");
+        // The real entry alone commits.
+        assertThat(cp.commit(id, dev.checkpointer.CheckpointMetadata.empty(), List.of(real)).block(TIMEOUT).id()).isEqualTo(id);
+    }
+
+    @Test
+    void abortRemovesWhatWasStagedButNeverACommittedCheckpoint() {
+        Checkpointer cp = open(builder(store));
+        CheckpointId id = cp.begin().block(TIMEOUT);
+        cp.stage(id, "op", 0, Payload.of(bytes(200_000, 1))).block(TIMEOUT);
+        assertThat(keys(store)).anyMatch(k -> k.startsWith("checkpoints/" + id.padded() + "/"));
+        cp.abort(id).block(TIMEOUT);
+        assertThat(keys(store)).noneMatch(k -> k.startsWith("checkpoints/" + id.padded() + "/"));
+        Manifest m = cp.save(simple("x")).block(TIMEOUT);
+        StepVerifier.create(cp.abort(m.id()))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(ConcurrentCheckpointException.class).hasMessageContaining("committed"))
+                .verify(TIMEOUT);
+        assertThat(tag(cp.load(m.id()).block(TIMEOUT))).isEqualTo("x");
+    }
+
+    @Test
+    void stagedArtifactsOfACheckpointNeverCommittedArePrunedAfterTheGracePeriod() {
+        Checkpointer cp = open(builder(store).orphanGracePeriod(Duration.ZERO));
+        CheckpointId id = cp.begin().block(TIMEOUT);
+        PartitionEntry staged = cp.stage(id, "op", 0, Payload.of(bytes(200_000, 1))).block(TIMEOUT);
+        PruneReport report = cp.prune().block(TIMEOUT);
+        assertThat(report.deletedOrphans()).contains(staged.key(), "checkpoints/" + id.padded() + "/_begin");
+        assertThat(keys(store)).isEmpty();
+    }
+
     // ------------------------------------------------------------------------------------------------ delete & prune
 
     @Test
