@@ -16,7 +16,7 @@ public class StoreException extends CheckpointException {
     /**
      * Creates the exception.
      *
-     * @param code one of the {@code STORE_*} codes
+     * @param code one of the {@code STORE_*} codes, or {@link ErrorCode#CLOSED} for a store used after close
      * @param operation the store operation ({@code put}, {@code get}, {@code list}, …)
      * @param key the key concerned, if any
      * @param message what the store said (no secrets)
@@ -24,8 +24,8 @@ public class StoreException extends CheckpointException {
      */
     public StoreException(ErrorCode code, String operation, @Nullable String key, String message, @Nullable Throwable cause) {
         super(code, operation + (key == null ? "" : " '" + key + "'") + " failed: " + message, cause);
-        if (!code.name().startsWith("STORE_")) {
-            throw new IllegalArgumentException("a StoreException needs a STORE_* code, not " + code);
+        if (!code.name().startsWith("STORE_") && code != ErrorCode.CLOSED) {
+            throw new IllegalArgumentException("a StoreException needs a STORE_* code or CLOSED, not " + code);
         }
         this.operation = Objects.requireNonNull(operation, "operation");
         this.key = key;

@@ -46,7 +46,11 @@ final class AsyncPermits {
         return max;
     }
 
-    private Mono<Permit> acquire() {
+    /**
+     * Waits for a permit. The caller must {@link Permit#release()} it exactly once (extra calls are ignored); a
+     * permit granted to a subscriber that cancels at that moment is returned automatically.
+     */
+    Mono<Permit> acquire() {
         return Mono.<Permit>create(sink -> {
             Waiter w = new Waiter(sink);
             boolean grantNow;
@@ -66,7 +70,8 @@ final class AsyncPermits {
         }).doOnDiscard(Permit.class, Permit::releaseNow); // granted to a subscriber that cancelled at that moment
     }
 
-    private void release() {
+    /** Gives a returned permit to the first waiter, or back to the pool. */
+    private void handOff() {
         while (true) {
             Waiter next;
             synchronized (this) {
@@ -111,17 +116,23 @@ final class AsyncPermits {
         }
     }
 
-    private final class Permit {
+    /** One unit of the budget. */
+    final class Permit {
         private final AtomicBoolean released = new AtomicBoolean();
 
         Mono<Void> releaseMono() {
             return Mono.fromRunnable(this::releaseNow);
         }
 
+        /** Returns the permit; idempotent. */
+        void release() {
+            releaseNow();
+        }
+
         void releaseNow() {
             if (released.compareAndSet(false, true)) {
                 inUse.decrementAndGet();
-                release();
+                handOff();
             }
         }
     }

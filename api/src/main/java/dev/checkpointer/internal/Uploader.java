@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -128,26 +129,38 @@ final class Uploader {
                 });
     }
 
+    /**
+     * Uploads parts as they are read, each part read only once an upload permit is held, so memory in flight is
+     * bounded by {@code permits x partSize} however many partitions are saved at once. Each part is retried on its
+     * own; the upload is aborted on error or cancellation.
+     */
     private Mono<Digested> multipart(String key, Payload payload, Queue<String> uploaded) {
-        long partSize = config.partSize();
+        int partSize = (int) config.partSize();
         return calls.retried("startMultipart", () -> config.store().startMultipart(key, PutOptions.none()))
                 .flatMap(upload -> {
                     MessageDigest md = Sha256.newDigest();
                     long[] count = {0};
-                    Chunker chunker = new Chunker((int) partSize);
-                    Flux<ByteBuffer> parts = payload.content()
-                            .doOnNext(b -> {
-                                count[0] += b.remaining();
-                                md.update(b.duplicate());
-                            })
-                            .concatMapIterable(chunker::accept, 1)
-                            .concatWith(Mono.fromSupplier(chunker::flush).filter(ByteBuffer::hasRemaining));
+                    PartReader reader = new PartReader(payload.content().doOnNext(b -> {
+                        count[0] += b.remaining();
+                        md.update(b.duplicate());
+                    }), partSize);
                     int[] number = {0};
-                    return parts
-                            .map(buf -> new Part(++number[0], buf))
-                            .flatMap(part -> permits.withPermit(() -> calls.retried("uploadPart",
-                                            () -> upload.uploadPart(part.number, Payload.of(part.bytes)))),
-                                    config.maxConcurrentUploads(), 1)
+                    Mono<Optional<Part>> nextPart = permits.acquire().flatMap(permit -> reader.next()
+                            .map(bytes -> Optional.of(new Part(++number[0], bytes, permit)))
+                            .defaultIfEmpty(Optional.empty())
+                            .doOnNext(p -> {
+                                if (p.isEmpty()) {
+                                    permit.release();
+                                }
+                            })
+                            .doOnError(e -> permit.release())
+                            .doOnCancel(permit::release));
+                    return nextPart.repeat()
+                            .takeWhile(Optional::isPresent)
+                            .map(Optional::get)
+                            .flatMap(part -> calls.retried("uploadPart", () -> upload.uploadPart(part.number, Payload.of(part.bytes)))
+                                    .doFinally(s -> part.permit.release()), config.maxConcurrentUploads(), 1)
+                            .doOnDiscard(Part.class, part -> part.permit.release())
                             .collectList()
                             .flatMap(infos -> {
                                 if (count[0] != payload.length()) {
@@ -167,7 +180,8 @@ final class Uploader {
                             .flatMap(info -> checkStored(key, info, payload.length()))
                             .map(info -> new Digested(Sha256.hex(md), count[0]))
                             .onErrorResume(e -> abort(upload).then(Mono.error(e)))
-                            .doOnCancel(() -> abort(upload).subscribe());
+                            .doOnCancel(() -> abort(upload).subscribe())
+                            .doFinally(s -> reader.cancel());
                 });
     }
 
@@ -213,43 +227,7 @@ final class Uploader {
     /** A small partition read into memory. */
     record Small(Snapshot.Partition partition, byte[] bytes, String sha256) {}
 
-    private record Part(int number, ByteBuffer bytes) {}
-
-    /** Cuts a stream of buffers into parts of exactly {@code size} bytes (the last may be shorter). */
-    static final class Chunker {
-        private final int size;
-        private ByteBuffer current;
-
-        Chunker(int size) {
-            this.size = size;
-            this.current = ByteBuffer.allocate(size);
-        }
-
-        List<ByteBuffer> accept(ByteBuffer in) {
-            List<ByteBuffer> full = new ArrayList<>(1);
-            ByteBuffer src = in.duplicate();
-            while (src.hasRemaining()) {
-                int n = Math.min(src.remaining(), current.remaining());
-                ByteBuffer slice = src.slice();
-                slice.limit(n);
-                current.put(slice);
-                src.position(src.position() + n);
-                if (!current.hasRemaining()) {
-                    current.flip();
-                    full.add(current.asReadOnlyBuffer());
-                    current = ByteBuffer.allocate(size);
-                }
-            }
-            return full;
-        }
-
-        ByteBuffer flush() {
-            current.flip();
-            ByteBuffer last = current.asReadOnlyBuffer();
-            current = ByteBuffer.allocate(0);
-            return last;
-        }
-    }
+    private record Part(int number, ByteBuffer bytes, AsyncPermits.Permit permit) {}
 
     /** Subscribes the upload of one partition on the parallel scheduler so that hashing uses every core. */
     static <T> Mono<T> onWorker(Mono<T> work) {

@@ -67,13 +67,25 @@ class AsyncPermitsTest {
     }
 
     @Test
-    void theChunkerCutsExactParts() {
-        Uploader.Chunker chunker = new Uploader.Chunker(10);
-        List<ByteBuffer> parts = new ArrayList<>();
-        for (int size : new int[] {3, 7, 15, 1, 0, 9}) {
-            parts.addAll(chunker.accept(ByteBuffer.allocate(size)));
+    void thePartReaderCutsExactPartsOnDemandWithoutCopyingWholeParts() {
+        List<Integer> requested = new ArrayList<>();
+        ByteBuffer big = ByteBuffer.allocate(25);
+        Flux<ByteBuffer> source = Flux.just(ByteBuffer.allocate(3), ByteBuffer.allocate(7), big, ByteBuffer.allocate(1), ByteBuffer.allocate(0), ByteBuffer.allocate(9))
+                .doOnRequest(n -> requested.add((int) n));
+        PartReader reader = new PartReader(source, 10);
+        assertThat(requested).isEmpty(); // nothing is read before a part is asked for
+        List<Integer> sizes = new ArrayList<>();
+        ByteBuffer part;
+        while ((part = reader.next().block()) != null) {
+            sizes.add(part.remaining());
         }
-        parts.add(chunker.flush());
-        assertThat(parts).extracting(ByteBuffer::remaining).containsExactly(10, 10, 10, 5);
+        assertThat(sizes).containsExactly(10, 10, 10, 10, 5);
+        assertThat(requested).allSatisfy(n -> assertThat(n).isEqualTo(1));
+    }
+
+    @Test
+    void thePartReaderPassesSourceErrorsOn() {
+        PartReader reader = new PartReader(Flux.concat(Flux.just(ByteBuffer.allocate(4)), Flux.error(new IllegalStateException("disk gone"))), 10);
+        StepVerifier.create(reader.next()).expectErrorMessage("disk gone").verify();
     }
 }
