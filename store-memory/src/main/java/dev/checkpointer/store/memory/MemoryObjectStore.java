@@ -363,6 +363,13 @@ public final class MemoryObjectStore implements ObjectStore {
     @Override
     public Flux<ObjectInfo> list(String listPrefix) {
         Objects.requireNonNull(listPrefix, "prefix");
+        if (!listPrefix.isEmpty()) {
+            try {
+                StoreKeys.validatePrefix(listPrefix);
+            } catch (RuntimeException e) {
+                return Flux.error(e);
+            }
+        }
         String from = listPrefix.isEmpty() ? (prefix.isEmpty() ? "" : prefix + "/") : full(listPrefix);
         return page(listPrefix, from, null)
                 .expand(p -> p.next() == null ? Mono.empty() : page(listPrefix, from, p.next()))

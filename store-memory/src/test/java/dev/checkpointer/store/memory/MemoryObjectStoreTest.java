@@ -1,0 +1,13 @@
+package dev.checkpointer.store.memory;
+
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.testkit.ObjectStoreContract;
+
+/** The store conformance kit over the in-memory store. */
+class MemoryObjectStoreTest extends ObjectStoreContract {
+
+    @Override
+    protected ObjectStore createStore(String testName) {
+        return MemoryObjectStore.create();
+    }
+}
