@@ -1,0 +1,352 @@
+package dev.checkpointer.store.filesystem;
+
+import dev.checkpointer.InvalidInputException;
+import dev.checkpointer.Payload;
+import dev.checkpointer.StoreException;
+import dev.checkpointer.spi.ByteRange;
+import dev.checkpointer.spi.Capabilities;
+import dev.checkpointer.spi.MultipartUpload;
+import dev.checkpointer.spi.ObjectContent;
+import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.store.filesystem.internal.FsConfig;
+import dev.checkpointer.store.filesystem.internal.FsStore;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * An {@link ObjectStore} on a local directory: the embedded default, durable on one machine, and safe for several
+ * processes of that machine sharing the directory.
+ *
+ * <h2>Layout</h2>
+ * The object {@code a/b/c} is the file {@code ROOT/a/b/c}, byte for byte, so a store can be inspected with
+ * ordinary tools. The store's own files start with {@code .checkpointer-} (temp files next to their targets, and
+ * {@code ROOT/.checkpointer-store/} with the lock file and multipart uploads); keys may not have segments with
+ * that prefix, and listings never show those files. Keys that cannot escape the root: on top of
+ * {@link dev.checkpointer.spi.StoreKeys}'s rules, every segment must be exactly one file name for this operating
+ * system (at most 255 UTF-8 bytes; on Windows no {@code <>:"|?*}, trailing dot or space, or device name), and the
+ * store never follows a symbolic link below the root (a key through a link fails with
+ * {@code STORE_ACCESS_DENIED}; listings skip links). Because a file cannot also be a directory, a key and a key
+ * below it ({@code a} and {@code a/b}) cannot both exist: the second write fails with {@code STORE_BAD_REQUEST}.
+ * On case-insensitive file systems keys that differ only in case are the same object.
+ *
+ * <h2>Writes</h2>
+ * A write streams the payload into {@code .checkpointer-tmp-<random>} in the target's directory, checks the
+ * length (and the SHA-256 when one is declared), forces the file to disk ({@code FileChannel.force}), then
+ * publishes it in one atomic step and forces the directory: readers see the old file or the new one, never a
+ * partial one, and a crash leaves at most a temp file, which listings ignore and
+ * {@link #cleanupIncomplete(String, Instant)} removes.
+ * <ul>
+ *   <li>{@link dev.checkpointer.spi.Condition#IF_ABSENT}: a hard link from the temp file to the target
+ *       ({@code link(2)} fails atomically when the target exists); where hard links are unsupported, a check and
+ *       rename under the key's lock.</li>
+ *   <li>{@link dev.checkpointer.spi.Condition#NONE} and if-match: an {@code ATOMIC_MOVE} rename under the key's
+ *       lock, if-match comparing the current ETag first. The lock is a byte-range lock in
+ *       {@code .checkpointer-store/lock}, one byte per stripe of keys, plus an in-JVM lock per stripe (file locks
+ *       belong to the process), so compare-and-swap is atomic against other threads and other processes on this
+ *       host. Deletes take the same lock. Network file systems are not supported.</li>
+ * </ul>
+ *
+ * <h2>ETags</h2>
+ * {@code ID-SIZE-MTIME}. Where the file system has extended attributes, ID is a random 128-bit write id stored in
+ * the file's {@code user.checkpointer.etag} attribute before the file is published, so it changes with every
+ * write, identical bytes or not. Elsewhere ID is the file's identity (device and inode) and the store makes each
+ * new version's mtime strictly later than the current one's under the key's lock; see the {@code internal}
+ * package for the one narrow case that leaves.
+ *
+ * <h2>Reads</h2>
+ * A get opens the file and checks, by reading the metadata before and after, that the descriptor is the version
+ * whose ETag it reports; the body then streams from that descriptor in chunks (256 KiB by default) with
+ * positional reads, so an overwrite or delete during the read does not mix versions. Subscribe to a body once.
+ * Listings walk directories lazily, one directory at a time, in lexicographic key order.
+ *
+ * <h2>Multipart</h2>
+ * Parts are written to {@code .checkpointer-store/uploads/<id>/}; a retried part number replaces the part;
+ * completing concatenates the parts into a temp file and publishes it like a put, under the condition given at
+ * start; aborting deletes the upload. Minimum part size 1 byte, at most 10,000 parts.
+ *
+ * <h2>Threads and errors</h2>
+ * Every file operation runs on a bounded-elastic scheduler owned by this store (threads named
+ * {@code checkpointer-fs-N-M}), never on the caller's thread; {@link #close()} stops it. Missing files map to
+ * {@code STORE_NOT_FOUND}, permission problems to {@code STORE_ACCESS_DENIED}, a declared SHA-256 or length that
+ * the bytes do not match and key/directory collisions to {@code STORE_BAD_REQUEST}, interrupted I/O to
+ * {@code STORE_TRANSIENT}, a full disk and other I/O errors to {@code STORE_FAILURE} (permanent).
+ */
+public final class FileSystemObjectStore implements ObjectStore {
+    private final FsStore delegate;
+
+    private FileSystemObjectStore(FsStore delegate) {
+        this.delegate = delegate;
+    }
+
+    /**
+     * Opens a store on a directory with default settings, creating the directory when missing.
+     *
+     * @param root the root directory
+     * @return the store, owned by the caller
+     * @throws InvalidInputException when the root exists but is not a directory
+     * @throws StoreException when the directory cannot be created or read
+     */
+    public static FileSystemObjectStore open(Path root) {
+        return builder(root).build();
+    }
+
+    /**
+     * A builder for a store on a directory.
+     *
+     * @param root the root directory; relative paths resolve against the working directory
+     * @return the builder
+     */
+    public static Builder builder(Path root) {
+        return new Builder(root);
+    }
+
+    /**
+     * The root directory, resolved to its real path (symbolic links in it resolved).
+     *
+     * @return the root
+     */
+    public Path root() {
+        return delegate.root();
+    }
+
+    /**
+     * Whether new objects carry a random write id in an extended attribute (else ETags derive from the file's
+     * identity and modification time).
+     *
+     * @return true when the file system supports extended attributes and they are not turned off
+     */
+    public boolean usesExtendedAttributes() {
+        return delegate.writesEtagIds();
+    }
+
+    /**
+     * Writes an object atomically: temp file, fsync, then a rename (unconditional and if-match, under the key's
+     * lock) or a hard link (if-absent).
+     *
+     * @param key the key
+     * @param payload the bytes; subscribed to once
+     * @param options the condition and the declared SHA-256, which is verified while writing
+     * @return the new object's info
+     */
+    @Override
+    public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
+        return delegate.put(key, payload, options);
+    }
+
+    /**
+     * Opens an object and streams the range from the opened version.
+     *
+     * @param key the key
+     * @param range the bytes wanted
+     * @return the content; {@code STORE_NOT_FOUND} when absent
+     */
+    @Override
+    public Mono<ObjectContent> get(String key, ByteRange range) {
+        return delegate.get(key, range);
+    }
+
+    /**
+     * Reads an object's size, ETag and modification time.
+     *
+     * @param key the key
+     * @return the info; {@code STORE_NOT_FOUND} when absent
+     */
+    @Override
+    public Mono<ObjectInfo> head(String key) {
+        return delegate.head(key);
+    }
+
+    /**
+     * Lists the objects whose key starts with the prefix, in lexicographic order, reading one directory at a time
+     * as the subscriber requests.
+     *
+     * @param prefix the prefix; empty for everything
+     * @return the objects
+     */
+    @Override
+    public Flux<ObjectInfo> list(String prefix) {
+        return delegate.list(prefix);
+    }
+
+    /**
+     * Deletes an object under the key's lock and removes directories it leaves empty. A missing key is success.
+     *
+     * @param key the key
+     * @return completion
+     */
+    @Override
+    public Mono<Void> delete(String key) {
+        return delegate.delete(key);
+    }
+
+    /**
+     * Deletes many objects, a few at a time (a file system has no batch delete). Every key is validated first;
+     * the error, if any, names the keys that failed.
+     *
+     * @param keys the keys
+     * @return completion
+     */
+    @Override
+    public Mono<Void> deleteAll(List<String> keys) {
+        return delegate.deleteAll(keys);
+    }
+
+    /**
+     * Conditional writes, native (SHA-256) checksums and multipart uploads; parts of at least 1 byte, at most
+     * 10,000 parts; no batch delete.
+     *
+     * @return the capabilities
+     */
+    @Override
+    public Capabilities capabilities() {
+        return delegate.capabilities();
+    }
+
+    /**
+     * Starts a multipart upload whose parts are kept under {@code .checkpointer-store/uploads/}.
+     *
+     * @param key the key
+     * @param options the condition applied at completion, and a SHA-256 of the whole object to verify then
+     * @return the upload
+     */
+    @Override
+    public Mono<MultipartUpload> startMultipart(String key, PutOptions options) {
+        return delegate.startMultipart(key, options);
+    }
+
+    /**
+     * Removes temp files of interrupted writes (in directories whose keys all fall under the prefix) and multipart
+     * uploads of keys under the prefix, last modified before {@code olderThan}. Choose the time with a margin: a
+     * write that has been idle for longer loses its temp file and fails.
+     *
+     * @param prefix the prefix
+     * @param olderThan only debris last modified before this
+     * @return a description of each thing removed
+     */
+    @Override
+    public Flux<String> cleanupIncomplete(String prefix, Instant olderThan) {
+        return delegate.cleanupIncomplete(prefix, olderThan);
+    }
+
+    /**
+     * The root as a URI.
+     *
+     * @return e.g. {@code file:///var/lib/app/checkpoints}
+     */
+    @Override
+    public String describe() {
+        return delegate.describe();
+    }
+
+    /** Rejects new work, lets file operations in progress finish, then stops the store's threads. Idempotent. */
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    @Override
+    public String toString() {
+        return delegate.toString();
+    }
+
+    /** Settings of a {@link FileSystemObjectStore}; every setting has a default. */
+    public static final class Builder {
+        private final Path root;
+        private boolean createRoot = true;
+        private boolean fsync = true;
+        private int threads = FsConfig.defaultThreads();
+        private int readChunkSize = 256 * 1024;
+        private boolean extendedAttributes = true;
+
+        private Builder(Path root) {
+            this.root = Objects.requireNonNull(root, "root");
+        }
+
+        /**
+         * Whether to create the root directory (and its parents) when missing. Default true.
+         *
+         * @param value true to create
+         * @return this builder
+         */
+        public Builder createRoot(boolean value) {
+            this.createRoot = value;
+            return this;
+        }
+
+        /**
+         * Whether every write is forced to disk (the file's bytes and the directory entry) before it is reported
+         * done. Default true; turning it off trades durability across power loss for speed (a process crash still
+         * never exposes a partial object).
+         *
+         * @param value true to force writes to disk
+         * @return this builder
+         */
+        public Builder fsync(boolean value) {
+            this.fsync = value;
+            return this;
+        }
+
+        /**
+         * Most threads doing file I/O for this store. Default four per processor, between 4 and 32.
+         *
+         * @param value 1 to 1024
+         * @return this builder
+         * @throws InvalidInputException when out of range
+         */
+        public Builder threads(int value) {
+            if (value < 1 || value > 1024) {
+                throw new InvalidInputException("threads must be between 1 and 1024, got " + value);
+            }
+            this.threads = value;
+            return this;
+        }
+
+        /**
+         * Size of each buffer a read emits. Default 256 KiB.
+         *
+         * @param bytes 4 KiB to 16 MiB
+         * @return this builder
+         * @throws InvalidInputException when out of range
+         */
+        public Builder readChunkSize(long bytes) {
+            if (bytes < FsConfig.MIN_CHUNK || bytes > FsConfig.MAX_CHUNK) {
+                throw new InvalidInputException("readChunkSize must be between " + FsConfig.MIN_CHUNK + " and " + FsConfig.MAX_CHUNK + " bytes, got " + bytes);
+            }
+            this.readChunkSize = (int) bytes;
+            return this;
+        }
+
+        /**
+         * Whether new objects get a random write id in an extended attribute, where the file system has them.
+         * Default true. Turned off, ETags derive from the file's identity and modification time (see the class
+         * documentation). Stores with different settings may share a root: ETags are computed from what each file
+         * carries.
+         *
+         * @param value true to write ids
+         * @return this builder
+         */
+        public Builder extendedAttributes(boolean value) {
+            this.extendedAttributes = value;
+            return this;
+        }
+
+        /**
+         * Opens the store. Blocks briefly (creates and resolves the root, probes the file system), so call it
+         * where blocking is allowed, typically at start-up; everything the store does afterwards runs on its own
+         * threads.
+         *
+         * @return the store, owned by the caller
+         * @throws InvalidInputException when the root is not a directory, or missing while {@code createRoot} is off
+         * @throws StoreException when the directory cannot be created or read
+         */
+        public FileSystemObjectStore build() {
+            return new FileSystemObjectStore(FsStore.open(new FsConfig(root, createRoot, fsync, threads, readChunkSize, extendedAttributes)));
+        }
+    }
+}

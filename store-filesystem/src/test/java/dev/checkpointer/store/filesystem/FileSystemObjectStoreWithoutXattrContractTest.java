@@ -1,0 +1,24 @@
+package dev.checkpointer.store.filesystem;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.testkit.ObjectStoreContract;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The store SPI contract with extended attributes turned off: ETags derive from file identity, size and a
+ * modification time the store keeps strictly increasing per key (what file systems without user attributes get).
+ */
+class FileSystemObjectStoreWithoutXattrContractTest extends ObjectStoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected ObjectStore createStore(String testName) {
+        FileSystemObjectStore store = FileSystemObjectStore.builder(dir.resolve(testName)).extendedAttributes(false).build();
+        assertThat(store.usesExtendedAttributes()).isFalse();
+        return store;
+    }
+}
