@@ -1,0 +1,23 @@
+package dev.checkpointer.cli;
+
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.CheckpointerBuilder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** {@code -o key=value}: store options for the command's URI. Values are passed on, never printed. */
+final class StoreOptions {
+    @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
+            description = "A store option (repeatable), e.g. -o region=eu-west-1 -o endpoint=http://localhost:9000. "
+                    + "Credentials come from each SDK's standard chain; values are never printed.")
+    Map<String, String> options = new LinkedHashMap<>();
+
+    CheckpointerBuilder builder(String uri) {
+        return Checkpointer.builder().location(uri, options);
+    }
+
+    Checkpointer open(String uri) {
+        return builder(uri).build();
+    }
+}

@@ -1,0 +1,113 @@
+package dev.checkpointer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.store.memory.MemoryObjectStore;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CopyTest {
+    private final String src = Cli.memory();
+    private final String dst = Cli.memory();
+
+    @AfterEach
+    void drop() {
+        Cli.drop(src);
+        Cli.drop(dst);
+    }
+
+    /** Everything but where the bytes live, who wrote it and when: must be equal after a copy. */
+    private static JsonNode essentials(String uri, String id) {
+        JsonNode j = Cli.run("inspect", uri, id, "--json").json();
+        com.fasterxml.jackson.databind.node.ObjectNode o = Json.MAPPER.createObjectNode();
+        for (String f : List.of("id", "epoch", "offsets", "sinkEpochs", "watermarks", "fingerprint", "metadata")) {
+            o.set(f, j.get(f));
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode parts = o.putArray("partitions");
+        j.get("partitions").forEach(p -> parts.add(Json.MAPPER.createObjectNode()
+                .put("operator", p.get("operator").asText()).put("partition", p.get("partition").asInt())
+                .put("kind", p.get("kind").asText()).put("size", p.get("size").asLong()).put("sha256", p.get("sha256").asText())));
+        return o;
+    }
+
+    @Test
+    void copyAllFromMemoryToFilesystemVerifiedOnBothSides(@TempDir Path dir) {
+        String files = dir.resolve("copy").toUri().toString();
+        Cli.seed(src, 3);
+        Cli.Result r = Cli.run("copy", src, files, "--all");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("copied  checkpoint 1", "copied  checkpoint 2", "copied  checkpoint 3")
+                .contains("verified in the destination").contains("copied 3 of 3 checkpoints");
+        for (String id : List.of("1", "2", "3")) {
+            assertThat(essentials(files, id)).isEqualTo(essentials(src, id));
+        }
+        assertThat(Cli.run("verify", files).exit()).isZero();
+        assertThat(Cli.run("inspect", files, "latest", "--json").json().get("id").asLong()).isEqualTo(3);
+
+        Cli.Result again = Cli.run("copy", src, files, "--all", "--json");
+        assertThat(again.exit()).as(again.toString()).isZero();
+        assertThat(again.json().get("checkpoints").findValuesAsText("status")).containsOnly("skipped");
+        assertThat(again.json().get("bytesCopied").asLong()).isZero();
+    }
+
+    @Test
+    void copyOneIdOrTheLatest() {
+        Cli.seed(src, 3);
+        Cli.Result one = Cli.run("copy", src, dst, "--id", "2", "--json");
+        assertThat(one.exit()).as(one.toString()).isZero();
+        JsonNode c = one.json().get("checkpoints").get(0);
+        assertThat(c.get("id").asLong()).isEqualTo(2);
+        assertThat(c.get("status").asText()).isEqualTo("copied");
+        assertThat(c.get("partitions").asInt()).isEqualTo(2);
+        assertThat(one.json().get("bytesCopied").asLong()).isEqualTo(c.get("bytes").asLong()).isGreaterThan(Cli.LARGE);
+        assertThat(essentials(dst, "2")).isEqualTo(essentials(src, "2"));
+
+        Cli.Result latest = Cli.run("copy", src, dst);
+        assertThat(latest.exit()).as(latest.toString()).isZero();
+        assertThat(Cli.run("list", dst, "--json").json().get("checkpoints").findValuesAsText("id")).containsExactly("2", "3");
+    }
+
+    @Test
+    void aCorruptSourceIsNotCopied() {
+        List<Manifest> saved = Cli.seed(src, 1);
+        MemoryObjectStore.named(Cli.bucket(src)).flipByte(Cli.storedKey(saved.get(0)), 777);
+        Cli.Result r = Cli.run("copy", src, dst, "--all");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(r.err()).contains("integrity check failed");
+        assertThat(Cli.run("list", dst, "--json").json().get("checkpoints").size()).isZero();
+    }
+
+    @Test
+    void aDifferentCheckpointWithTheSameIdInTheDestinationIsAConflict() {
+        Cli.seed(src, 1);
+        try (var cp = dev.checkpointer.Checkpointer.open(dst)) {
+            cp.save(dev.checkpointer.Snapshot.builder().partition("other", 0, dev.checkpointer.Payload.of(new byte[] {1})).build()).block();
+        }
+        Cli.Result r = Cli.run("copy", src, dst, "--id", "1");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.STORE_OR_OTHER);
+        assertThat(r.err()).contains("already exists in the destination with different content");
+    }
+
+    @Test
+    void missingSourceCheckpointExits3() {
+        assertThat(Cli.run("copy", src, dst).exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        Cli.seed(src, 1);
+        assertThat(Cli.run("copy", src, dst, "--id", "5").exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        Cli.Result none = Cli.run("copy", Cli.memory(), dst, "--all");
+        assertThat(none.exit()).isZero();
+        assertThat(none.out()).contains("nothing to copy");
+    }
+
+    @Test
+    void progressIsShownWhenForced() {
+        Cli.seed(src, 2);
+        Cli.Result r = Cli.run("copy", src, dst, "--all", "--progress", "always");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.err()).contains("copy").contains("100%").contains("done in");
+    }
+}

@@ -1,0 +1,57 @@
+package dev.checkpointer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the shaded jar as users do, {@code java -jar target/checkpointer.jar …}, in a child JVM. */
+class JarIT {
+    record Run(int exit, String out, String err) {}
+
+    private static Run java(Path workDir, String... args) throws IOException, InterruptedException {
+        Path jar = Path.of(System.getProperty("checkpointer.jar", "target/checkpointer.jar")).toAbsolutePath();
+        assertThat(jar).exists();
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(workDir, "out", ".txt");
+        Path err = Files.createTempFile(workDir, "err", ".txt");
+        Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + cmd);
+        }
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theJarKnowsEveryBundledStore(@TempDir Path dir) throws Exception {
+        Run r = java(dir, "--version");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("checkpointer ").contains("file").contains("memory");
+        Run bad = java(dir, "list", "nosuch://x");
+        assertThat(bad.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).contains("no store module handles scheme 'nosuch'");
+    }
+
+    @Test
+    void theDemoRunsFromTheJarWithItsDefaultLocation(@TempDir Path dir) throws Exception {
+        Run r = java(dir, "demo", "--events", "6000", "--interval", "50ms", "--rate", "30000");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("file:./demo-checkpoints").contains("demo PASSED");
+        assertThat(dir.resolve("demo-checkpoints")).isDirectory();
+        Run list = java(dir, "list", "file:./demo-checkpoints", "--json");
+        assertThat(list.exit()).as(list.toString()).isZero();
+        assertThat(list.out()).contains("\"checkpoints\"");
+        Run verify = java(dir, "verify", "file:demo-checkpoints");
+        assertThat(verify.exit()).as(verify.toString()).isZero();
+        assertThat(verify.err()).as("quiet when not a terminal").isEmpty();
+    }
+}
