@@ -96,7 +96,7 @@ final class StoreCalls {
 
     /** Reads a whole object into memory, retrying the request and the body together. */
     Mono<byte[]> readAll(String key) {
-        return retried("get", () -> store.get(key, ByteRange.ALL).flatMap(c -> dev.checkpointer.spi.Buffers.join(c.body())));
+        return retried("get", () -> store.get(key, ByteRange.ALL).flatMap(c -> dev.checkpointer.spi.Buffers.join(c.body(), c.info().size())));
     }
 
     Mono<ObjectContent> get(String key, ByteRange range) {

@@ -20,6 +20,34 @@ public final class Buffers {
     }
 
     /**
+     * Concatenates a body whose size is known into one array, copying each byte once (the array is allocated up
+     * front). A body longer or shorter than announced still yields exactly its bytes, so the caller can report the
+     * difference.
+     *
+     * @param body the buffers
+     * @param expectedSize the announced size
+     * @return the bytes
+     */
+    public static Mono<byte[]> join(Flux<ByteBuffer> body, long expectedSize) {
+        if (expectedSize < 0 || expectedSize > Integer.MAX_VALUE - 16) {
+            return join(body);
+        }
+        return Mono.defer(() -> {
+            byte[][] out = {new byte[(int) expectedSize]};
+            int[] at = {0};
+            return body.doOnNext(buffer -> {
+                ByteBuffer b = buffer.duplicate();
+                int n = b.remaining();
+                if (at[0] + n > out[0].length) {
+                    out[0] = java.util.Arrays.copyOf(out[0], Math.max(at[0] + n, out[0].length * 2));
+                }
+                b.get(out[0], at[0], n);
+                at[0] += n;
+            }).then(Mono.fromSupplier(() -> at[0] == out[0].length ? out[0] : java.util.Arrays.copyOf(out[0], at[0])));
+        });
+    }
+
+    /**
      * Copies the remaining bytes of a buffer into an array without moving its position.
      *
      * @param buffer the buffer
@@ -37,8 +65,12 @@ public final class Buffers {
         if (b.hasArray()) {
             out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
         } else {
-            byte[] tmp = toArray(b);
-            out.write(tmp, 0, tmp.length);
+            byte[] tmp = new byte[Math.min(b.remaining(), 64 * 1024)];
+            while (b.hasRemaining()) {
+                int n = Math.min(tmp.length, b.remaining());
+                b.get(tmp, 0, n);
+                out.write(tmp, 0, n);
+            }
         }
     }
 }

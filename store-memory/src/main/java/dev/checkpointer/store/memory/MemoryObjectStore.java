@@ -14,7 +14,6 @@ import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PartInfo;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreKeys;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -271,7 +270,7 @@ public final class MemoryObjectStore implements ObjectStore {
         Objects.requireNonNull(options, "options");
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            return Buffers.join(payload.content())
+            return Buffers.join(payload.content(), payload.length())
                     .onErrorMap(e -> !(e instanceof dev.checkpointer.CheckpointException), e -> StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
                             "the payload failed while being read: " + e, e))
                     .flatMap(bytes -> call("put", key, true, bytes.length, () -> write(key, bytes, payload.length(), options)));
@@ -610,7 +609,7 @@ public final class MemoryObjectStore implements ObjectStore {
                 return Mono.error(StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
                         "part number must be between 1 and " + capabilities.maxParts() + ", got " + number, null));
             }
-            return Buffers.join(part.content()).flatMap(bytes -> call("uploadPart", key + "#" + number, true, bytes.length, () -> {
+            return Buffers.join(part.content(), part.length()).flatMap(bytes -> call("uploadPart", key + "#" + number, true, bytes.length, () -> {
                 live("uploadPart");
                 if (bytes.length != part.length()) {
                     throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
@@ -630,7 +629,7 @@ public final class MemoryObjectStore implements ObjectStore {
                 if (given.isEmpty()) {
                     throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key, "no parts given", null);
                 }
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                long total = 0;
                 Map<Integer, Obj> used = new LinkedHashMap<>();
                 int previous = 0;
                 for (int i = 0; i < given.size(); i++) {
@@ -649,9 +648,18 @@ public final class MemoryObjectStore implements ObjectStore {
                                 "part " + p.number() + " has " + o.data.length + " bytes, below the minimum " + capabilities.minPartSize(), null);
                     }
                     used.put(p.number(), o);
-                    out.writeBytes(o.data);
+                    total += o.data.length;
                 }
-                byte[] bytes = atRest(out.toByteArray());
+                if (total > Integer.MAX_VALUE - 16) {
+                    throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key, "objects above 2 GiB are not supported in memory", null);
+                }
+                byte[] joined = new byte[(int) total];
+                int at = 0;
+                for (Obj o : used.values()) {
+                    System.arraycopy(o.data, 0, joined, at, o.data.length);
+                    at += o.data.length;
+                }
+                byte[] bytes = atRest(joined);
                 String f = full(key);
                 synchronized (bucket) {
                     check(options.condition(), f, key);
