@@ -173,7 +173,7 @@ public interface Checkpointer extends AutoCloseable {
      * Saves periodically: every {@code period}, asks the supplier for a snapshot and saves it. One save at a time:
      * a tick that finds the previous save still running is skipped (and reported to listeners). The Flux emits each
      * committed manifest and terminates with the first error (compose {@code retry} to keep going); cancel it to
-     * stop.
+     * stop. The save runs on a Reactor worker thread, not on the thread that completed the snapshot.
      *
      * @param period time between ticks, positive
      * @param snapshots supplies the snapshot to save at each tick

@@ -49,6 +49,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The commit engine. One instance per location; thread-safe.
@@ -925,7 +926,9 @@ public final class DefaultCheckpointer implements Checkpointer {
                     log.debug("checkpoint tick skipped: the previous save is still running ({} skipped so far)", n);
                     notifyListeners(l -> l.onTickSkipped(n));
                 })
-                .concatMap(tick -> Mono.defer(snapshots).flatMap(this::save), 0);
+                // The save continues on a Reactor worker, not on the thread that completed the snapshot (often the
+                // pipeline's own), so checkpointing never stalls the pipeline.
+                .concatMap(tick -> Mono.defer(snapshots).publishOn(Schedulers.parallel()).flatMap(this::save), 0);
     }
 
     @Override
