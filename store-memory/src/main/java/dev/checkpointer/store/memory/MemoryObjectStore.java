@@ -198,7 +198,7 @@ public final class MemoryObjectStore implements ObjectStore {
      */
     public Optional<byte[]> raw(String key) {
         Obj o = bucket.objects.get(full(key));
-        return o == null ? Optional.empty() : Optional.of(o.data.clone());
+        return o == null ? Optional.empty() : Optional.of(o.joined());
     }
 
     /**
@@ -210,7 +210,7 @@ public final class MemoryObjectStore implements ObjectStore {
      */
     public void putRaw(String key, byte[] bytes) {
         StoreKeys.validate(key);
-        bucket.objects.put(full(key), new Obj(bytes.clone(), nextEtag(), clock.instant()));
+        bucket.objects.put(full(key), Obj.of(bytes.clone(), nextEtag(), clock.instant()));
     }
 
     /**
@@ -293,7 +293,7 @@ public final class MemoryObjectStore implements ObjectStore {
         byte[] stored = atRest(bytes);
         synchronized (bucket) {
             check(options.condition(), f, key);
-            Obj o = new Obj(stored, nextEtag(), clock.instant());
+            Obj o = Obj.of(stored, nextEtag(), clock.instant());
             bucket.objects.put(f, o);
             return o.info(key);
         }
@@ -315,33 +315,22 @@ public final class MemoryObjectStore implements ObjectStore {
         return Mono.defer(() -> {
             StoreKeys.validate(key);
             Obj peek = bucket.objects.get(full(key));
-            long size = peek == null ? 0 : range.lengthWithin(peek.data.length);
+            long size = peek == null ? 0 : range.lengthWithin(peek.size());
             return call("get", key, false, size, () -> {
                 Obj o = bucket.objects.get(full(key));
                 if (o == null) {
                     throw StoreException.notFound("get", key);
                 }
-                byte[] data = o.data;
-                if (faults.corruptReadRate() > 0 && roll() < faults.corruptReadRate() && data.length > 0) {
-                    data = data.clone();
-                    data[(int) (roll() * data.length)] ^= 0x01;
+                Obj served = o;
+                if (faults.corruptReadRate() > 0 && roll() < faults.corruptReadRate() && o.size() > 0) {
+                    byte[] bad = o.joined();
+                    bad[(int) (roll() * bad.length)] ^= 0x01;
+                    served = Obj.of(bad, o.etag(), o.lastModified());
                 }
-                int from = (int) Math.min(range.offset(), data.length);
-                int len = (int) range.lengthWithin(data.length);
-                return new ObjectContent(o.info(key), chunks(data, from, len));
+                long from = Math.min(range.offset(), o.size());
+                long len = range.lengthWithin(o.size());
+                return new ObjectContent(o.info(key), served.body(from, len));
             });
-        });
-    }
-
-    private static Flux<ByteBuffer> chunks(byte[] data, int from, int len) {
-        if (len == 0) {
-            return Flux.empty();
-        }
-        int n = (len + CHUNK - 1) / CHUNK;
-        return Flux.range(0, n).map(i -> {
-            int start = from + i * CHUNK;
-            int size = Math.min(CHUNK, from + len - start);
-            return ByteBuffer.wrap(data, start, size).slice().asReadOnlyBuffer();
         });
     }
 
@@ -578,9 +567,53 @@ public final class MemoryObjectStore implements ObjectStore {
         }
     }
 
-    private record Obj(byte[] data, String etag, Instant lastModified) {
+    /**
+     * A stored object: its bytes as the arrays it was written in (a multipart object keeps its parts, so completing
+     * an upload copies nothing), never mutated after creation.
+     */
+    private record Obj(byte[][] chunks, long size, String etag, Instant lastModified) {
+        static Obj of(byte[] bytes, String etag, Instant lastModified) {
+            return new Obj(new byte[][] {bytes}, bytes.length, etag, lastModified);
+        }
+
         ObjectInfo info(String key) {
-            return new ObjectInfo(key, data.length, etag, lastModified);
+            return new ObjectInfo(key, size, etag, lastModified);
+        }
+
+        /** A fresh array with all the bytes. */
+        byte[] joined() {
+            byte[] out = new byte[(int) size];
+            int at = 0;
+            for (byte[] c : chunks) {
+                System.arraycopy(c, 0, out, at, c.length);
+                at += c.length;
+            }
+            return out;
+        }
+
+        /** {@code len} bytes from {@code from}, as read-only slices of at most 64 KiB. */
+        Flux<ByteBuffer> body(long from, long len) {
+            List<ByteBuffer> out = new ArrayList<>();
+            long skip = from;
+            long left = len;
+            for (byte[] c : chunks) {
+                if (left == 0) {
+                    break;
+                }
+                if (skip >= c.length) {
+                    skip -= c.length;
+                    continue;
+                }
+                int start = (int) skip;
+                skip = 0;
+                int end = (int) Math.min(c.length, start + left);
+                for (int i = start; i < end; i += CHUNK) {
+                    int n = Math.min(CHUNK, end - i);
+                    out.add(ByteBuffer.wrap(c, i, n).slice().asReadOnlyBuffer());
+                }
+                left -= end - start;
+            }
+            return Flux.fromIterable(out);
         }
     }
 
@@ -615,7 +648,7 @@ public final class MemoryObjectStore implements ObjectStore {
                     throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
                             "part declared " + part.length() + " bytes but produced " + bytes.length, null);
                 }
-                Obj o = new Obj(bytes, nextEtag(), clock.instant());
+                Obj o = Obj.of(bytes, nextEtag(), clock.instant());
                 parts.put(number, o);
                 return new PartInfo(number, o.etag, bytes.length);
             }));
@@ -643,27 +676,24 @@ public final class MemoryObjectStore implements ObjectStore {
                         throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key,
                                 "part " + p.number() + " is missing or was replaced (ETag mismatch)", null);
                     }
-                    if (i < given.size() - 1 && o.data.length < capabilities.minPartSize()) {
+                    if (i < given.size() - 1 && o.size() < capabilities.minPartSize()) {
                         throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key,
-                                "part " + p.number() + " has " + o.data.length + " bytes, below the minimum " + capabilities.minPartSize(), null);
+                                "part " + p.number() + " has " + o.size() + " bytes, below the minimum " + capabilities.minPartSize(), null);
                     }
                     used.put(p.number(), o);
-                    total += o.data.length;
+                    total += o.size();
                 }
-                if (total > Integer.MAX_VALUE - 16) {
-                    throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key, "objects above 2 GiB are not supported in memory", null);
+                List<byte[]> chunks = new ArrayList<>();
+                used.values().forEach(o -> chunks.addAll(List.of(o.chunks())));
+                Obj assembled = new Obj(chunks.toArray(new byte[0][]), total, nextEtag(), clock.instant());
+                if (faults.corruptWriteRate() > 0 && total > 0) {
+                    byte[] stored = atRest(assembled.joined());
+                    assembled = Obj.of(stored, assembled.etag(), assembled.lastModified());
                 }
-                byte[] joined = new byte[(int) total];
-                int at = 0;
-                for (Obj o : used.values()) {
-                    System.arraycopy(o.data, 0, joined, at, o.data.length);
-                    at += o.data.length;
-                }
-                byte[] bytes = atRest(joined);
                 String f = full(key);
                 synchronized (bucket) {
                     check(options.condition(), f, key);
-                    Obj o = new Obj(bytes, nextEtag(), clock.instant());
+                    Obj o = assembled;
                     bucket.objects.put(f, o);
                     bucket.uploads.remove(id);
                     return o.info(key);
