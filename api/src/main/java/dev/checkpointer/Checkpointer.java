@@ -118,7 +118,8 @@ public interface Checkpointer extends AutoCloseable {
      * coordinators racing for one id exactly one gets it). Workers then {@link #stage} partitions under it, anywhere,
      * and this coordinator {@link #commit}s the entries they send back, or {@link #abort}s.
      *
-     * @return the reserved id; {@link ConcurrentCheckpointException} when another coordinator reserved it first
+     * @return the reserved id; {@link ConcurrentCheckpointException} when another coordinator reserved it first (or
+     *     a crashed one left its reservation): calling {@code begin()} again moves on to the next id
      */
     Mono<CheckpointId> begin();
 
@@ -150,7 +151,7 @@ public interface Checkpointer extends AutoCloseable {
 
     /**
      * Commits a checkpoint from the entries its workers staged: checks every stored entry exists under this
-     * checkpoint with at least its stated size (its SHA-256 remains the read-time check), writes the manifest with
+     * checkpoint with exactly its stated size (its SHA-256 remains the read-time check), writes the manifest with
      * create-if-absent and moves {@code _latest} by compare-and-swap, as {@link #save} does.
      *
      * @param id the checkpoint from {@link #begin()}

@@ -286,9 +286,6 @@ public final class CheckpointerBuilder {
         if (store == null && location == null) {
             throw new InvalidInputException("a checkpointer needs a store: call store(ObjectStore) or location(uri)");
         }
-        if (maxInlineBytes > 0 && inlineThreshold > maxInlineBytes) {
-            throw new InvalidInputException("inlineThreshold (" + inlineThreshold + ") must not exceed maxInlineBytes (" + maxInlineBytes + ")");
-        }
         ObjectStore s = store;
         boolean owns = ownsStore;
         if (s == null) {

@@ -92,9 +92,20 @@ final class DefaultCheckpoint implements Checkpoint {
     /** A truncated object is refused before its bytes are read. */
     private static Mono<Void> checkWholeSize(PartitionEntry e, String key, ObjectContent c) {
         if (c.info().size() < e.offset() + e.size()) {
+            release(c);
             return Mono.error(new IntegrityException(key, "size=" + (e.offset() + e.size()), "size=" + c.info().size()));
         }
         return Mono.empty();
+    }
+
+    /** Cancels a body that will not be read, so the store can release its connection. */
+    private static void release(ObjectContent c) {
+        c.body().subscribe(new reactor.core.publisher.BaseSubscriber<ByteBuffer>() {
+            @Override
+            protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+                subscription.cancel();
+            }
+        });
     }
 
     private static ByteBuffer verified(PartitionEntry e, String where, byte[] bytes) {

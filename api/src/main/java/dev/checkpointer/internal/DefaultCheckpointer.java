@@ -257,7 +257,6 @@ public final class DefaultCheckpointer implements Checkpointer {
     private final class Run {
         private final @Nullable Snapshot snapshot;
         private final Queue<String> uploaded = new ConcurrentLinkedQueue<>();
-        private final Set<String> referenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private final AtomicBoolean finished = new AtomicBoolean();
         private final AtomicBoolean committing = new AtomicBoolean();
         private final AtomicBoolean manifestWritten = new AtomicBoolean();
@@ -327,11 +326,6 @@ public final class DefaultCheckpointer implements Checkpointer {
 
         /** Packs inline bytes beyond the manifest's budget into one sidecar, then commits. */
         private Mono<Manifest> commitEntries(Prepared prep, CheckpointMetadata meta, List<PartitionEntry> entries) {
-            entries.forEach(e -> {
-                if (e.key() != null) {
-                    referenced.add(e.key());
-                }
-            });
             return packOverflow(prep.id, entries).flatMap(packed -> {
                 Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, prep.id, prep.epoch, config.clock().instant(),
                         config.writerId(), packed, meta.offsets(), meta.sinkEpochs(), meta.watermarks(),
@@ -366,7 +360,6 @@ public final class DefaultCheckpointer implements Checkpointer {
             return uploader.pack(id, overflow, newToken(), uploaded).map(packed -> {
                 for (int i = 0; i < packed.size(); i++) {
                     out.set(at.get(i), packed.get(i));
-                    referenced.add(Objects.requireNonNull(packed.get(i).key()));
                 }
                 return out;
             });
@@ -382,13 +375,14 @@ public final class DefaultCheckpointer implements Checkpointer {
                             .flatMap(existing -> sha.equals(Sha256.hex(existing))
                                     ? Mono.empty() // our own earlier attempt succeeded; the response was lost
                                     : Mono.error(new ConcurrentCheckpointException("checkpoint " + prep.id
-                                            + " was committed by another writer first; this one is refused", false, e))))
+                                            + " already has a manifest written by another writer (committed, or about to be rolled back"
+                                            + " if that writer was fenced); this one is refused", false, e))))
                     .then(Mono.fromRunnable(() -> manifestWritten.set(true)))
                     .then(Mono.defer(() -> movePointer(prep, sha, POINTER_CAS_ATTEMPTS))
                             .onErrorResume(e -> !(e instanceof ConcurrentCheckpointException c && c.fenced()),
                                     // The pointer could not follow: withdraw the manifest so the refused commit
                                     // leaves nothing visible (if even that fails, the checkpoint stays whole).
-                                    e -> rollback(prep.id, false).then(Mono.error(e))))
+                                    e -> rollback(prep.id).then(Mono.error(e))))
                     .thenReturn(manifest);
         }
 
@@ -430,17 +424,17 @@ public final class DefaultCheckpointer implements Checkpointer {
             ConcurrentCheckpointException error = new ConcurrentCheckpointException("writer epoch " + prep.epoch
                     + " is fenced: a writer with epoch " + pointerEpoch + " owns this location; checkpoint " + prep.id
                     + " was rolled back", true);
-            return rollback(prep.id, true).then(Mono.error(error));
+            return rollback(prep.id).then(Mono.error(error));
         }
 
         /**
-         * Withdraws a manifest this run wrote, then what this run uploaded; when fenced, also the artifacts its
-         * entries reference (workers' staged data of a checkpoint that can never commit).
+         * Withdraws a manifest this run wrote, then what this run uploaded itself. Artifacts staged by others (workers
+         * of a many-hosts commit) are left alone: another coordinator may still commit them, and prune() sweeps them
+         * after the grace period if nobody does.
          */
-        private Mono<Void> rollback(CheckpointId id, boolean fenced) {
+        private Mono<Void> rollback(CheckpointId id) {
             return calls.delete(Layout.manifest(id))
                     .then(cleanup())
-                    .then(fenced ? calls.deleteAll(List.copyOf(referenced)) : Mono.empty())
                     .onErrorResume(e -> {
                         log.warn("could not roll back fenced checkpoint {}; prune() will remove it: {}", id, e.toString());
                         return Mono.empty();
