@@ -5,7 +5,12 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,8 +22,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Show one checkpoint's manifest, readable.",
         description = "Shows one checkpoint's manifest: epoch, time, writer, fingerprint, every partition (kind, size, "
-                + "where it is stored, SHA-256), source offsets, sink epochs, watermarks and metadata. The manifest is "
-                + "verified against its digest first; partition bytes are not read (see 'verify').")
+                + "where it is stored, the stage call that wrote it, SHA-256), the stage calls grouped (one token per "
+                + "upload, e.g. one per worker's stage() when many hosts wrote the checkpoint), source offsets, sink "
+                + "epochs, watermarks and metadata. The manifest is verified against its digest first; partition bytes "
+                + "are not read (see 'verify').")
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -70,17 +77,81 @@ final class InspectCommand implements Callable<Integer> {
         if (m.partitions().isEmpty()) {
             out.println("  (none)");
         } else {
-            Format.Table p = new Format.Table("OPERATOR", "PARTITION", "KIND", "SIZE", "STORED AS", "SHA-256");
+            Format.Table p = new Format.Table("OPERATOR", "PARTITION", "KIND", "SIZE", "STORED AS", "STAGE", "SHA-256");
             for (PartitionEntry e : m.partitions()) {
-                p.row(e.operator(), e.partition(), e.kind(), Format.bytes(e.size()), Format.storedAs(e), e.sha256());
+                p.row(e.operator(), e.partition(), e.kind(), Format.bytes(e.size()), Format.storedAs(e), Origin.of(e).token(), e.sha256());
             }
             p.lines("  ").forEach(out::println);
+            printStageCalls(out, m.partitions());
         }
         section(out, "offsets", m.offsets().isEmpty(), () -> m.offsets().forEach((source, o) -> out.println("  " + source + ": " + Format.offsets(o))));
         section(out, "sink epochs", m.sinkEpochs().isEmpty(), () -> m.sinkEpochs().forEach((k, v) -> out.println("  " + k + ": " + v)));
         section(out, "watermarks", m.watermarks().isEmpty(), () -> m.watermarks().forEach((k, v) -> out.println("  " + k + ": " + v)));
         section(out, "metadata", m.metadata().isEmpty(), () -> new java.util.TreeMap<>(m.metadata()).forEach((k, v) -> out.println("  " + k + " = " + v)));
         out.flush();
+    }
+
+    /**
+     * The partitions grouped by the call that put their bytes where they are. Every upload writes under a key with a
+     * token of its own ({@code {operator}/{partition}.{token}.{kind}}), so one token is one {@code stage()} call (or
+     * one upload of a {@code save()}); small partitions packed into a sidecar at commit share the sidecar's token
+     * ({@code state.{token}.bin}); inline partitions have no key, hence no token.
+     */
+    private static void printStageCalls(PrintWriter out, List<PartitionEntry> entries) {
+        Map<Origin, List<PartitionEntry>> groups = new LinkedHashMap<>();
+        for (PartitionEntry e : entries) {
+            groups.computeIfAbsent(Origin.of(e), k -> new ArrayList<>()).add(e);
+        }
+        long stored = groups.keySet().stream().filter(o -> o.how().equals(Origin.STORED)).count();
+        long packed = groups.keySet().stream().filter(o -> o.how().equals(Origin.PACKED)).count();
+        out.println();
+        out.println("stage calls (" + stored + " upload" + (stored == 1 ? "" : "s") + (packed > 0 ? ", " + packed + " packed sidecar" + (packed == 1 ? "" : "s") : "")
+                + "; the token in a key identifies the call that wrote it)");
+        Format.Table t = new Format.Table("STAGE", "HOW", "KIND", "ENTRIES", "BYTES", "OBJECT", "PARTITIONS");
+        groups.forEach((origin, group) -> {
+            long bytes = group.stream().mapToLong(PartitionEntry::size).sum();
+            String kinds = group.stream().map(e -> String.valueOf(e.kind())).distinct().collect(Collectors.joining("+"));
+            String object = origin.how().equals(Origin.INLINE) ? "manifest" : String.valueOf(group.get(0).key());
+            t.row(origin.token(), origin.how(), kinds, group.size(), Format.bytes(bytes), object, names(group));
+        });
+        t.lines("  ").forEach(out::println);
+    }
+
+    private static String names(List<PartitionEntry> group) {
+        int shown = Math.min(group.size(), MAX_NAMES);
+        String names = group.subList(0, shown).stream().map(PartitionEntry::name).collect(Collectors.joining(" "));
+        return shown < group.size() ? names + " (+" + (group.size() - shown) + " more)" : names;
+    }
+
+    private static final int MAX_NAMES = 8;
+
+    /**
+     * Where an entry's bytes came from, read from its key.
+     *
+     * @param how {@link #INLINE} (no key), {@link #STORED} (an object of its own) or {@link #PACKED} (in a sidecar)
+     * @param token the token of the call that wrote the object; {@code -} when inline or the key has none (an older
+     *     layout)
+     */
+    record Origin(String how, String token) {
+        static final String INLINE = "inline";
+        static final String STORED = "stored";
+        static final String PACKED = "packed";
+
+        static Origin of(PartitionEntry e) {
+            String key = e.key();
+            if (e.isInline() || key == null) {
+                return new Origin(INLINE, "-");
+            }
+            String name = key.substring(key.lastIndexOf('/') + 1);
+            if (name.startsWith("state.") && name.endsWith(".bin") && name.length() > "state..bin".length()) {
+                return new Origin(PACKED, name.substring("state.".length(), name.length() - ".bin".length()));
+            }
+            String[] parts = name.split("\\.", -1);
+            if (parts.length == 3 && !parts[1].isEmpty()) {
+                return new Origin(STORED, parts[1]);
+            }
+            return new Origin(e.offset() > 0 ? PACKED : STORED, "-");
+        }
     }
 
     private static void section(PrintWriter out, String title, boolean empty, Runnable body) {

@@ -3,9 +3,18 @@ package dev.checkpointer.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.CheckpointMetadata;
+import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.PartitionKind;
+import dev.checkpointer.Payload;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +81,64 @@ class ListInspectTest {
         Cli.Result one = Cli.run("inspect", uri, "1");
         assertThat(one.exit()).isZero();
         assertThat(one.out()).startsWith("checkpoint 1").contains("clicks: 0=100 1=200");
+    }
+
+    /**
+     * A checkpoint written by many hosts: two workers staged one large partition each (one upload, one token per
+     * stage call) and small ones (inline); the coordinator's inline budget packed one small partition into a
+     * sidecar at commit. The readable view says which entries came from which call, with sizes.
+     */
+    @Test
+    void inspectGroupsEntriesByTheStageCallThatWroteThem() {
+        List<PartitionEntry> entries = new ArrayList<>();
+        Manifest m;
+        try (Checkpointer coordinator = Checkpointer.builder().location(uri).inlineThreshold(1024).maxInlineBytes(1500).build();
+             Checkpointer w0 = Checkpointer.open(uri);
+             Checkpointer w1 = Checkpointer.open(uri)) {
+            CheckpointId id = coordinator.begin().block();
+            entries.add(w0.stage(id, "window", 0, Payload.of(new byte[Cli.LARGE])).block());
+            entries.add(w1.stage(id, "window", 1, PartitionKind.DELTA, Payload.of(new byte[70 * 1024 + 1])).block());
+            for (int i = 0; i < 3; i++) {
+                entries.add((i % 2 == 0 ? w0 : w1).stage(id, "dedup", i, Payload.of(new byte[700])).block());
+            }
+            m = coordinator.commit(id, CheckpointMetadata.empty(), entries).block();
+        }
+        String token0 = token(entries.get(0).key());
+        String token1 = token(entries.get(1).key());
+        PartitionEntry packedEntry = m.partitions().stream().filter(e -> !e.isInline() && e.key().contains("/state.")).findFirst().orElseThrow();
+        String sidecar = packedEntry.key();
+        String packedToken = sidecar.substring(sidecar.lastIndexOf("/state.") + "/state.".length(), sidecar.length() - ".bin".length());
+        assertThat(Set.of(token0, token1, packedToken)).hasSize(3);
+
+        Cli.Result r = Cli.run("inspect", uri);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(r.out()).contains("STAGE", "stage calls (2 uploads, 1 packed sidecar;");
+        int calls = lines.indexOf(lines.stream().filter(l -> l.startsWith("stage calls")).findFirst().orElseThrow());
+        List<String> table = lines.subList(calls + 1, lines.size());
+        assertThat(table.get(0)).matches("\\s+STAGE\\s+HOW\\s+KIND\\s+ENTRIES\\s+BYTES\\s+OBJECT\\s+PARTITIONS");
+        assertThat(table).anyMatch(l -> l.matches("\\s+" + token0 + "\\s+stored\\s+SNAPSHOT\\s+1\\s+100 KiB\\s+"
+                + Pattern.quote(entries.get(0).key()) + "\\s+window/0"));
+        assertThat(table).anyMatch(l -> l.matches("\\s+" + token1 + "\\s+stored\\s+DELTA\\s+1\\s+70\\.0 KiB\\s+"
+                + Pattern.quote(entries.get(1).key()) + "\\s+window/1"));
+        assertThat(table).anyMatch(l -> l.matches("\\s+" + packedToken + "\\s+packed\\s+SNAPSHOT\\s+1\\s+700 B\\s+"
+                + Pattern.quote(sidecar) + "\\s+" + packedEntry.name()));
+        assertThat(table).anyMatch(l -> l.matches("\\s+-\\s+inline\\s+SNAPSHOT\\s+2\\s+1\\.4 KiB\\s+manifest\\s+dedup/\\d dedup/\\d"));
+        // Each partition's row names its call too.
+        assertThat(lines).anyMatch(l -> l.matches("\\s+window\\s+0\\s+SNAPSHOT\\s+100 KiB\\s+\\S+\\s+" + token0 + "\\s+[0-9a-f]{64}"));
+
+        // --json stays the manifest as stored: no stage grouping, the keys carry the tokens.
+        Cli.Result j = Cli.run("inspect", uri, "latest", "--json");
+        assertThat(j.exit()).isZero();
+        assertThat(j.out()).doesNotContain("stage calls", "STAGE");
+        assertThat(j.json().get("partitions").size()).isEqualTo(5);
+        assertThat(j.json().get("partitions").findValuesAsText("key")).containsExactlyInAnyOrderElementsOf(
+                m.partitions().stream().filter(e -> !e.isInline()).map(PartitionEntry::key).toList());
+    }
+
+    private static String token(String key) {
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        return name.split("\\.")[1];
     }
 
     @Test
