@@ -1,0 +1,74 @@
+package dev.checkpointer.micrometer;
+
+import dev.checkpointer.spi.ObjectStore;
+import java.util.Locale;
+
+/**
+ * Names and tag keys of every meter this package registers, and the tag values kept low-cardinality.
+ */
+public final class CheckpointerMeters {
+    /** Timer of saves; tags {@code store}, {@code outcome}, {@code error}. */
+    public static final String SAVE = "checkpointer.save";
+    /** Distribution of the bytes of state in committed checkpoints; tag {@code store}. */
+    public static final String SAVE_SIZE = "checkpointer.save.size";
+    /** Counter of retried store requests; tags {@code store}, {@code operation}, {@code reason}. */
+    public static final String RETRIES = "checkpointer.retries";
+    /** Counter of throttled store requests; tags {@code store}, {@code operation}. */
+    public static final String THROTTLES = "checkpointer.throttles";
+    /** Counter of saves that failed an integrity check; tag {@code store}. */
+    public static final String INTEGRITY_FAILURES = "checkpointer.integrity.failures";
+    /** Counter of saves refused by a conflict; tags {@code store}, {@code reason} ({@code fenced} or {@code lost_race}). */
+    public static final String CONFLICTS = "checkpointer.conflicts";
+    /** Counter of checkpoints passed over as corrupt while looking for the latest; tags {@code store}, {@code error}. */
+    public static final String CORRUPT_CHECKPOINTS = "checkpointer.corrupt.checkpoints";
+    /** Counter of periodic ticks skipped because a save was still running; tag {@code store}. */
+    public static final String TICKS_SKIPPED = "checkpointer.ticks.skipped";
+    /** Timer of store requests; tags {@code store}, {@code operation}, {@code outcome}. */
+    public static final String STORE_REQUESTS = "checkpointer.store.requests";
+    /** Counter of bytes written to the store by successful uploads; tags {@code store}, {@code operation}. */
+    public static final String STORE_BYTES_WRITTEN = "checkpointer.store.bytes.written";
+    /** Counter of bytes read from the store; tags {@code store}, {@code operation}. */
+    public static final String STORE_BYTES_READ = "checkpointer.store.bytes.read";
+
+    /** Tag key: the store scheme ({@code file}, {@code s3}, …). */
+    public static final String TAG_STORE = "store";
+    /** Tag key: how something ended. */
+    public static final String TAG_OUTCOME = "outcome";
+    /** Tag key: the {@link dev.checkpointer.ErrorCode} of a failure, or {@code none}. */
+    public static final String TAG_ERROR = "error";
+    /** Tag key: the store operation. */
+    public static final String TAG_OPERATION = "operation";
+    /** Tag key: why. */
+    public static final String TAG_REASON = "reason";
+
+    private CheckpointerMeters() {}
+
+    /**
+     * The low-cardinality store tag of a store: the scheme of its {@link ObjectStore#describe()} ({@code s3},
+     * {@code file}, {@code memory}, …), or {@code custom} when it has none.
+     *
+     * @param store the store
+     * @return the tag value
+     */
+    public static String storeTag(ObjectStore store) {
+        return schemeOf(store.describe());
+    }
+
+    /**
+     * The scheme of a location or description such as {@code s3://bucket/prefix} or {@code file:/data}.
+     *
+     * @param location the text, may be null
+     * @return the lower-case scheme, or {@code custom}
+     */
+    public static String schemeOf(String location) {
+        if (location == null) {
+            return "custom";
+        }
+        int colon = location.indexOf(':');
+        if (colon < 1) {
+            return "custom";
+        }
+        String scheme = location.substring(0, colon).toLowerCase(Locale.ROOT);
+        return scheme.matches("[a-z][a-z0-9+.-]{0,15}") ? scheme : "custom";
+    }
+}

@@ -1,0 +1,100 @@
+package dev.checkpointer.spring.boot.autoconfigure;
+
+import dev.checkpointer.CheckpointException;
+import dev.checkpointer.CheckpointListener;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.CheckpointerBuilder;
+import dev.checkpointer.spi.ObjectStore;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
+
+/**
+ * Auto-configures an {@link ObjectStore} from {@code checkpointer.location} and a {@link Checkpointer} over it. Both
+ * back off when the application defines its own bean of the type. Listener beans ({@link CheckpointListener}),
+ * {@link ObjectStoreDecorator}s and {@link CheckpointerBuilderCustomizer}s are applied in order. Turned off with
+ * {@code checkpointer.enabled=false}.
+ */
+@AutoConfiguration
+@ConditionalOnClass(Checkpointer.class)
+@ConditionalOnProperty(prefix = "checkpointer", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(CheckpointerProperties.class)
+public class CheckpointerAutoConfiguration {
+
+    /** Used by Spring. */
+    public CheckpointerAutoConfiguration() {}
+
+    /**
+     * The store named by {@code checkpointer.location}, opened through the store module for its scheme. Not created
+     * when the application defines an {@code ObjectStore} or a {@code Checkpointer} of its own.
+     *
+     * @param properties the settings
+     * @param resourceLoader gives the application's class loader, where store modules are looked for
+     * @return the store; closed with the context
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean({ObjectStore.class, Checkpointer.class})
+    public ObjectStore checkpointerObjectStore(CheckpointerProperties properties, ResourceLoader resourceLoader) {
+        ClassLoader cl = resourceLoader.getClassLoader() != null ? resourceLoader.getClassLoader() : CheckpointerAutoConfiguration.class.getClassLoader();
+        return new StoreLocator(cl).open(properties.getLocation(), properties.getOptions());
+    }
+
+    /**
+     * The checkpointer, over the store bean (decorated), configured from the properties, then by the listener beans
+     * and the customizers. It does not close the store bean; the context does.
+     *
+     * @param properties the settings
+     * @param store the store bean
+     * @param listeners listener beans
+     * @param decorators store decorators
+     * @param customizers builder customizers
+     * @return the checkpointer; closed with the context
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public Checkpointer checkpointer(CheckpointerProperties properties, ObjectStore store, ObjectProvider<CheckpointListener> listeners,
+            ObjectProvider<ObjectStoreDecorator> decorators, ObjectProvider<CheckpointerBuilderCustomizer> customizers) {
+        ObjectStore decorated = store;
+        for (ObjectStoreDecorator d : decorators.orderedStream().toList()) {
+            decorated = d.decorate(decorated);
+        }
+        CheckpointerBuilder builder = Checkpointer.builder().store(decorated);
+        try {
+            apply(properties, builder);
+        } catch (CheckpointException e) {
+            throw new CheckpointerConfigurationException("invalid checkpointer.* setting: " + e.getMessage(),
+                    "Correct the checkpointer.* property named in the message.", e);
+        }
+        listeners.orderedStream().forEach(builder::listener);
+        customizers.orderedStream().forEach(c -> c.customize(builder));
+        return builder.build();
+    }
+
+    static void apply(CheckpointerProperties p, CheckpointerBuilder b) {
+        b.maxConcurrentUploads(p.getMaxConcurrentUploads());
+        b.inlineThreshold(toInt("inline-threshold", p.getInlineThreshold().toBytes()));
+        b.maxInlineBytes(toInt("max-inline-bytes", p.getMaxInlineBytes().toBytes()));
+        b.partSize(p.getPartSize().toBytes());
+        b.orphanGracePeriod(p.getOrphanGracePeriod());
+        b.retry(p.getRetry().toSettings());
+        b.retention(p.getRetention().toRetention());
+        if (p.getWriterId() != null) {
+            b.writerId(p.getWriterId());
+        }
+        if (p.getExpectFingerprint() != null) {
+            b.expectFingerprint(p.getExpectFingerprint());
+        }
+    }
+
+    private static int toInt(String name, long bytes) {
+        if (bytes > Integer.MAX_VALUE || bytes < 0) {
+            throw new dev.checkpointer.InvalidInputException(name + " is out of range: " + bytes + " bytes");
+        }
+        return (int) bytes;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.checkpointer.spring.boot.autoconfigure;
+
+import dev.checkpointer.CheckpointException;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.spi.ObjectStoreProvider;
+import dev.checkpointer.spi.StoreLocation;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/**
+ * Opens the store for {@code checkpointer.location} through the {@link ObjectStoreProvider}s that the application's
+ * class loader can load, and explains every way that can fail in terms of properties and Maven artifacts.
+ */
+public final class StoreLocator {
+    private static final Map<String, String> MODULES = Map.of(
+            "file", "checkpointer-store-filesystem",
+            "memory", "checkpointer-store-memory",
+            "s3", "checkpointer-store-s3",
+            "gs", "checkpointer-store-gcs",
+            "azblob", "checkpointer-store-azure");
+
+    private final ClassLoader classLoader;
+
+    /**
+     * A locator over a class loader.
+     *
+     * @param classLoader where store modules are looked for
+     */
+    public StoreLocator(ClassLoader classLoader) {
+        this.classLoader = classLoader;
+    }
+
+    /**
+     * Opens the store a location names.
+     *
+     * @param location the URI from {@code checkpointer.location}; may be null or blank (refused)
+     * @param options store options; they override query parameters of the same name
+     * @return the opened store, owned by the caller
+     * @throws CheckpointerConfigurationException when the location is missing or malformed, no module handles its
+     *     scheme, or the module refuses the location or options
+     */
+    public ObjectStore open(String location, Map<String, String> options) {
+        if (location == null || location.isBlank()) {
+            throw new CheckpointerConfigurationException("checkpointer.location is not set",
+                    "Set checkpointer.location to a store URI such as file:./checkpoints, memory://demo, s3://bucket/prefix, "
+                            + "gs://bucket/prefix or azblob://container/prefix, or define an ObjectStore or Checkpointer bean, "
+                            + "or set checkpointer.enabled=false.", null);
+        }
+        URI uri;
+        try {
+            uri = new URI(location.trim());
+        } catch (URISyntaxException e) {
+            throw badUri("is not a valid URI (" + e.getReason() + " at index " + e.getIndex() + ")", e);
+        }
+        if (uri.getScheme() == null) {
+            throw badUri("has no scheme", null);
+        }
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        Map<String, String> merged = new LinkedHashMap<>();
+        try {
+            merged.putAll(StoreLocation.parseQuery(uri.getRawQuery()));
+        } catch (CheckpointException e) {
+            throw badUri("has a malformed query: " + e.getMessage(), e);
+        }
+        merged.putAll(options);
+        List<ObjectStoreProvider> providers = providers();
+        for (ObjectStoreProvider provider : providers) {
+            if (provider.supports(uri)) {
+                try {
+                    return provider.open(uri, Map.copyOf(merged));
+                } catch (CheckpointException e) {
+                    throw new CheckpointerConfigurationException("the " + scheme + " store refused checkpointer.location or checkpointer.options: "
+                            + e.getMessage(), "Correct checkpointer.location / checkpointer.options (see the store module's documentation).", e);
+                }
+            }
+        }
+        TreeSet<String> found = new TreeSet<>();
+        providers.forEach(p -> found.addAll(p.schemes()));
+        String module = MODULES.get(scheme);
+        throw new CheckpointerConfigurationException("no store module on the class path handles scheme '" + scheme + "' of checkpointer.location"
+                + " (schemes available: " + (found.isEmpty() ? "none" : String.join(", ", found)) + ")",
+                module != null
+                        ? "Add the dependency dev.checkpointer:" + module + " to the application, or change checkpointer.location."
+                        : "Use one of the supported schemes (file, memory, s3, gs, azblob) in checkpointer.location, or add a store module for '"
+                                + scheme + "'.", null);
+    }
+
+    /**
+     * The store providers that load in this class loader; a provider listed in {@code META-INF/services} whose class
+     * cannot be loaded (its module is only partly present) is skipped.
+     *
+     * @return the providers
+     */
+    public List<ObjectStoreProvider> providers() {
+        List<ObjectStoreProvider> out = new ArrayList<>();
+        Iterator<ObjectStoreProvider> it = ServiceLoader.load(ObjectStoreProvider.class, classLoader).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                out.add(it.next());
+            } catch (ServiceConfigurationError e) {
+                // a provider whose class is missing or hidden: that module is not usable here
+            }
+        }
+        return out;
+    }
+
+    private static CheckpointerConfigurationException badUri(String problem, Throwable cause) {
+        return new CheckpointerConfigurationException("checkpointer.location " + problem,
+                "Set checkpointer.location to a store URI such as file:./checkpoints, file:///var/lib/app/checkpoints, memory://demo, "
+                        + "s3://bucket/prefix, gs://bucket/prefix or azblob://container/prefix.", cause);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.checkpointer.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.store.memory.Faults;
+import dev.checkpointer.store.memory.MemoryObjectStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+class CheckpointerActuatorTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(CheckpointerAutoConfiguration.class, CheckpointerActuatorAutoConfiguration.class))
+            .withPropertyValues("checkpointer.location=memory://actuator-" + UUID.randomUUID(), "management.endpoints.web.exposure.include=checkpoints");
+
+    @Test
+    void healthIsUpWithoutCheckpointAndReportsTheLatest() {
+        runner.run(ctx -> {
+            CheckpointerHealthIndicator health = ctx.getBean(CheckpointerHealthIndicator.class);
+            Health empty = health.health().block();
+            assertThat(empty.getStatus()).isEqualTo(Status.UP);
+            assertThat(empty.getDetails()).containsEntry("latest", "none");
+
+            Manifest m = ctx.getBean(Checkpointer.class).save(TestSnapshots.of("x")).block();
+            Health after = health.health().block();
+            assertThat(after.getStatus()).isEqualTo(Status.UP);
+            assertThat(after.getDetails()).containsEntry("latestId", m.id().value()).containsKey("age");
+        });
+    }
+
+    @Test
+    void requiredCheckpointMissingIsDown() {
+        runner.withPropertyValues("checkpointer.health.require-checkpoint=true").run(ctx ->
+                assertThat(ctx.getBean(CheckpointerHealthIndicator.class).health().block().getStatus()).isEqualTo(Status.DOWN));
+    }
+
+    @Test
+    void staleCheckpointIsDown() {
+        Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create()).build();
+        Manifest m = cp.save(TestSnapshots.of("x")).block();
+        Instant later = m.createdAt().plus(Duration.ofMinutes(10));
+        Clock clock = Clock.fixed(later, ZoneOffset.UTC);
+        Health fresh = new CheckpointerHealthIndicator(cp, Duration.ofMinutes(15), false, Duration.ofSeconds(5), clock).health().block();
+        assertThat(fresh.getStatus()).isEqualTo(Status.UP);
+        assertThat(fresh.getDetails()).containsEntry("age", "PT10M").containsEntry("maxAge", "PT15M");
+        Health stale = new CheckpointerHealthIndicator(cp, Duration.ofMinutes(5), false, Duration.ofSeconds(5), clock).health().block();
+        assertThat(stale.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(stale.getDetails()).containsKey("reason");
+        cp.close();
+    }
+
+    @Test
+    void unreachableStoreIsDown() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.injectFaults(Faults.none().withTransientRate(1.0));
+        runner.withBean(ObjectStore.class, () -> store).withPropertyValues("checkpointer.retry.max-attempts=1").run(ctx -> {
+            Health h = ctx.getBean(CheckpointerHealthIndicator.class).health().block();
+            assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(h.getDetails()).containsKey("error");
+        });
+    }
+
+    @Test
+    void healthIndicatorCanBeDisabled() {
+        runner.withPropertyValues("management.health.checkpointer.enabled=false").run(ctx ->
+                assertThat(ctx).hasNotFailed().doesNotHaveBean(CheckpointerHealthIndicator.class));
+    }
+
+    @Test
+    void endpointListsNewestFirstAndShowsOne() {
+        runner.withPropertyValues("checkpointer.endpoint.limit=2").run(ctx -> {
+            Checkpointer cp = ctx.getBean(Checkpointer.class);
+            cp.save(TestSnapshots.of("a")).block();
+            cp.save(TestSnapshots.of("bb")).block();
+            Manifest third = cp.save(TestSnapshots.of("ccc")).block();
+            CheckpointsEndpoint endpoint = ctx.getBean(CheckpointsEndpoint.class);
+            var list = endpoint.checkpoints().checkpoints();
+            assertThat(list).hasSize(2);
+            assertThat(list.get(0).id()).isEqualTo(third.id().value());
+            assertThat(list.get(0).bytes()).isEqualTo(3);
+            assertThat(list.get(0).id()).isGreaterThan(list.get(1).id());
+
+            var details = endpoint.checkpoint(third.id().value());
+            assertThat(details.partitions()).singleElement().satisfies(p -> {
+                assertThat(p.operator()).isEqualTo("counts");
+                assertThat(p.size()).isEqualTo(3);
+            });
+            assertThat(details.offsets()).containsKey("events");
+            assertThat(endpoint.checkpoint(999)).isNull();
+        });
+    }
+
+    @Test
+    void endpointSelectorKeepsItsParameterName() throws NoSuchMethodException {
+        // actuator maps /actuator/checkpoints/{id} by the parameter's name: the starter compiles with -parameters
+        var parameter = CheckpointsEndpoint.class.getMethod("checkpoint", long.class).getParameters()[0];
+        assertThat(parameter.isNamePresent()).isTrue();
+        assertThat(parameter.getName()).isEqualTo("id");
+    }
+
+    @Test
+    void endpointIsAbsentUnlessExposed() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(CheckpointerAutoConfiguration.class, CheckpointerActuatorAutoConfiguration.class))
+                .withPropertyValues("checkpointer.location=memory://actuator-" + UUID.randomUUID())
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(CheckpointsEndpoint.class).hasSingleBean(CheckpointerHealthIndicator.class));
+    }
+
+    @Test
+    void withoutActuatorTheStarterStillWorks() {
+        runner.withClassLoader(new FilteredClassLoader(Endpoint.class)).run(ctx ->
+                assertThat(ctx).hasNotFailed().hasSingleBean(Checkpointer.class).doesNotHaveBean(CheckpointerHealthIndicator.class));
+    }
+}

@@ -1,0 +1,124 @@
+package dev.checkpointer.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.ConcurrentCheckpointException;
+import dev.checkpointer.CorruptMetadataException;
+import dev.checkpointer.IntegrityException;
+import dev.checkpointer.SaveOutcome;
+import dev.checkpointer.StoreException;
+import dev.checkpointer.micrometer.CheckpointerMeters;
+import dev.checkpointer.micrometer.MicrometerCheckpointListener;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.store.memory.Faults;
+import dev.checkpointer.store.memory.MemoryObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+class CheckpointerMetricsTest {
+
+    private final ApplicationContextRunner bare = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(CheckpointerAutoConfiguration.class, CheckpointerMetricsAutoConfiguration.class));
+    private final ApplicationContextRunner runner = bare.withPropertyValues("checkpointer.location=memory://metrics-" + UUID.randomUUID());
+
+    @Test
+    void savesAndStoreRequestsAreMeteredWithLowCardinalityTags() {
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withPropertyValues("checkpointer.inline-threshold=0").run(ctx -> {
+            MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+            Checkpointer cp = ctx.getBean(Checkpointer.class);
+            cp.save(TestSnapshots.of("twelve bytes")).block();
+            cp.latest().flatMap(c -> c.read("counts", 0)).block();
+
+            assertThat(registry.get(CheckpointerMeters.SAVE).tag("store", "memory").tag("outcome", "committed").tag("error", "none")
+                    .timer().count()).isEqualTo(1);
+            assertThat(registry.get(CheckpointerMeters.SAVE_SIZE).summary().totalAmount()).isEqualTo(12);
+            assertThat(registry.get(CheckpointerMeters.STORE_REQUESTS).tag("operation", "put").tag("outcome", "success")
+                    .timer().count()).isGreaterThanOrEqualTo(2);
+            assertThat(registry.get(CheckpointerMeters.STORE_BYTES_WRITTEN).counter().count()).isGreaterThan(12);
+            assertThat(registry.get(CheckpointerMeters.STORE_BYTES_READ).counter().count()).isGreaterThanOrEqualTo(12);
+            // every tag value comes from a fixed set: no keys, ids or paths
+            registry.getMeters().forEach(m -> m.getId().getTags().forEach(t -> assertThat(t.getValue()).doesNotContain("/")));
+        });
+    }
+
+    @Test
+    void throttlingIsCountedAsRetriesAndThrottles() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.injectFaults(Faults.none().withThrottleRate(1.0));
+        bare.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withBean(ObjectStore.class, () -> store)
+                .withPropertyValues("checkpointer.retry.max-attempts=2", "checkpointer.retry.initial-delay=1ms", "checkpointer.retry.max-delay=1ms")
+                .run(ctx -> {
+                    MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+                    Checkpointer cp = ctx.getBean(Checkpointer.class);
+                    assertThatThrownBy(() -> cp.save(TestSnapshots.of("x")).block()).isInstanceOf(StoreException.class);
+                    assertThat(registry.get(CheckpointerMeters.THROTTLES).counters()).isNotEmpty();
+                    assertThat(registry.get(CheckpointerMeters.RETRIES).tag("reason", "throttled").counter().count()).isGreaterThanOrEqualTo(1);
+                    assertThat(registry.get(CheckpointerMeters.SAVE).tag("store", "memory").tag("outcome", "failed")
+                            .tag("error", "STORE_THROTTLED").timer().count())
+                            .isEqualTo(1);
+                    assertThat(registry.get(CheckpointerMeters.STORE_REQUESTS).tag("outcome", "STORE_THROTTLED").timers()).isNotEmpty();
+                });
+    }
+
+    @Test
+    void listenerCountsConflictsIntegrityAndCorruption() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MicrometerCheckpointListener l = new MicrometerCheckpointListener(registry, "s3");
+        l.onSaveFinished(new SaveOutcome(SaveOutcome.Status.FAILED, null, new ConcurrentCheckpointException("fenced", true), Duration.ofMillis(3)));
+        l.onSaveFinished(new SaveOutcome(SaveOutcome.Status.FAILED, null, new ConcurrentCheckpointException("lost", false), Duration.ofMillis(3)));
+        l.onSaveFinished(new SaveOutcome(SaveOutcome.Status.FAILED, null, new IntegrityException("k", "a", "b"), Duration.ofMillis(3)));
+        l.onSaveFinished(new SaveOutcome(SaveOutcome.Status.CANCELLED, null, null, Duration.ofMillis(1)));
+        l.onCorruptCheckpoint(CheckpointId.of(7), new CorruptMetadataException("k", List.of("bad"), null));
+        l.onTickSkipped(1);
+        l.onRetry("put", 1, StoreException.transientFailure("put", "k", "503", null));
+        l.onRetry("some weird/op", 1, new RuntimeException());
+
+        assertThat(registry.get(CheckpointerMeters.CONFLICTS).tag("store", "s3").tag("reason", "fenced").counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.CONFLICTS).tag("reason", "lost_race").counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.INTEGRITY_FAILURES).counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.SAVE).tag("outcome", "cancelled").timer().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.SAVE).tag("outcome", "failed").timers()).hasSize(2);
+        assertThat(registry.get(CheckpointerMeters.CORRUPT_CHECKPOINTS).tag("error", "CORRUPT_METADATA").counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.TICKS_SKIPPED).counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.RETRIES).tag("operation", "put").tag("reason", "transient").counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.RETRIES).tag("operation", "other").counter().count()).isEqualTo(1);
+        assertThat(registry.find(CheckpointerMeters.THROTTLES).counters()).isEmpty();
+    }
+
+    @Test
+    void storeTagIsTheScheme() {
+        assertThat(CheckpointerMeters.schemeOf("s3://bucket/prefix")).isEqualTo("s3");
+        assertThat(CheckpointerMeters.schemeOf("file:/data")).isEqualTo("file");
+        assertThat(CheckpointerMeters.schemeOf("AZBLOB://c")).isEqualTo("azblob");
+        assertThat(CheckpointerMeters.schemeOf("no scheme here")).isEqualTo("custom");
+        assertThat(CheckpointerMeters.schemeOf(null)).isEqualTo("custom");
+    }
+
+    @Test
+    void noRegistryMeansNoMetricsBeans() {
+        runner.run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(MicrometerCheckpointListener.class)
+                .doesNotHaveBean(ObjectStoreDecorator.class).hasSingleBean(Checkpointer.class));
+    }
+
+    @Test
+    void withoutMicrometerOnTheClassPathTheStarterStillWorks() {
+        runner.withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(ctx ->
+                assertThat(ctx).hasNotFailed().doesNotHaveBean(MicrometerCheckpointListener.class).hasSingleBean(Checkpointer.class));
+    }
+
+    @Test
+    void metricsCanBeTurnedOff() {
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withPropertyValues("checkpointer.metrics.enabled=false").run(ctx ->
+                assertThat(ctx).hasNotFailed().doesNotHaveBean(MicrometerCheckpointListener.class));
+    }
+}
