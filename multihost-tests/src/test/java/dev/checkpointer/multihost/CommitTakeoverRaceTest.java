@@ -1,0 +1,136 @@
+package dev.checkpointer.multihost;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.checkpointer.Checkpoint;
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.CheckpointMetadata;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.Payload;
+import dev.checkpointer.spi.Buffers;
+import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.testkit.ForwardingObjectStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Two coordinators committing the same checkpoint id (a standby taking over, split brain), each with the epoch its
+ * own {@code Checkpointer} claims, in two exact interleavings forced by gates on the store. The process test
+ * {@code twoCoordinatorsRacingBeginAndCommitExactlyOneWins} passes because its coordinators carry explicit epochs;
+ * with claimed epochs the engine can lose both commits, or commit a manifest whose artifacts it has just deleted.
+ *
+ * <p>What the protocol promises here: never two commits, a fenced commit withdraws only its manifest (the workers'
+ * staged artifacts stay, since another coordinator may be committing them), and the newer coordinator's commit
+ * succeeds at once or on retry, and restores. (Found by this test: the fenced roll-back used to delete the staged
+ * artifacts too.)
+ */
+class CommitTakeoverRaceTest {
+    private static final Duration T = Duration.ofSeconds(10);
+
+    /** A's claim, B's claim, A's manifest, B's manifest (loses), A's pointer (fenced: withdraws); B's retry commits. */
+    @Test
+    void olderEpochWinsTheManifestThenIsFencedAndTheNewerCoordinatorsRetryCommits() {
+        run(Order.B_MANIFEST_BEFORE_A_POINTER);
+    }
+
+    /** As above, but B's manifest goes after A's roll-back: B commits, and its staged artifacts are intact. */
+    @Test
+    void newerEpochCommitsAfterTheFencedRollbackAndRestores() {
+        run(Order.B_MANIFEST_AFTER_A_ROLLBACK);
+    }
+
+    private enum Order { B_MANIFEST_BEFORE_A_POINTER, B_MANIFEST_AFTER_A_ROLLBACK }
+
+    private static void run(Order order) {
+        MemoryObjectStore mem = MemoryObjectStore.create();
+        CompletableFuture<Void> aClaimed = new CompletableFuture<>();
+        CompletableFuture<Void> bClaimed = new CompletableFuture<>();
+        CompletableFuture<Void> aManifest = new CompletableFuture<>();
+        CompletableFuture<Void> bManifest = new CompletableFuture<>();
+        CompletableFuture<Void> aDone = new CompletableFuture<>();
+
+        ObjectStore storeA = gate(mem, (key, put) -> {
+            if (key.endsWith("/manifest.json")) {
+                return after(bClaimed, put).doOnSuccess(i -> aManifest.complete(null));
+            }
+            if (key.equals(Stores.LATEST)) {
+                if (!aClaimed.isDone()) {
+                    return put.doOnSuccess(i -> aClaimed.complete(null));
+                }
+                return order == Order.B_MANIFEST_BEFORE_A_POINTER ? after(bManifest, put) : put;
+            }
+            return put;
+        });
+        ObjectStore storeB = gate(mem, (key, put) -> {
+            if (key.equals(Stores.LATEST)) {
+                return after(aClaimed, put).doOnSuccess(i -> bClaimed.complete(null));
+            }
+            if (key.endsWith("/manifest.json")) {
+                return after(order == Order.B_MANIFEST_BEFORE_A_POINTER ? aManifest : aDone, put)
+                        .doFinally(s -> bManifest.complete(null));
+            }
+            return put;
+        });
+
+        try (Checkpointer a = Checkpointer.builder().store(storeA).writerId("coordinator-A").build();
+             Checkpointer b = Checkpointer.builder().store(storeB).writerId("coordinator-B").build();
+             Checkpointer worker = Checkpointer.builder().store(mem).writerId("worker").build()) {
+            CheckpointId id = a.begin().block(T);
+            byte[] state = Content.large(1, 0);
+            PartitionEntry entry = worker.stage(id, Content.LARGE_OP, 0, Payload.of(state)).block(T);
+
+            List<Object> results = Flux.merge(
+                            a.commit(id, CheckpointMetadata.empty(), List.of(entry)).doFinally(s -> aDone.complete(null))
+                                    .subscribeOn(Schedulers.parallel()).map(m -> (Object) m).onErrorResume(Mono::just),
+                            b.commit(id, CheckpointMetadata.empty(), List.of(entry))
+                                    .subscribeOn(Schedulers.parallel()).map(m -> (Object) m).onErrorResume(Mono::just))
+                    .collectList().block(T);
+
+            List<Object> won = results.stream().filter(Manifest.class::isInstance).toList();
+            assertThat(won).as("never two commits: %s", results).hasSizeLessThanOrEqualTo(1);
+            if (order == Order.B_MANIFEST_AFTER_A_ROLLBACK) {
+                assertThat(won).as("the newer coordinator commits after the fenced one withdrew: %s", results).hasSize(1);
+            } else if (won.isEmpty()) {
+                // The fenced, older coordinator's manifest made the newer one lose its create; once withdrawn, the
+                // newer coordinator's retry commits the same staged artifacts.
+                assertThat(b.commit(id, CheckpointMetadata.empty(), List.of(entry)).block(T).id()).isEqualTo(id);
+            }
+            Checkpoint latest = worker.latest().block(T);
+            assertThat(latest).isNotNull();
+            assertThat(latest.read(Content.LARGE_OP, 0).map(Buffers::toArray).block(T)).isEqualTo(state);
+        }
+    }
+
+    private static Mono<ObjectInfo> after(CompletableFuture<Void> gate, Mono<ObjectInfo> put) {
+        return Mono.fromFuture(gate).then(put);
+    }
+
+    private interface Gate {
+        Mono<ObjectInfo> put(String key, Mono<ObjectInfo> put);
+    }
+
+    private static ObjectStore gate(ObjectStore store, Gate gate) {
+        return new ForwardingObjectStore(store) {
+            @Override
+            public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
+                return Mono.defer(() -> gate.put(key, delegate().put(key, payload, options)));
+            }
+
+            @Override
+            public void close() {
+                // the memory store is shared by the three checkpointers
+            }
+        };
+    }
+
+}
