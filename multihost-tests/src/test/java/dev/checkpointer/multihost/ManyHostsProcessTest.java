@@ -47,6 +47,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Each test starts with a baseline checkpoint saved in this JVM, so "latest() is unchanged" means something.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@org.junit.jupiter.api.extension.ExtendWith(dev.checkpointer.store.s3.S3MockServer.Extension.class)
 class ManyHostsProcessTest {
     private static final int WORKERS = 4;
     private static final Duration T = Duration.ofSeconds(30);

@@ -29,12 +29,23 @@ record StoreUnderTest(String name, Function<Path, Location> locate) {
     });
 
     /**
-     * Every store to run against. An {@code s3://} entry goes here once {@code checkpointer-store-s3} exists: a
-     * location per test as {@code s3://BUCKET/PREFIX?endpoint=...&...} (the options the S3 store reads from the
-     * query), pointing at an emulator started once for the test class.
+     * S3 on the S3Mock process started by {@link dev.checkpointer.store.s3.S3MockServer.Extension}: a fresh prefix
+     * per test, every option in the URI's query so each process opens the same location from the URI alone.
      */
+    static final StoreUnderTest S3 = new StoreUnderTest("s3", dir -> {
+        dev.checkpointer.store.s3.S3MockServer server = dev.checkpointer.store.s3.S3MockServer.get();
+        String prefix = "multihost-" + java.util.UUID.randomUUID();
+        String uri = "s3://" + dev.checkpointer.store.s3.S3MockServer.BUCKET + "/" + prefix
+                + "?endpoint=" + java.net.URLEncoder.encode(server.endpoint().toString(), java.nio.charset.StandardCharsets.UTF_8)
+                + "&region=us-east-1&pathStyle=true"
+                + "&accessKeyId=" + dev.checkpointer.store.s3.S3MockServer.ACCESS_KEY
+                + "&secretAccessKey=" + java.net.URLEncoder.encode(dev.checkpointer.store.s3.S3MockServer.SECRET_KEY, java.nio.charset.StandardCharsets.UTF_8);
+        return new Location(uri, Optional.empty());
+    });
+
+    /** Every store to run against. */
     static Stream<StoreUnderTest> all() {
-        return Stream.of(FILE);
+        return Stream.of(FILE, S3);
     }
 
     @Override
