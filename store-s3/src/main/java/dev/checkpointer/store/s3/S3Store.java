@@ -9,8 +9,8 @@ import dev.checkpointer.spi.ObjectStore;
  *
  * <p>The store never retries: the checkpointer engine retries transient failures (throttling, 5xx, timeouts,
  * connection resets) with backoff, per request and per multipart part. A client built by the store therefore has
- * the SDK's own retries turned off, except one immediate retry of a request whose pooled connection was closed under
- * it before any response ({@link S3StoreBuilder#recommendedRetryStrategy()}); a client you supply should be
+ * the SDK's own retries turned off, except up to two retries (10 ms apart) of a request whose pooled connection was
+ * closed under it before any response ({@link S3StoreBuilder#recommendedRetryStrategy()}); a client you supply should be
  * configured the same way (see {@link S3StoreBuilder#client}).
  */
 public interface S3Store extends ObjectStore {

@@ -471,8 +471,8 @@ public final class S3StoreBuilder {
     }
 
     /**
-     * The SDK retry strategy the store gives its own clients, for a client you build yourself: no retries, except one
-     * immediate retry of a request whose pooled connection was closed or reset before any response (the Netty client
+     * The SDK retry strategy the store gives its own clients, for a client you build yourself: no retries, except up
+     * to two retries, 10 ms apart, of a request whose pooled connection was closed or reset before any response (the Netty client
      * closes a connection asynchronously after an error response, and the next request may already have taken it).
      * Throttling, 5xx and timeouts are left to the checkpointer's retries.
      *
