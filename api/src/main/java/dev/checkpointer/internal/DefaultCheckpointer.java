@@ -371,7 +371,11 @@ public final class DefaultCheckpointer implements Checkpointer {
             String key = Layout.manifest(prep.id);
             return calls.put(key, () -> dev.checkpointer.Payload.of(bytes), PutOptions.ifAbsent().withSha256(sha))
                     .onErrorResume(DefaultCheckpointer::isPrecondition, e -> calls.readAll(key)
-                            .onErrorResume(DefaultCheckpointer::isNotFound, nf -> Mono.error(e))
+                            // Gone again: a writer that lost the pointer (or was fenced) withdrew it. The id was
+                            // taken when we asked, so this save lost the race like any other loser.
+                            .onErrorResume(DefaultCheckpointer::isNotFound, nf -> Mono.error(new ConcurrentCheckpointException(
+                                    "checkpoint " + prep.id + " had a manifest written by another writer, since withdrawn;"
+                                            + " this one is refused", false, e)))
                             .flatMap(existing -> sha.equals(Sha256.hex(existing))
                                     ? Mono.empty() // our own earlier attempt succeeded; the response was lost
                                     : Mono.error(new ConcurrentCheckpointException("checkpoint " + prep.id

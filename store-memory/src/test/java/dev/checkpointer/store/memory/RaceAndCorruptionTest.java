@@ -15,6 +15,12 @@ import dev.checkpointer.Payload;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.internal.Pointer;
 import dev.checkpointer.spi.Buffers;
+import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.testkit.ForwardingObjectStore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import reactor.test.StepVerifier;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,6 +139,43 @@ class RaceAndCorruptionTest {
         }
         assertThat(fenced).isGreaterThan(190);
         assertThat(successor.list().filter(m -> "zombie".equals(m.writerId())).count().block(TIMEOUT)).isEqualTo(1);
+    }
+
+    @Test
+    void aManifestWithdrawnBetweenTheRefusalAndTheLookIsALostRaceNotAStoreError() {
+        // A rival writes checkpoint 2's manifest first, so ours is refused; then the rival loses the pointer (or is
+        // fenced) and withdraws it before we look at what is there. Seen in the reliability suite's races (R3).
+        MemoryObjectStore store = MemoryObjectStore.create();
+        Checkpointer.builder().store(store).writerId("first").build()
+                .save(Snapshot.builder().partition("p", 0, Payload.of(bytes(10, 1))).build()).block(TIMEOUT);
+        AtomicBoolean raced = new AtomicBoolean();
+        ObjectStore racing = new ForwardingObjectStore(store.sibling()) {
+            @Override
+            public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
+                if (key.endsWith("/manifest.json") && raced.compareAndSet(false, true)) {
+                    return store.put(key, Payload.of("{\"rival\":true}".getBytes(StandardCharsets.UTF_8)), PutOptions.ifAbsent())
+                            .then(super.put(key, payload, options))
+                            .onErrorResume(e -> store.delete(key).then(Mono.error(e)));
+                }
+                return super.put(key, payload, options);
+            }
+        };
+        Checkpointer loser = Checkpointer.builder().store(racing).writerId("loser").build();
+        Snapshot snapshot = Snapshot.builder().partition("p", 0, Payload.of(bytes(100_000, 2))).build();
+
+        StepVerifier.create(loser.save(snapshot))
+                .expectErrorSatisfies(e -> {
+                    assertThat(e).isInstanceOf(ConcurrentCheckpointException.class).hasMessageContaining("withdrawn");
+                    assertThat(((ConcurrentCheckpointException) e).fenced()).isFalse();
+                })
+                .verify(TIMEOUT);
+        assertThat(raced).isTrue();
+        assertThat(pointerId(store)).isEqualTo(1);
+        assertThat(store.keys()).noneMatch(k -> k.endsWith(".snapshot") && !k.startsWith("checkpoints/00000000000000000001/"));
+
+        // The loser retries as a caller would, and commits.
+        Manifest retried = loser.save(snapshot).block(TIMEOUT);
+        assertThat(loser.latest().block(TIMEOUT).manifest()).isEqualTo(retried);
     }
 
     private static Snapshot mixed(int seed) {
