@@ -259,7 +259,11 @@ public final class DefaultCheckpointer implements Checkpointer {
         private final Queue<String> uploaded = new ConcurrentLinkedQueue<>();
         private final AtomicBoolean finished = new AtomicBoolean();
         private final AtomicBoolean committing = new AtomicBoolean();
-        private final AtomicBoolean manifestWritten = new AtomicBoolean();
+        /**
+         * Set before the manifest's create is sent, cleared only once the manifest is known not to be ours or absent:
+         * while it may exist, the artifacts it names must stay, or a failed save could leave a half checkpoint.
+         */
+        private final AtomicBoolean manifestMayExist = new AtomicBoolean();
         private final long startNanos = System.nanoTime();
 
         Run(@Nullable Snapshot snapshot) {
@@ -369,7 +373,8 @@ public final class DefaultCheckpointer implements Checkpointer {
             byte[] bytes = ManifestCodec.encode(manifest);
             String sha = Sha256.hex(bytes);
             String key = Layout.manifest(prep.id);
-            return calls.put(key, () -> dev.checkpointer.Payload.of(bytes), PutOptions.ifAbsent().withSha256(sha))
+            return Mono.fromRunnable(() -> manifestMayExist.set(true))
+                    .then(Mono.defer(() -> calls.put(key, () -> dev.checkpointer.Payload.of(bytes), PutOptions.ifAbsent().withSha256(sha))))
                     .onErrorResume(DefaultCheckpointer::isPrecondition, e -> calls.readAll(key)
                             // Gone again: a writer that lost the pointer (or was fenced) withdrew it. The id was
                             // taken when we asked, so this save lost the race like any other loser.
@@ -381,13 +386,38 @@ public final class DefaultCheckpointer implements Checkpointer {
                                     : Mono.error(new ConcurrentCheckpointException("checkpoint " + prep.id
                                             + " already has a manifest written by another writer (committed, or about to be rolled back"
                                             + " if that writer was fenced); this one is refused", false, e))))
-                    .then(Mono.fromRunnable(() -> manifestWritten.set(true)))
+                    .onErrorResume(e -> {
+                        if (e instanceof ConcurrentCheckpointException) {
+                            manifestMayExist.set(false); // the manifest there, if any, is another writer's
+                            return Mono.error(e);
+                        }
+                        // Unknown outcome (a lost response on the last attempt, or the read-back failed).
+                        return settleManifest(prep.id, key, sha).then(Mono.error(e));
+                    })
                     .then(Mono.defer(() -> movePointer(prep, sha, POINTER_CAS_ATTEMPTS))
                             .onErrorResume(e -> !(e instanceof ConcurrentCheckpointException c && c.fenced()),
                                     // The pointer could not follow: withdraw the manifest so the refused commit
                                     // leaves nothing visible (if even that fails, the checkpoint stays whole).
                                     e -> rollback(prep.id).then(Mono.error(e))))
                     .thenReturn(manifest);
+        }
+
+        /**
+         * After the manifest's create failed with an unknown outcome: withdraws the manifest if it is ours, so the
+         * failed save leaves nothing visible. Only when it is known to be absent (or withdrawn, or another writer's)
+         * may the artifacts go; if even that cannot be learnt, they stay and the checkpoint, if it exists, stays whole
+         * ({@code prune()} removes it all later if it is an orphan).
+         */
+        private Mono<Void> settleManifest(CheckpointId id, String key, String sha) {
+            return calls.readAll(key)
+                    .flatMap(existing -> sha.equals(Sha256.hex(existing)) ? calls.delete(key) : Mono.<Void>empty())
+                    .onErrorResume(DefaultCheckpointer::isNotFound, nf -> Mono.empty())
+                    .then(Mono.fromRunnable(() -> manifestMayExist.set(false)))
+                    .onErrorResume(e -> {
+                        log.warn("the manifest of failed checkpoint {} may exist; its artifacts are kept so it stays whole: {}", id, e.toString());
+                        return Mono.empty();
+                    })
+                    .then();
         }
 
         /** Moves {@code _latest} to this checkpoint by compare-and-swap, never backwards; fences a stale epoch. */
@@ -464,7 +494,7 @@ public final class DefaultCheckpointer implements Checkpointer {
 
         private void failed(Throwable e) {
             view.set(null);
-            if (!finished.get() && !manifestWritten.get()) {
+            if (!finished.get() && !manifestMayExist.get()) {
                 cleanup().subscribe();
             }
             if (snapshot != null) {

@@ -195,6 +195,40 @@ class EngineFaultTest {
     }
 
     @Test
+    void aLostResponseOnTheManifestsLastAttemptWithdrawsItBeforeTheArtifactsGo() {
+        // The manifest's create takes effect but its response is lost, and no attempt is left: the save fails with
+        // the manifest in place. Deleting the artifacts first would leave latest() a half checkpoint.
+        MemoryObjectStore store = MemoryObjectStore.create();
+        Checkpointer cp = builder(store).retry(RetrySettings.none()).build();
+        cp.save(snapshot(1)).block(TIMEOUT);
+        store.failOnce("put", "manifest.json", true);
+        StepVerifier.create(cp.save(snapshot(2))).expectError(StoreException.class).verify(TIMEOUT);
+
+        Checkpointer reader = builder(store.sibling()).build();
+        assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(1);
+        assertThat(reader.list().count().block(TIMEOUT)).isEqualTo(1);
+        assertThat(store.keys()).noneMatch(k -> k.startsWith("checkpoints/00000000000000000002/"));
+    }
+
+    @Test
+    void whenTheManifestsFateCannotBeLearntItsArtifactsStayAndTheCheckpointIsWhole() {
+        // Lost response on the create, then the read-back that would settle it fails too: nothing may be deleted.
+        MemoryObjectStore store = MemoryObjectStore.create();
+        Checkpointer cp = builder(store).retry(RetrySettings.none()).build();
+        cp.save(snapshot(1)).block(TIMEOUT);
+        store.failOnce("put", "manifest.json", true);
+        store.failOnce("get", "manifest.json", false);
+        StepVerifier.create(cp.save(snapshot(2))).expectError(StoreException.class).verify(TIMEOUT);
+
+        // The manifest stayed, so the checkpoint counts: it must restore whole.
+        Checkpointer reader = builder(store.sibling()).build();
+        assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(2);
+        // And a later save goes on from it.
+        assertThat(cp.save(snapshot(3)).block(TIMEOUT).id().value()).isEqualTo(3);
+        assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(3);
+    }
+
+    @Test
     void permanentErrorsAreNotRetried() {
         MemoryObjectStore store = MemoryObjectStore.create();
         store.crashAfter(0, false);
