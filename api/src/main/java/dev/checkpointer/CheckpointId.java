@@ -7,27 +7,36 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * The identity of a checkpoint: a positive, monotonically increasing number. Keys use its zero-padded form
  * ({@link #padded()}) so that they sort lexicographically in id order.
  *
- * @param value the id, at least 1
+ * @param value the id, from 1 to {@link #MAX_VALUE}
  */
 public record CheckpointId(long value) implements Comparable<CheckpointId> {
+    /**
+     * The largest id: one below {@link Long#MAX_VALUE}, so that every checkpoint has an id that can follow it (a
+     * location whose newest checkpoint could have no successor would be stuck).
+     */
+    public static final long MAX_VALUE = Long.MAX_VALUE - 1;
 
     /**
      * Validates the id.
      *
-     * @param value the id, at least 1
-     * @throws InvalidInputException when {@code value < 1}
+     * @param value the id, from 1 to {@link #MAX_VALUE}
+     * @throws InvalidInputException when {@code value < 1} or {@code value > MAX_VALUE}
      */
     public CheckpointId {
         if (value < 1) {
             throw new InvalidInputException("checkpoint id must be >= 1, got " + value);
+        }
+        if (value > MAX_VALUE) {
+            throw new InvalidInputException("checkpoint id must be <= " + MAX_VALUE + " (so that an id can follow it), got " + value);
         }
     }
 
     /**
      * The id with the given value.
      *
-     * @param value at least 1
+     * @param value from 1 to {@link #MAX_VALUE}
      * @return the id
+     * @throws InvalidInputException when out of that range
      */
     public static CheckpointId of(long value) {
         return new CheckpointId(value);
@@ -36,7 +45,7 @@ public record CheckpointId(long value) implements Comparable<CheckpointId> {
     /** JSON binding: an impossible id binds to null so that {@link Manifest#validate()} reports it with the rest. */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     private static @org.jspecify.annotations.Nullable CheckpointId fromJson(long value) {
-        return value < 1 ? null : new CheckpointId(value);
+        return value < 1 || value > MAX_VALUE ? null : new CheckpointId(value);
     }
 
     /**
@@ -61,9 +70,13 @@ public record CheckpointId(long value) implements Comparable<CheckpointId> {
      * The id that follows this one.
      *
      * @return {@code value + 1}
+     * @throws InvalidInputException when this is {@link #MAX_VALUE}, which no id follows
      */
     public CheckpointId next() {
-        return new CheckpointId(Math.addExact(value, 1));
+        if (value == MAX_VALUE) {
+            throw new InvalidInputException("no checkpoint id follows " + MAX_VALUE + ", the largest");
+        }
+        return new CheckpointId(value + 1);
     }
 
     /**

@@ -701,7 +701,10 @@ public final class DefaultCheckpointer implements Checkpointer {
 
     /** The newest trustworthy manifest above {@code base}, following ids one by one. */
     private Mono<Manifest> newerThan(Manifest base, long epochFloor) {
-        CheckpointId next = Objects.requireNonNull(base.id()).next();
+        if (Objects.requireNonNull(base.id()).value() == CheckpointId.MAX_VALUE) {
+            return Mono.empty();
+        }
+        CheckpointId next = base.id().next();
         return readVerified(next, null)
                 .filter(m -> m.epoch() >= epochFloor)
                 .flatMap(m -> newerThan(m, epochFloor).defaultIfEmpty(m))

@@ -21,6 +21,7 @@ public final class Layout {
     public static final String LATEST = "_latest";
     /** Prefix of every checkpoint's keys. */
     public static final String CHECKPOINTS = "checkpoints/";
+    private static final String PADDED_MAX = String.format("%020d", CheckpointId.MAX_VALUE);
     /** File name of a manifest. */
     public static final String MANIFEST = "manifest.json";
 
@@ -66,6 +67,10 @@ public final class Layout {
             if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
                 return Optional.empty();
             }
+        }
+        // Twenty digits may exceed a long: such a key (not one this library writes) is not a checkpoint.
+        if (digits.compareTo(PADDED_MAX) > 0) {
+            return Optional.empty();
         }
         long v = Long.parseLong(digits);
         return v < 1 ? Optional.empty() : Optional.of(CheckpointId.of(v));

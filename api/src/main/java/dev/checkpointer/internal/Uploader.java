@@ -17,7 +17,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -30,6 +33,9 @@ import reactor.core.scheduler.Schedulers;
  */
 final class Uploader {
     private static final Logger log = LoggerFactory.getLogger(Uploader.class);
+    private static final int RUNNING = 0;
+    private static final int LANDED = 1;
+    private static final int CANCELLED = 2;
 
     private final StoreCalls calls;
     private final AsyncPermits permits;
@@ -99,8 +105,7 @@ final class Uploader {
             off += s.bytes.length;
         }
         String sha = Sha256.hex(all);
-        return permits.withPermit(() -> calls.put(key, () -> Payload.of(all), PutOptions.none().withSha256(sha)))
-                .doOnNext(info -> uploaded.add(key))
+        return permits.withPermit(() -> landing(key, () -> calls.put(key, () -> Payload.of(all), PutOptions.none().withSha256(sha)), uploaded))
                 .flatMap(info -> checkStored(key, info, total))
                 .thenReturn(entries);
     }
@@ -109,14 +114,15 @@ final class Uploader {
         if (payload instanceof Payloads.BufferPayload bp) {
             // In memory: hash once up front so the store can send the provider's SHA-256 checksum header.
             return Mono.fromCallable(() -> Sha256.hex(bp.buffer()))
-                    .flatMap(sha -> permits.withPermit(() -> calls.put(key, () -> payload, PutOptions.none().withSha256(sha)))
-                            .doOnNext(info -> uploaded.add(key))
+                    .flatMap(sha -> permits.withPermit(() -> landing(key, () -> calls.put(key, () -> payload, PutOptions.none().withSha256(sha)), uploaded))
                             .flatMap(info -> checkStored(key, info, payload.length()))
                             .thenReturn(new Digested(sha, payload.length())));
         }
         AtomicReference<Digested> last = new AtomicReference<>();
-        return permits.withPermit(() -> calls.put(key, () -> hashing(payload, last), PutOptions.none()))
-                .doOnNext(info -> uploaded.add(key))
+        AtomicReference<InvalidInputException> lie = new AtomicReference<>();
+        return permits.withPermit(() -> landing(key, () -> calls.put(key, () -> hashing(key, payload, last, lie), PutOptions.none()), uploaded))
+                // The caller's payload broke its length: say so, however the store reported the aborted body.
+                .onErrorMap(e -> lie.get() != null && e != lie.get(), e -> lie.get())
                 .flatMap(info -> {
                     Digested d = last.get();
                     if (d == null) {
@@ -170,19 +176,47 @@ final class Uploader {
                                 // A retry after a lost response may find the upload already completed: the key
                                 // is unique to this attempt, so an object of the right size there is ours (and
                                 // its bytes are verified against the manifest on every read).
-                                return calls.retried("completeMultipart", () -> upload.complete(infos))
+                                return landing(key, () -> calls.<ObjectInfo>retried("completeMultipart", () -> upload.complete(infos))
                                         .onErrorResume(DefaultCheckpointer::isNotFound, e -> calls.head(key)
                                                 .filter(info -> info.size() == payload.length())
-                                                .onErrorResume(DefaultCheckpointer::isNotFound, absent -> Mono.empty())
-                                                .switchIfEmpty(Mono.error(e)));
+                                                .onErrorResume(DefaultCheckpointer::isNotFound, absent -> Mono.<ObjectInfo>empty())
+                                                .switchIfEmpty(Mono.error(e))), uploaded);
                             })
-                            .doOnNext(info -> uploaded.add(key))
                             .flatMap(info -> checkStored(key, info, payload.length()))
                             .map(info -> new Digested(Sha256.hex(md), count[0]))
                             .onErrorResume(e -> abort(upload).then(Mono.error(e)))
                             .doOnCancel(() -> abort(upload).subscribe())
                             .doFinally(s -> reader.cancel());
                 });
+    }
+
+    /**
+     * A write whose object must not outlive a cancelled save. Once sent, a request may still complete on the store
+     * after the save is cancelled (nothing can take it back), so it runs to its end detached from cancellation: its key
+     * is recorded for clean-up as soon as it lands (before the save goes on), and if the save was cancelled first,
+     * the object is deleted then. Whichever of landing and cancelling comes second deletes it.
+     */
+    private Mono<ObjectInfo> landing(String key, Supplier<Mono<ObjectInfo>> write, Queue<String> uploaded) {
+        return Mono.defer(() -> {
+            AtomicInteger state = new AtomicInteger(RUNNING);
+            CompletableFuture<ObjectInfo> landed = write.get().toFuture().whenComplete((info, error) -> {
+                if (info != null) {
+                    uploaded.add(key);
+                    if (!state.compareAndSet(RUNNING, LANDED)) {
+                        deleteLate(key);
+                    }
+                }
+            });
+            return Mono.fromFuture(landed, true).doOnCancel(() -> {
+                if (!state.compareAndSet(RUNNING, CANCELLED) && state.get() == LANDED) {
+                    deleteLate(key);
+                }
+            });
+        });
+    }
+
+    private void deleteLate(String key) {
+        calls.delete(key).subscribe(null, e -> log.warn("could not remove {}, written after its save was cancelled; prune() will: {}", key, e.toString()));
     }
 
     private Mono<Void> abort(MultipartUpload upload) {
@@ -198,17 +232,39 @@ final class Uploader {
         return Mono.just(info);
     }
 
-    private static Payload hashing(Payload payload, AtomicReference<Digested> last) {
+    /**
+     * The payload's bytes, hashed as the store reads them; a payload that produces more or fewer bytes than it
+     * declared fails the body with an {@link InvalidInputException} (also left in {@code lie}) before the store can
+     * mistake it for a failure of its own.
+     */
+    private static Payload hashing(String key, Payload payload, AtomicReference<Digested> last, AtomicReference<InvalidInputException> lie) {
+        long declared = payload.length();
         return Payload.of(() -> Flux.defer(() -> {
             MessageDigest md = Sha256.newDigest();
             long[] count = {0};
             return payload.content()
-                    .doOnNext(b -> {
+                    .<ByteBuffer>handle((b, sink) -> {
                         count[0] += b.remaining();
+                        if (count[0] > declared) {
+                            InvalidInputException e = new InvalidInputException("payload of " + key + " declared " + declared
+                                    + " bytes but produced more (at least " + count[0] + ")");
+                            lie.set(e);
+                            sink.error(e);
+                            return;
+                        }
                         md.update(b.duplicate());
+                        sink.next(b);
                     })
-                    .doOnComplete(() -> last.set(new Digested(Sha256.hex(md), count[0])));
-        }), payload.length());
+                    .concatWith(Mono.defer(() -> {
+                        if (count[0] < declared) {
+                            InvalidInputException e = lengthMismatch(key, declared, count[0]);
+                            lie.set(e);
+                            return Mono.error(e);
+                        }
+                        last.set(new Digested(Sha256.hex(md), count[0]));
+                        return Mono.empty();
+                    }));
+        }), declared);
     }
 
     /** The payload's bytes, with a failure of the caller's source reported as such (and never retried). */

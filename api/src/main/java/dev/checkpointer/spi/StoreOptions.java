@@ -140,7 +140,7 @@ public final class StoreOptions {
      *
      * @param text the text
      * @return bytes, positive
-     * @throws IllegalArgumentException when malformed
+     * @throws IllegalArgumentException when malformed, not positive, or beyond {@link Long#MAX_VALUE} bytes
      */
     public static long parseSize(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
@@ -159,7 +159,11 @@ public final class StoreOptions {
         if (n < 1) {
             throw new IllegalArgumentException("size must be positive");
         }
-        return Math.multiplyExact(n, mult);
+        try {
+            return Math.multiplyExact(n, mult);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("size overflows a long: " + text, e);
+        }
     }
 
     /**

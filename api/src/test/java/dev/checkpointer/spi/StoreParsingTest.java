@@ -54,6 +54,14 @@ class StoreParsingTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"99999999999g", "9223372036854775807k", "99999999999999999999", "0", "-1MiB", "12 parsecs", ""})
+    void aSizeThatIsMalformedOrOverflowsIsAnInvalidOptionNamingIt(String size) {
+        StoreOptions o = StoreOptions.of("file", Map.of("readChunkSize", size), Set.of("readChunkSize"), Set.of());
+        assertThatThrownBy(() -> o.size("readChunkSize", 1))
+                .isExactlyInstanceOf(InvalidInputException.class).hasMessageContaining("readChunkSize").hasMessageContaining("a size such as");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"", "/abs", "a//b", "a/../b", "..", "a/./b", "back\\slash", "ctl\u0001x", "trailing/"})
     void hostileKeysAreRefused(String key) {
         assertThatThrownBy(() -> StoreKeys.validate(key)).isInstanceOf(InvalidInputException.class);
@@ -87,6 +95,16 @@ class StoreParsingTest {
         for (String bad : new String[] {"", "0", "-1", "1e3", "99999999999999999999", " 1"}) {
             assertThatThrownBy(() -> CheckpointId.parse(bad)).as(bad).isInstanceOf(InvalidInputException.class);
         }
+    }
+
+    @Test
+    void everyIdHasASuccessor() {
+        assertThat(CheckpointId.of(CheckpointId.MAX_VALUE - 1).next().value()).isEqualTo(CheckpointId.MAX_VALUE);
+        assertThatThrownBy(() -> CheckpointId.of(Long.MAX_VALUE))
+                .isExactlyInstanceOf(InvalidInputException.class).hasMessageContaining("so that an id can follow it");
+        assertThatThrownBy(() -> CheckpointId.parse(Long.toString(Long.MAX_VALUE))).isExactlyInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> CheckpointId.of(CheckpointId.MAX_VALUE).next())
+                .isExactlyInstanceOf(InvalidInputException.class).hasMessageContaining("no checkpoint id follows");
     }
 
     @Test

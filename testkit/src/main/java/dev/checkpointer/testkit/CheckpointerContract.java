@@ -317,6 +317,41 @@ public abstract class CheckpointerContract {
         assertThat(cp.save(simple("after")).block(TIMEOUT).id()).isEqualTo(CheckpointId.of(11));
     }
 
+    @Test
+    void aPayloadThatLiesAboutItsLengthIsTheCallersErrorOnEveryPathAndCommitsNothing() {
+        Checkpointer cp = open(builder(store));
+        Manifest before = cp.save(simple("before")).block(TIMEOUT);
+        // inlined, single request (short and long), multipart (short and long)
+        int[][] cases = {{10, 20}, {50_000, 60_000}, {70_000, 60_000}, {250_000, 300_000}, {350_000, 300_000}};
+        for (int[] c : cases) {
+            int emitted = c[0];
+            long declared = c[1];
+            Payload liar = Payload.of(() -> Flux.just(ByteBuffer.wrap(bytes(emitted, emitted))), declared);
+            StepVerifier.create(cp.save(Snapshot.builder().partition("liar", 0, liar).build()))
+                    .expectErrorSatisfies(e -> assertThat(e).as("emits %d, declares %d", emitted, declared)
+                            .isInstanceOf(InvalidInputException.class).hasMessageContaining("declared " + declared))
+                    .verify(TIMEOUT);
+        }
+        assertThat(cp.latest().block(TIMEOUT).manifest()).isEqualTo(before);
+        assertThat(cp.list().count().block(TIMEOUT)).isEqualTo(1);
+    }
+
+    @Test
+    void theLargestIdKeepsTheLocationReadableAndNothingIsWrittenBeyondIt() {
+        Checkpointer cp = open(builder(store));
+        CheckpointId last = CheckpointId.of(CheckpointId.MAX_VALUE);
+        cp.save(Snapshot.builder().id(last).partition("a", 0, Payload.of(new byte[] {7})).build()).block(TIMEOUT);
+        // latest() must not look for an id after the last one.
+        Checkpoint latest = open(builder(reopen(store))).latest().block(TIMEOUT);
+        assertThat(latest.manifest().id()).isEqualTo(last);
+        assertThat(read(latest, "a", 0)).containsExactly(7);
+        List<String> before = keys(store);
+        StepVerifier.create(cp.save(simple("beyond")))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(InvalidInputException.class).hasMessageContaining("so that an id can follow it"))
+                .verify(TIMEOUT);
+        assertThat(keys(store)).containsExactlyInAnyOrderElementsOf(before);
+    }
+
     // ------------------------------------------------------------------------------------------------ integrity
 
     @Test
