@@ -68,7 +68,10 @@ import reactor.core.publisher.Mono;
  * <h2>Multipart</h2>
  * Parts are written to {@code .checkpointer-store/uploads/<id>/}; a retried part number replaces the part;
  * completing concatenates the parts into a temp file and publishes it like a put, under the condition given at
- * start; aborting deletes the upload. Minimum part size 1 byte, at most 10,000 parts.
+ * start; aborting deletes the upload, and succeeds even while parts are being written: the upload directory is
+ * first renamed into {@code .checkpointer-store/trash/} in one atomic step, so those parts (and any sent later)
+ * fail with {@code STORE_NOT_FOUND} and never recreate it; {@link #cleanupIncomplete(String, Instant)} sweeps
+ * whatever the trash still holds. Minimum part size 1 byte, at most 10,000 parts.
  *
  * <h2>Threads and errors</h2>
  * Every file operation runs on a bounded-elastic scheduler owned by this store (threads named

@@ -30,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  * or the options map (the map wins): {@code fsync} (true/false, default true), {@code threads} (positive integer),
  * {@code readChunkSize} (a size such as {@code 256KiB}), {@code createRoot} (true/false, default true),
  * {@code extendedAttributes} (true/false, default true). Unknown options are refused, naming only the option, never
- * its value; messages never repeat the query.
+ * its value; messages never repeat the query. A URI with user-info ({@code file://user:password@host/…}) is refused
+ * without quoting it: a local directory needs no credentials, and messages never repeat them.
  */
 public final class FileSystemStoreProvider implements ObjectStoreProvider {
     /** The options this provider accepts. */
@@ -55,7 +56,8 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
      * @param uri {@code file:///abs/path} or {@code file:relative/path}, optionally with a query of options
      * @param options options; they override the query's
      * @return the store, owned by the caller
-     * @throws InvalidInputException for another scheme, a remote host, an empty path, a fragment or unknown options
+     * @throws InvalidInputException for another scheme, user-info, a remote host, an empty path, a fragment or unknown
+     *     options
      */
     @Override
     public ObjectStore open(URI uri, Map<String, String> options) {
@@ -98,6 +100,11 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
         if (scheme == null || !scheme.toLowerCase(Locale.ROOT).equals("file")) {
             throw new InvalidInputException("the filesystem store opens file: URIs, not '" + redact(uri) + "'");
         }
+        String authority = uri.getRawAuthority();
+        if (authority != null && authority.indexOf('@') >= 0) {
+            // never quote the authority: its user-info may hold a password
+            throw new InvalidInputException("a file: store URI must not carry credentials in its authority; use file:///abs/dir or file:relative/dir");
+        }
         if (uri.getRawFragment() != null) {
             throw new InvalidInputException("a file: store URI must not have a fragment: '" + redact(uri) + "'");
         }
@@ -112,7 +119,7 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
                 }
                 return new Location(Path.of(path).toAbsolutePath().normalize(), q < 0 ? null : ssp.substring(q + 1));
             }
-            String host = uri.getRawAuthority();
+            String host = authority; // holds no user-info: refused above
             if (host != null && !host.isEmpty() && !host.equalsIgnoreCase("localhost")) {
                 throw new InvalidInputException("a file: store URI must name a local directory, not one on host '" + host
                         + "'; use file:///abs/dir or file:relative/dir");
@@ -155,10 +162,35 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** The URI without its query, so option values (which may be secrets elsewhere) never reach a message. */
-    private static String redact(URI uri) {
-        String s = uri.getScheme() + ":" + (uri.getRawSchemeSpecificPart() == null ? "" : uri.getRawSchemeSpecificPart());
-        int q = s.indexOf('?');
-        return q < 0 ? s : s.substring(0, q) + "?…";
+    /**
+     * The URI as messages may show it: without user-info (shown as {@code …@}), query ({@code ?…}) or fragment
+     * ({@code #…}), so that neither credentials nor option values (which may be secrets elsewhere) reach a message.
+     *
+     * @param uri the URI
+     * @return the redacted form
+     */
+    static String redact(URI uri) {
+        StringBuilder sb = new StringBuilder().append(uri.getScheme()).append(':');
+        String ssp = uri.getRawSchemeSpecificPart() == null ? "" : uri.getRawSchemeSpecificPart();
+        if (uri.isOpaque()) {
+            int q = ssp.indexOf('?');
+            sb.append(q < 0 ? ssp : ssp.substring(0, q) + "?…");
+        } else {
+            String authority = uri.getRawAuthority();
+            if (authority != null) {
+                int at = authority.lastIndexOf('@');
+                sb.append("//").append(at < 0 ? authority : "…@" + authority.substring(at + 1));
+            } else if (ssp.startsWith("//")) {
+                sb.append("//");
+            }
+            sb.append(uri.getRawPath() == null ? "" : uri.getRawPath());
+            if (uri.getRawQuery() != null) {
+                sb.append("?…");
+            }
+        }
+        if (uri.getRawFragment() != null) {
+            sb.append("#…");
+        }
+        return sb.toString();
     }
 }

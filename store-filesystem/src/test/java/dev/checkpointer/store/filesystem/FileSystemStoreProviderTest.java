@@ -141,6 +141,41 @@ class FileSystemStoreProviderTest {
     }
 
     @Test
+    void userInfoInAFileUriIsRefusedAndNeverEchoed() {
+        Path target = dir.resolve("with-credentials");
+        String path = target.toUri().getRawPath();
+        List<String> uris = List.of(
+                "file://admin:SECRET@fileserver" + path,
+                "file://admin:SECRET@localhost" + path,
+                "file://admin:SECRET@localhost" + path + "#fragment",
+                "file://admin:SECRET@localhost" + path + "?fsync=false",
+                "file://admin:SECRET@file_server" + path); // registry-based authority: no parsed user-info or host
+        for (String uri : uris) {
+            for (Runnable opening : List.<Runnable>of(() -> open(uri, Map.of()), () -> Checkpointer.open(uri).close())) {
+                Throwable e = org.assertj.core.api.Assertions.catchThrowable(opening::run);
+                assertThat(e).as(uri).isInstanceOf(InvalidInputException.class).hasMessageContaining("must not carry credentials");
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    assertThat(t.getMessage()).as(uri).doesNotContain("SECRET").doesNotContain("admin:");
+                    assertThat(t.toString()).as(uri).doesNotContain("SECRET").doesNotContain("admin:");
+                }
+            }
+        }
+        assertThat(target).as("nothing is created on disk").doesNotExist();
+    }
+
+    @Test
+    void redactedUrisShowNeitherUserInfoNorQueryNorFragment() {
+        assertThat(FileSystemStoreProvider.redact(URI.create("file://admin:SECRET@localhost/srv/x?token=hunter2#frag")))
+                .isEqualTo("file://…@localhost/srv/x?…#…");
+        assertThat(FileSystemStoreProvider.redact(URI.create("s3://key:SECRET@bucket/p"))).isEqualTo("s3://…@bucket/p");
+        assertThat(FileSystemStoreProvider.redact(URI.create("file:///srv/x#frag"))).isEqualTo("file:///srv/x#…");
+        assertThat(FileSystemStoreProvider.redact(URI.create("file:/srv/x"))).isEqualTo("file:/srv/x");
+        assertThat(FileSystemStoreProvider.redact(URI.create("file:rel/x?token=hunter2"))).isEqualTo("file:rel/x?…");
+        assertThatThrownBy(() -> open("s3://key:SECRET@bucket/p", Map.of()))
+                .isInstanceOf(InvalidInputException.class).hasMessageNotContaining("SECRET").hasMessageNotContaining("key:");
+    }
+
+    @Test
     void aCheckpointerOpensFileUrisEndToEnd() {
         String uri = dir.resolve("cp").toUri() + "?fsync=true";
         try (Checkpointer cp = Checkpointer.open(uri)) {

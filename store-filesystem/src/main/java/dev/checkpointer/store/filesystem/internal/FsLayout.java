@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * platform's own path parser, never by normalising), be at most {@value #MAX_SEGMENT_BYTES} UTF-8 bytes, and must
  * not start with {@value #RESERVED_PREFIX}, which names the store's own files: temp files
  * ({@value #TEMP_PREFIX}…) next to their targets, and {@value #STORE_DIR} at the root (lock file, multipart
- * uploads). On Windows, names with {@code <>:"|?*}, a trailing dot or space, and device names are refused too.
+ * uploads, and the trash that removed uploads pass through). On Windows, names with {@code <>:"|?*}, a trailing dot or space, and device names are refused too.
  *
  * <p>The store never follows a symbolic link below the root (the root itself may be one): walking to a key's
  * directory checks each component with {@code NOFOLLOW_LINKS} and refuses links, so a link cannot lead a key
@@ -112,6 +112,17 @@ public final class FsLayout {
      */
     public Path uploadsDir() {
         return storeDir().resolve("uploads");
+    }
+
+    /**
+     * Where multipart uploads go when they are aborted, completed or cleaned up: each upload directory is renamed
+     * into it (atomically, so no part can be added to it any more) and then deleted. What a failed deletion leaves
+     * here is swept by {@code cleanupIncomplete}.
+     *
+     * @return {@code root/.checkpointer-store/trash}
+     */
+    public Path trashDir() {
+        return storeDir().resolve("trash");
     }
 
     /**

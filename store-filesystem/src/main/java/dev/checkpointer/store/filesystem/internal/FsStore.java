@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -82,6 +83,7 @@ public final class FsStore implements ObjectStore {
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, 1, MAX_PARTS, false);
     private static final int COPY_CHUNK = 256 * 1024;
     private static final int STAT_ATTEMPTS = 8;
+    private static final int DELETE_ATTEMPTS = 8;
 
     private final FsConfig config;
     private final FsLayout layout;
@@ -877,13 +879,91 @@ public final class FsStore implements ObjectStore {
                     continue;
                 }
                 FileTime last = lastTouched(u);
-                if (last != null && last.compareTo(cutoff) < 0) {
-                    deleteTree(u);
+                if (last != null && last.compareTo(cutoff) < 0 && retireUpload("cleanupIncomplete", u)) {
                     removed.add("multipart upload " + u.getFileName() + " of '" + (key == null ? "?" : key) + "' (last touched " + last + ")");
                 }
             }
         }
+        // Files of uploads already aborted, completed or cleaned up, which could not all be deleted then: no key can
+        // ever use them (and their key file may be gone already), so they go whatever the prefix and age.
+        Path trash = layout.trashDir();
+        if (Files.isDirectory(trash, LinkOption.NOFOLLOW_LINKS)) {
+            List<Path> dirs = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(trash)) {
+                ds.forEach(dirs::add);
+            }
+            for (Path d : dirs) {
+                String key = uploadKey(d);
+                if (Files.exists(d, LinkOption.NOFOLLOW_LINKS) && deleteTreeSettled(d)) {
+                    removed.add("files of removed multipart upload " + d.getFileName() + (key == null ? "" : " of '" + key + "'") + " (left in the trash)");
+                }
+            }
+        }
         return removed;
+    }
+
+    /**
+     * Removes a multipart upload's directory whatever parts are being written into it meanwhile. The directory is
+     * first renamed into {@link FsLayout#trashDir()} in one atomic step: from then on a part still in flight, or
+     * one that arrives later, finds no upload directory and fails with {@code STORE_NOT_FOUND}, and nothing can
+     * be added to the renamed tree; then the renamed tree is deleted. What cannot be deleted is logged and left
+     * for {@code cleanupIncomplete}: the upload is gone either way. Where a directory cannot be renamed while
+     * files in it are open (Windows), it is deleted in place, walking again while parts in flight add files.
+     *
+     * @param op the store operation, for errors
+     * @param dir {@code .checkpointer-store/uploads/<id>}
+     * @return false when the directory was already gone
+     * @throws IOException when the directory can be neither renamed nor deleted
+     */
+    private boolean retireUpload(String op, Path dir) throws IOException {
+        Path trash = layout.trashDir();
+        Path moved = trash.resolve(dir.getFileName() + "-" + FsEtags.newId());
+        try {
+            Files.createDirectories(trash);
+            Files.move(dir, moved, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+            return false; // completed, aborted or cleaned up already
+        } catch (FileSystemException e) {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            log.debug("cannot move {} to the trash ({}); deleting it in place", dir, e.toString());
+            if (!deleteTreeSettled(dir)) {
+                throw StoreException.transientFailure(op, uploadKey(dir),
+                        "multipart upload " + dir.getFileName() + " could not be removed: parts kept arriving while it was deleted", e);
+            }
+            return true;
+        }
+        layout.syncDir(dir.getParent());
+        try {
+            if (!deleteTreeSettled(moved)) {
+                log.warn("removed multipart upload {}, but files kept appearing in {}; cleanupIncomplete removes them", dir.getFileName(), moved);
+            }
+        } catch (IOException e) {
+            log.warn("removed multipart upload {}, but could not delete {}; cleanupIncomplete removes it: {}", dir.getFileName(), moved, e.toString());
+        }
+        return true;
+    }
+
+    /**
+     * Deletes a directory tree into which files may still appear: walks it again while the removal of a directory
+     * finds a file the walk did not see.
+     *
+     * @return true when the tree is gone, false when files kept appearing
+     */
+    private static boolean deleteTreeSettled(Path dir) throws IOException {
+        for (int attempt = 1; attempt <= DELETE_ATTEMPTS; attempt++) {
+            try {
+                deleteTree(dir);
+                return true;
+            } catch (DirectoryNotEmptyException e) {
+                log.debug("a file appeared in {} while it was deleted; walking it again", dir);
+            }
+        }
+        return false;
     }
 
     private static @Nullable String uploadKey(Path uploadDir) {
@@ -977,7 +1057,9 @@ public final class FsStore implements ObjectStore {
      * A multipart upload on disk: {@code .checkpointer-store/uploads/<id>/} holds the key ({@code key}) and one
      * file per part ({@code part-00001}, …), each written to a temp file and renamed over the previous upload of
      * that number. Completing concatenates the parts into a temp file next to the target and publishes it exactly
-     * as a put does, under the condition given at start; then the upload directory is removed.
+     * as a put does, under the condition given at start; then the upload directory is removed. Aborting (and
+     * removing after completion) first renames the directory into the trash, so a part still being written, or
+     * one sent later, fails with {@code STORE_NOT_FOUND} and never recreates the upload.
      */
     private final class Upload implements MultipartUpload {
         private final FsLayout.Target target;
@@ -1016,7 +1098,13 @@ public final class FsStore implements ObjectStore {
                             }
                         }),
                         temp -> fill(temp, part, null, op, key())
-                                .then(blocking(op, key(), () -> temp.finish(false)))
+                                .then(blocking(op, key(), () -> {
+                                    try {
+                                        return temp.finish(false);
+                                    } catch (NoSuchFileException e) {
+                                        throw gone(op); // the upload was aborted while this part was written
+                                    }
+                                }))
                                 .flatMap(attrs -> blocking(op, key(), () -> {
                                     try {
                                         Files.move(temp.path(), dir.resolve(partName(number)), StandardCopyOption.ATOMIC_MOVE);
@@ -1059,8 +1147,8 @@ public final class FsStore implements ObjectStore {
                         }).then()))
                         .flatMap(info -> blocking(op, key(), () -> {
                             try {
-                                deleteTree(dir);
-                            } catch (IOException e) {
+                                retireUpload(op, dir);
+                            } catch (IOException | RuntimeException e) {
                                 log.warn("completed multipart upload {} of {} but could not remove its parts: {}", id, key(), e.toString());
                             }
                             return info;
@@ -1145,7 +1233,7 @@ public final class FsStore implements ObjectStore {
             return Mono.defer(() -> {
                 ensureOpen("abortMultipart");
                 return blocking("abortMultipart", key(), () -> {
-                    deleteTree(dir);
+                    retireUpload("abortMultipart", dir);
                     return null;
                 }).then();
             });
