@@ -20,6 +20,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,7 +143,9 @@ final class Uploader {
      */
     private Mono<Digested> multipart(String key, Payload payload, Queue<String> uploaded) {
         int partSize = (int) config.partSize();
-        return calls.retried("startMultipart", () -> config.store().startMultipart(key, PutOptions.none()))
+        // An upload started after its save was cancelled is aborted as soon as it exists, or it would stay pending.
+        return detached(() -> calls.<MultipartUpload>retried("startMultipart", () -> config.store().startMultipart(key, PutOptions.none())),
+                        upload -> { }, upload -> abort(upload).subscribe())
                 .flatMap(upload -> {
                     MessageDigest md = Sha256.newDigest();
                     long[] count = {0};
@@ -194,22 +197,37 @@ final class Uploader {
      * A write whose object must not outlive a cancelled save. Once sent, a request may still complete on the store
      * after the save is cancelled (nothing can take it back), so it runs to its end detached from cancellation: its key
      * is recorded for clean-up as soon as it lands (before the save goes on), and if the save was cancelled first,
-     * the object is deleted then. Whichever of landing and cancelling comes second deletes it.
+     * the object is deleted then.
      */
     private Mono<ObjectInfo> landing(String key, Supplier<Mono<ObjectInfo>> write, Queue<String> uploaded) {
+        return detached(write, info -> uploaded.add(key), info -> deleteLate(key));
+    }
+
+    /**
+     * Runs a store request to its end even if the subscriber cancels, and undoes its effect when it lands after the
+     * cancel (or was cancelled after landing but before the result was taken). Whichever of landing and cancelling
+     * comes second runs {@code undo}, so the effect is undone exactly when the result was not handed over.
+     *
+     * @param request the request
+     * @param landed runs first when the request succeeds, whatever happens to the subscriber
+     * @param undo runs when the request succeeded but its subscriber cancelled
+     */
+    private static <T> Mono<T> detached(Supplier<Mono<T>> request, Consumer<T> landed, Consumer<T> undo) {
         return Mono.defer(() -> {
             AtomicInteger state = new AtomicInteger(RUNNING);
-            CompletableFuture<ObjectInfo> landed = write.get().toFuture().whenComplete((info, error) -> {
-                if (info != null) {
-                    uploaded.add(key);
+            AtomicReference<T> result = new AtomicReference<>();
+            CompletableFuture<T> done = request.get().toFuture().whenComplete((value, error) -> {
+                if (value != null) {
+                    result.set(value);
+                    landed.accept(value);
                     if (!state.compareAndSet(RUNNING, LANDED)) {
-                        deleteLate(key);
+                        undo.accept(value);
                     }
                 }
             });
-            return Mono.fromFuture(landed, true).doOnCancel(() -> {
+            return Mono.fromFuture(done, true).doOnCancel(() -> {
                 if (!state.compareAndSet(RUNNING, CANCELLED) && state.get() == LANDED) {
-                    deleteLate(key);
+                    undo.accept(result.get());
                 }
             });
         });
