@@ -1,0 +1,223 @@
+package dev.checkpointer.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.checkpointer.Checkpoint;
+import dev.checkpointer.CheckpointException;
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.Payload;
+import dev.checkpointer.Retention;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.store.memory.MemoryObjectStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import reactor.core.publisher.Mono;
+
+/**
+ * R2: the process dies at every store call of a save, a delete and a prune, with the dying call taking effect or
+ * not; a new process opens the location and must find the previous or the new checkpoint, whole, then clean up and
+ * go on. The memory store crashes with its own {@code crashAfter}; other stores through {@link FaultInjectingStore}.
+ */
+@Requirement("R2")
+class R2CrashTest {
+
+    /** What the dying process was doing. */
+    enum Op {
+        SAVE("save of checkpoint 2 over checkpoint 1 (fresh process: pointer read, epoch claim, uploads, manifest, pointer)"),
+        DELETE("delete of checkpoint 2, the newest, of 2"),
+        PRUNE("prune with keepLast(1) of checkpoints 1-3, plus an orphan artifact, a loser's artifact and an abandoned multipart upload");
+
+        final String description;
+
+        Op(String description) {
+            this.description = description;
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.checkpointer.reliability.Stores#all")
+    void aCrashAtAnyCallLeavesThePreviousOrTheNewCheckpointWhole(StoreTarget target) {
+        Report.storeCovered(target.name());
+        Section section = Report.section("R2").describe("""
+                For each operation and each store call index k of it (counted on a probe run from a fresh process), a fresh \
+                location is set up, a new process runs the operation and dies at call k: every call from k on fails (with \
+                "after effect", call k's write lands first, as when the process dies after the request reached the store). Then \
+                another new process opens the location: `latest()` must be the previous or the new checkpoint and verify byte for \
+                byte (`read` and `stream` of every partition), every listed checkpoint must verify (no half checkpoint), `prune()` \
+                must leave exactly the referenced keys and no pending multipart upload, and a next save must commit.""");
+        Table table = section.table("Crash points", "store", "operation", "calls per operation", "points covered",
+                "recovered to previous", "recovered to new", "recovery verified", "debris removed by prune", "next save committed");
+        int totalPoints = 0;
+        int totalOk = 0;
+        List<String> problems = new ArrayList<>();
+        // Crash points are independent (each has its own location): run them a few at a time.
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        try {
+            for (Op op : Op.values()) {
+                long calls = probe(target, op);
+                List<Future<Result>> futures = new ArrayList<>();
+                List<String> labels = new ArrayList<>();
+                for (boolean afterEffect : new boolean[] {false, true}) {
+                    for (long k = 0; k < calls; k++) {
+                        long at = k;
+                        futures.add(pool.submit(() -> crashAt(target, op, at, afterEffect)));
+                        labels.add(op + " k=" + k + (afterEffect ? " after effect" : ""));
+                    }
+                }
+                int points = futures.size();
+                int previous = 0;
+                int next = 0;
+                int verified = 0;
+                int cleaned = 0;
+                int writable = 0;
+                for (int i = 0; i < points; i++) {
+                    Result r = futures.get(i).get(Workload.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                    String label = labels.get(i);
+                    if (r.problem != null) {
+                        problems.add(label + ": " + r.problem);
+                        continue;
+                    }
+                    if (r.version == allowed(op).first()) {
+                        previous++;
+                    } else {
+                        next++;
+                    }
+                    verified++;
+                    cleaned += r.cleaned ? 1 : 0;
+                    writable += r.writable ? 1 : 0;
+                    if (!r.cleaned) {
+                        problems.add(label + ": prune left debris");
+                    }
+                    if (!r.writable) {
+                        problems.add(label + ": the next save failed");
+                    }
+                }
+                table.row(target.name(), op.description, calls, points, previous, next, Report.rate(verified, points),
+                        Report.rate(cleaned, points), Report.rate(writable, points));
+                totalPoints += points;
+                totalOk += Math.min(verified, Math.min(cleaned, writable));
+            }
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("a crash point did not finish", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        boolean ok = problems.isEmpty();
+        section.check("after a crash at any call, latest() is the previous or the new checkpoint, fully verified [" + target.name() + "]",
+                ok, totalPoints + " crash points (save, delete, prune; before and after effect), " + problems.size() + " problems"
+                        + (ok ? "" : ": " + problems.subList(0, Math.min(3, problems.size()))));
+        section.headline(target.name(), String.format("%,d crash points covered, %,d recovered whole", totalPoints, totalOk));
+        assertThat(problems).isEmpty();
+    }
+
+    private static TreeSet<Long> allowed(Op op) {
+        return switch (op) {
+            case SAVE, DELETE -> new TreeSet<>(Set.of(1L, 2L));
+            case PRUNE -> new TreeSet<>(Set.of(3L));
+        };
+    }
+
+    /** Prepares the location as the operation expects it. */
+    private static void setUp(Location loc, Op op) {
+        ObjectStore s = loc.open();
+        Checkpointer cp = Workload.builder(s).build();
+        int n = op == Op.SAVE ? 1 : op == Op.DELETE ? 2 : 3;
+        for (int v = 1; v <= n; v++) {
+            cp.save(Workload.snapshot(v)).block(Workload.TIMEOUT);
+        }
+        if (op == Op.PRUNE) {
+            byte[] junk = Workload.bytes(3000, 99);
+            s.put("checkpoints/" + CheckpointId.of(4).padded() + "/multi/0.dead.snapshot", Payload.of(junk), PutOptions.none()).block(Workload.TIMEOUT);
+            s.put("checkpoints/" + CheckpointId.of(3).padded() + "/single/0.loser.snapshot", Payload.of(junk), PutOptions.none()).block(Workload.TIMEOUT);
+            s.startMultipart("checkpoints/" + CheckpointId.of(5).padded() + "/multi/0.abandoned.snapshot", PutOptions.none())
+                    .flatMap(u -> u.uploadPart(1, Payload.of(junk))).block(Workload.TIMEOUT);
+        }
+    }
+
+    private static Mono<?> act(Checkpointer cp, Op op) {
+        return switch (op) {
+            case SAVE -> cp.save(Workload.snapshot(2));
+            case DELETE -> cp.delete(CheckpointId.of(2));
+            case PRUNE -> cp.prune();
+        };
+    }
+
+    private static Checkpointer dyingProcess(ObjectStore store, Op op) {
+        return Workload.builder(store).retention(op == Op.PRUNE ? Retention.keepLast(1) : Retention.keepAll()).build();
+    }
+
+    /** Calls the operation makes from a fresh process, on a fresh location. */
+    private static long probe(StoreTarget target, Op op) {
+        try (Location loc = target.create("r2-probe")) {
+            setUp(loc, op);
+            ObjectStore raw = loc.open();
+            if (raw instanceof MemoryObjectStore m) {
+                act(dyingProcess(m, op), op).block(Workload.TIMEOUT);
+                return m.callCount();
+            }
+            FaultInjectingStore counting = new FaultInjectingStore(raw);
+            act(dyingProcess(counting, op), op).block(Workload.TIMEOUT);
+            return counting.callCount();
+        }
+    }
+
+    private record Result(long version, boolean cleaned, boolean writable, String problem) {
+        static Result problem(String text) {
+            return new Result(-1, false, false, text);
+        }
+    }
+
+    private static Result crashAt(StoreTarget target, Op op, long k, boolean afterEffect) {
+        try (Location loc = target.create("r2")) {
+            setUp(loc, op);
+            ObjectStore raw = loc.open();
+            ObjectStore dying;
+            if (raw instanceof MemoryObjectStore m) {
+                m.crashAfter(k, afterEffect);
+                dying = m;
+            } else {
+                dying = new FaultInjectingStore(raw).crashAfter(k, afterEffect);
+            }
+            Object outcome = act(dyingProcess(dying, op), op).map(x -> (Object) x).onErrorResume(e -> Mono.just(e))
+                    .defaultIfEmpty("completed").block(Workload.TIMEOUT);
+            if (outcome instanceof Throwable t && !(t instanceof CheckpointException)) {
+                return Result.problem("the dying operation failed with " + t);
+            }
+
+            Checkpointer recovered = Workload.builder(loc.open()).build();
+            Checkpoint latest = recovered.latest().block(Workload.TIMEOUT);
+            if (latest == null) {
+                return Result.problem("no checkpoint after the crash");
+            }
+            long version = Workload.verify(latest);
+            if (!allowed(op).contains(version)) {
+                return Result.problem("latest() is version " + version + ", expected one of " + allowed(op));
+            }
+            for (Manifest m : recovered.list().collectList().block(Workload.TIMEOUT)) {
+                Workload.verify(recovered.load(m.id()).block(Workload.TIMEOUT)); // no half checkpoint anywhere
+            }
+            recovered.prune().block(Workload.TIMEOUT);
+            boolean cleaned = new TreeSet<>(loc.keys()).equals(new TreeSet<>(Workload.referencedKeys(recovered)))
+                    && loc.pendingUploads().orElse(0) == 0;
+            Manifest next = recovered.save(Workload.snapshot(10)).block(Workload.TIMEOUT);
+            boolean writable = Workload.verify(recovered.latest().block(Workload.TIMEOUT)) == 10
+                    && recovered.latest().block(Workload.TIMEOUT).manifest().id().equals(next.id());
+            return new Result(version, cleaned, writable, null);
+        } catch (AssertionError | RuntimeException e) {
+            return Result.problem(e.toString());
+        }
+    }
+}
