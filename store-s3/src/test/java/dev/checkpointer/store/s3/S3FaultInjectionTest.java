@@ -157,14 +157,14 @@ class S3FaultInjectionTest {
     }
 
     @Test
-    void connectionResetsAreTransientAfterOneImmediateSdkRetry() {
+    void connectionResetsAreTransientAfterTwoSdkRetries() {
         proxy.stubFor(head(urlPathEqualTo(path("reset"))).atPriority(1).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
         proxy.stubFor(get(urlPathEqualTo(path("garbage"))).atPriority(1).willReturn(aResponse().withFault(Fault.RANDOM_DATA_THEN_CLOSE)));
         proxy.stubFor(get(urlPathEqualTo(path("empty"))).atPriority(1).willReturn(aResponse().withFault(Fault.EMPTY_RESPONSE)));
         try (ObjectStore store = storeBuilder().build()) {
             StoreException e = storeError(store.head("reset"));
             assertThat(e.code()).isEqualTo(ErrorCode.STORE_TRANSIENT);
-            assertThat(requests("HEAD", "reset")).as("one SDK retry for a reset connection, then the engine decides").hasSize(2);
+            assertThat(requests("HEAD", "reset")).as("two SDK retries for a reset connection, then the engine decides").hasSize(3);
             StoreException garbage = storeError(store.get("garbage", ByteRange.ALL).flatMap(c -> Buffers.join(c.body())));
             assertThat(garbage.isTransient()).as("%s", garbage).isTrue();
             StoreException empty = storeError(store.get("empty", ByteRange.ALL).flatMap(c -> Buffers.join(c.body())));
@@ -271,7 +271,7 @@ class S3FaultInjectionTest {
     @Test
     void theEngineRetriesThrottlingServerErrorsAndResetsToSuccess() {
         // The first manifest PUT is throttled, the first part upload fails with 500, the first pointer read is reset
-        // twice (the SDK retries a reset once, so the engine sees one), the first list is a 503.
+        // three times (the SDK retries a reset twice, so the engine sees one).
         proxy.stubFor(put(urlPathMatching(".*/manifest\\.json")).inScenario("manifest").whenScenarioStateIs(STARTED).atPriority(1)
                 .willReturn(aResponse().withStatus(503).withHeader("Content-Type", XML).withBody(error("SlowDown", "Reduce your request rate.")))
                 .willSetStateTo("done"));
@@ -281,6 +281,8 @@ class S3FaultInjectionTest {
         proxy.stubFor(get(urlPathEqualTo(path("_latest"))).inScenario("pointer").whenScenarioStateIs(STARTED).atPriority(1)
                 .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)).willSetStateTo("once"));
         proxy.stubFor(get(urlPathEqualTo(path("_latest"))).inScenario("pointer").whenScenarioStateIs("once").atPriority(1)
+                .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)).willSetStateTo("twice"));
+        proxy.stubFor(get(urlPathEqualTo(path("_latest"))).inScenario("pointer").whenScenarioStateIs("twice").atPriority(1)
                 .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)).willSetStateTo("done"));
 
         List<String> retried = new CopyOnWriteArrayList<>();
