@@ -250,7 +250,7 @@ class R5BadInputTest {
                 + "while the inline and multipart paths reported `InvalidInputException`. Fixed: the engine counts the bytes as the store "
                 + "reads them and fails the body with `InvalidInputException` first, whatever the store makes of the aborted body. "
                 + "Strict tests: `R5BadInputTest.k4APayloadLyingAboutItsLengthIsAnInvalidInputOnEveryPath`, "
-                + "`CheckpointerContract.aPayloadThatLiesAboutItsLengthIsTheCallersErrorOnEveryPathAndCommitsNothing` (every store).");
+                + "`CheckpointerContract.aPayloadThatLiesAboutItsLengthIsRefusedAndLeavesNothing` (every store).");
         Report.foundAndFixed("K5", "**A checkpoint with id `Long.MAX_VALUE` made the location unreadable** (engine). It was accepted "
                 + "and committed; then `latest()` failed with `ArithmeticException` (from `CheckpointId.next()`) and every later save "
                 + "with a negative id. Fixed: ids run from 1 to `CheckpointId.MAX_VALUE` (`Long.MAX_VALUE - 1`), so every id has a "
