@@ -22,7 +22,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * Runs the benchmark set and writes the results table: every figure next to the baseline measured in the same run,
  * and their ratio against the target.
  *
- * <pre>java -jar benchmarks/target/benchmarks.jar [--out FILE] [--state-dir DIR] [--p4-bytes N]</pre>
+ * <pre>java -jar benchmarks/target/benchmarks.jar [--out FILE] [--state-dir DIR] [--p4-bytes N] [--s3mock-jar JAR]</pre>
  */
 public final class Report {
     private Report() {}
@@ -39,6 +39,11 @@ public final class Report {
             System.out.println("P4 " + h.baselineBytes() + " " + h.peakLiveBytes() + " " + h.savedBytes() + " " + h.gcs());
             return;
         }
+        if (args.length > 0 && args[0].equals("p3")) { // P3 alone: p3 S3MOCK_JAR
+            S3Comparison.Result r = S3Comparison.run(Path.of(args[1]).toAbsolutePath(), 32, 16 << 20, 8, 2, 5);
+            System.out.printf(Locale.ROOT, "P3 store %.0f ms, raw %.0f ms, ratio %.2f%n", r.storeMillis(), r.rawMillis(), r.rawMillis() / r.storeMillis());
+            return;
+        }
         Map<String, String> opts = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i], args[i + 1]);
@@ -46,6 +51,7 @@ public final class Report {
         Path out = Path.of(opts.getOrDefault("--out", "benchmarks/results/latest.md"));
         Path stateDir = Path.of(opts.getOrDefault("--state-dir", System.getProperty("java.io.tmpdir") + "/checkpointer-bench"));
         long p4Bytes = Long.parseLong(opts.getOrDefault("--p4-bytes", Long.toString(4L << 30)));
+        Path s3mockJar = Path.of(opts.getOrDefault("--s3mock-jar", "benchmarks/target/s3mock/s3mock-exec.jar")).toAbsolutePath();
 
         Map<String, double[]> scores = jmh(ThroughputBench.class.getSimpleName() + "|" + LatencyBench.class.getSimpleName());
         List<String[]> rows = new ArrayList<>();
@@ -59,8 +65,11 @@ public final class Report {
         double p2 = scores.get("saveWithLatency")[0];
         double ideal = LatencyBench.idealMillis();
         rows.add(row("P2", "save 256 x 4 KiB, 20 ms per call, 16 in flight", fmt(p2) + " ms", fmt(ideal) + " ms ideal makespan", p2 / ideal, "<= 1.10"));
-        rows.add(new String[] {"P3", "save 512 MiB (32 partitions) to the S3 emulator", "not measured", "raw S3AsyncClient", "-",
-                ">= 0.90", "pending: needs the S3 store (issue 4)"});
+        S3Comparison.Result s3 = S3Comparison.run(s3mockJar, 32, 16 << 20, 8, 2, 5);
+        double s3GiB = s3.bytes() / (1024.0 * 1024 * 1024);
+        rows.add(row("P3", "save 512 MiB (32 x 16 MiB) to S3Mock, 8 in flight, one PutObject each with SHA-256 (median of "
+                        + s3.rounds() + ")", fmt(s3GiB / (s3.storeMillis() / 1000)) + " GiB/s",
+                fmt(s3GiB / (s3.rawMillis() / 1000)) + " GiB/s raw S3AsyncClient, same requests", s3.rawMillis() / s3.storeMillis(), ">= 0.90"));
 
         HeapAndRequests.Heap heap = p4InChild(stateDir, p4Bytes);
         double mib = 1024.0 * 1024;

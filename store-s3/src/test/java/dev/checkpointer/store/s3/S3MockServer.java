@@ -144,6 +144,16 @@ public final class S3MockServer implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * Starts a server outside JUnit (the benchmarks use it): the jar from system property {@code s3mock.jar}, files
+     * under {@code s3mock.workDir}, JVM options from {@code s3mock.jvmArgs}. The caller closes it.
+     *
+     * @return the running server
+     */
+    public static S3MockServer startStandalone() {
+        return start();
+    }
+
     private static S3MockServer start() {
         Path jar = Paths.get(System.getProperty("s3mock.jar", "target/s3mock/s3mock-exec.jar")).toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
