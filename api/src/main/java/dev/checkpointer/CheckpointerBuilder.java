@@ -2,6 +2,7 @@ package dev.checkpointer;
 
 import dev.checkpointer.internal.DefaultCheckpointer;
 import dev.checkpointer.internal.EngineConfig;
+import dev.checkpointer.internal.MicrometerSupport;
 import dev.checkpointer.internal.StoreRegistry;
 import dev.checkpointer.spi.ObjectStore;
 import java.time.Clock;
@@ -54,6 +55,9 @@ public final class CheckpointerBuilder {
     private Clock clock = Clock.systemUTC();
     private @Nullable String writerId;
     private @Nullable String expectedFingerprint;
+    // Typed Object on purpose: io.micrometer is an optional dependency, and this class must load and run without it.
+    private @Nullable Object meterRegistry;
+    private Object meterTags = List.of();
 
     CheckpointerBuilder() {}
 
@@ -276,6 +280,38 @@ public final class CheckpointerBuilder {
     }
 
     /**
+     * Records metrics in a Micrometer registry (see {@code dev.checkpointer.micrometer.CheckpointerMeters} for the
+     * meters): saves, loads and partition reads (timers), bytes written and read, store requests per operation,
+     * retries, throttles, integrity failures, fencing refusals and corrupt checkpoints, tagged with the store's
+     * scheme ({@code store}) and low-cardinality outcomes.
+     *
+     * <p>Needs {@code io.micrometer:micrometer-core} on the class path, an optional dependency of this library: without
+     * it, do not call this method (nothing else in the library touches Micrometer).
+     *
+     * @param registry the registry
+     * @return this builder
+     */
+    public CheckpointerBuilder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+        return meterRegistry(registry, List.of());
+    }
+
+    /**
+     * Like {@link #meterRegistry(io.micrometer.core.instrument.MeterRegistry)}, with common tags added to every meter
+     * (for instance the name of the job when one application runs several checkpointers). A {@code store} tag given
+     * here replaces the store's scheme. Keep the values low-cardinality.
+     *
+     * @param registry the registry
+     * @param tags the common tags, e.g. {@code Tags.of("job", "orders")}
+     * @return this builder
+     */
+    public CheckpointerBuilder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry,
+            Iterable<io.micrometer.core.instrument.Tag> tags) {
+        this.meterRegistry = Objects.requireNonNull(registry, "registry");
+        this.meterTags = Objects.requireNonNull(tags, "tags");
+        return this;
+    }
+
+    /**
      * Builds the checkpointer, opening the store when a location was given.
      *
      * @return the checkpointer
@@ -292,11 +328,21 @@ public final class CheckpointerBuilder {
             s = StoreRegistry.open(Objects.requireNonNull(location), options);
             owns = true;
         }
+        List<CheckpointListener> all = listeners;
+        MicrometerSupport metrics = null;
+        if (meterRegistry != null) {
+            // only here is a Micrometer class ever loaded
+            metrics = MicrometerSupport.bind(meterRegistry, meterTags, s);
+            s = metrics.store(s);
+            all = new ArrayList<>(listeners);
+            all.add(metrics.listener());
+        }
         long part = Math.max(partSize, s.capabilities().minPartSize());
         long threshold = multipartThreshold > 0 ? multipartThreshold : 2 * part;
         String writer = writerId != null ? writerId : DefaultCheckpointer.defaultWriterId();
         EngineConfig config = new EngineConfig(s, owns, maxConcurrentUploads, inlineThreshold, maxInlineBytes, part, threshold,
-                retry, retention, orphanGracePeriod, listeners, clock, writer, expectedFingerprint);
-        return new DefaultCheckpointer(config);
+                retry, retention, orphanGracePeriod, all, clock, writer, expectedFingerprint);
+        Checkpointer checkpointer = new DefaultCheckpointer(config);
+        return metrics == null ? checkpointer : metrics.checkpointer(checkpointer);
     }
 }

@@ -13,8 +13,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * Starts the example on a random port against a store, sends traffic, restarts the application and checks the
- * counts survived. Each store gets a subclass that supplies {@link #storeProperties()} (filesystem here; S3 and Azure
- * emulators once those store modules exist).
+ * counts survived. Each store gets a subclass that supplies {@link #storeProperties()}: the filesystem, S3 (S3Mock) and
+ * Azure Blob (Azurite); switching between them is the location and its options only.
  */
 abstract class AbstractCounterRestartTest {
 

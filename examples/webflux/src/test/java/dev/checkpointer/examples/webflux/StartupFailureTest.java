@@ -16,10 +16,10 @@ class StartupFailureTest {
     @Test
     void missingStoreModuleIsReportedWithTheArtifactToAdd(CapturedOutput output) {
         assertThatThrownBy(() -> new SpringApplicationBuilder(CounterApplication.class)
-                .run("--server.port=0", "--checkpointer.location=s3://bucket/counters"))
+                .run("--server.port=0", "--checkpointer.location=gs://bucket/counters"))
                 .hasRootCauseInstanceOf(dev.checkpointer.spring.boot.autoconfigure.CheckpointerConfigurationException.class);
         assertThat(output).contains("APPLICATION FAILED TO START")
-                .contains("no store module on the class path handles scheme 's3'")
-                .contains("Add the dependency dev.checkpointer:checkpointer-store-s3");
+                .contains("no store module on the class path handles scheme 'gs'")
+                .contains("Add the dependency dev.checkpointer:checkpointer-store-gcs");
     }
 }

@@ -5,6 +5,7 @@ import dev.checkpointer.CheckpointListener;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.CheckpointerBuilder;
 import dev.checkpointer.spi.ObjectStore;
+import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -12,13 +13,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
 
 /**
  * Auto-configures an {@link ObjectStore} from {@code checkpointer.location} and a {@link Checkpointer} over it. Both
  * back off when the application defines its own bean of the type. Listener beans ({@link CheckpointListener}),
- * {@link ObjectStoreDecorator}s and {@link CheckpointerBuilderCustomizer}s are applied in order. Turned off with
- * {@code checkpointer.enabled=false}.
+ * {@link ObjectStoreDecorator}s and {@link CheckpointerBuilderCustomizer}s are applied in order. When the location's
+ * provider is S3, Azure Blob or GCS and the application defines that SDK's client as a bean, the store is built over
+ * it (see {@code checkpointer.use-client-beans}). Turned off with {@code checkpointer.enabled=false}.
  */
 @AutoConfiguration
 @ConditionalOnClass(Checkpointer.class)
@@ -30,18 +33,23 @@ public class CheckpointerAutoConfiguration {
     public CheckpointerAutoConfiguration() {}
 
     /**
-     * The store named by {@code checkpointer.location}, opened through the store module for its scheme. Not created
-     * when the application defines an {@code ObjectStore} or a {@code Checkpointer} of its own.
+     * The store named by {@code checkpointer.location}: built over the application's SDK client bean for that
+     * provider when there is one (and {@code checkpointer.use-client-beans} is not false), else opened through the
+     * store module for its scheme, which then owns its client. A store never closes a client bean: the context does.
+     * Not created when the application defines an {@code ObjectStore} or a {@code Checkpointer} of its own.
      *
      * @param properties the settings
      * @param resourceLoader gives the application's class loader, where store modules are looked for
+     * @param clientStores one per store module present whose SDK client the application may supply
      * @return the store; closed with the context
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean({ObjectStore.class, Checkpointer.class})
-    public ObjectStore checkpointerObjectStore(CheckpointerProperties properties, ResourceLoader resourceLoader) {
+    public ObjectStore checkpointerObjectStore(CheckpointerProperties properties, ResourceLoader resourceLoader,
+            ObjectProvider<ClientBackedStores> clientStores) {
         ClassLoader cl = resourceLoader.getClassLoader() != null ? resourceLoader.getClassLoader() : CheckpointerAutoConfiguration.class.getClassLoader();
-        return new StoreLocator(cl).open(properties.getLocation(), properties.getOptions());
+        List<ClientBackedStores> clients = properties.isUseClientBeans() ? clientStores.orderedStream().toList() : List.of();
+        return new StoreLocator(cl, clients).open(properties.getLocation(), properties.getOptions());
     }
 
     /**
@@ -73,6 +81,37 @@ public class CheckpointerAutoConfiguration {
         listeners.orderedStream().forEach(builder::listener);
         customizers.orderedStream().forEach(c -> c.customize(builder));
         return builder.build();
+    }
+
+    /** Stores over the application's {@code S3AsyncClient}, when checkpointer-store-s3 is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"dev.checkpointer.store.s3.S3Store", "software.amazon.awssdk.services.s3.S3AsyncClient"})
+    static class S3Clients {
+        @Bean
+        ClientBackedStores checkpointerS3ClientStores(ObjectProvider<software.amazon.awssdk.services.s3.S3AsyncClient> clients) {
+            return new S3ClientBackedStores(clients);
+        }
+    }
+
+    /** Stores over the application's Azure blob clients, when checkpointer-store-azure is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"dev.checkpointer.store.azure.AzureBlobStore", "com.azure.storage.blob.BlobContainerAsyncClient"})
+    static class AzureClients {
+        @Bean
+        ClientBackedStores checkpointerAzureClientStores(ObjectProvider<com.azure.storage.blob.BlobContainerAsyncClient> containers,
+                ObjectProvider<com.azure.storage.blob.BlobServiceAsyncClient> services) {
+            return new AzureClientBackedStores(containers, services);
+        }
+    }
+
+    /** Stores over the application's GCS {@code Storage}, when checkpointer-store-gcs is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"dev.checkpointer.store.gcs.GcsStore", "com.google.cloud.storage.Storage"})
+    static class GcsClients {
+        @Bean
+        ClientBackedStores checkpointerGcsClientStores(ObjectProvider<com.google.cloud.storage.Storage> clients) {
+            return new GcsClientBackedStores(clients);
+        }
     }
 
     static void apply(CheckpointerProperties p, CheckpointerBuilder b) {

@@ -1,9 +1,8 @@
 package dev.checkpointer.spring.boot.autoconfigure;
 
 import dev.checkpointer.Checkpointer;
+import dev.checkpointer.CheckpointerBuilder;
 import dev.checkpointer.micrometer.CheckpointerMeters;
-import dev.checkpointer.micrometer.MeteredObjectStore;
-import dev.checkpointer.micrometer.MicrometerCheckpointListener;
 import dev.checkpointer.spi.ObjectStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -17,9 +16,10 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Micrometer metrics for the auto-configured {@link Checkpointer}, when Micrometer and a {@link MeterRegistry} bean
- * are present: a {@link MicrometerCheckpointListener} (saves, retries, throttles, integrity failures, fencing
- * refusals, corrupt checkpoints) and a {@link MeteredObjectStore} decorator (requests and bytes per store operation).
- * Turned off with {@code checkpointer.metrics.enabled=false}.
+ * are present: a {@link CheckpointerBuilderCustomizer} that hands the registry to
+ * {@link CheckpointerBuilder#meterRegistry(MeterRegistry, Iterable)}. The meters themselves (saves, loads, partition
+ * reads, retries, throttles, integrity failures, fencing refusals, corrupt checkpoints, requests and bytes per store
+ * operation) are the core's: see {@link CheckpointerMeters}. Turned off with {@code checkpointer.metrics.enabled=false}.
  */
 @AutoConfiguration(before = CheckpointerAutoConfiguration.class, afterName = {
         "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
@@ -29,41 +29,35 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnProperty(prefix = "checkpointer.metrics", name = "enabled", havingValue = "true", matchIfMissing = true)
 public class CheckpointerMetricsAutoConfiguration {
+    /** Name of the customizer bean; define a bean of this name to replace it. */
+    public static final String CUSTOMIZER_BEAN = "checkpointerMetricsCustomizer";
 
     /** Used by Spring. */
     public CheckpointerMetricsAutoConfiguration() {}
 
     /**
-     * Records save, retry and integrity meters. The store tag is the scheme of {@code checkpointer.location}, or of
-     * the application's own {@code ObjectStore} bean when no location is set.
+     * Passes the registry to the builder of the auto-configured checkpointer. The {@code store} tag is the scheme of
+     * {@code checkpointer.location}, or of the application's own {@code ObjectStore} bean when no location is set
+     * (as before the meters moved into the core, so dashboards keep working).
      *
      * @param registry the registry
      * @param properties the settings
      * @param stores the store bean, if any
-     * @return the listener, picked up by the auto-configured checkpointer
+     * @return the customizer, applied first so that an application customizer can still change the registry
      */
-    @Bean
-    @ConditionalOnMissingBean
-    public MicrometerCheckpointListener checkpointerMetricsListener(ObjectProvider<MeterRegistry> registry, CheckpointerProperties properties,
+    @Bean(CUSTOMIZER_BEAN)
+    @ConditionalOnMissingBean(name = CUSTOMIZER_BEAN)
+    @org.springframework.core.annotation.Order(org.springframework.core.Ordered.HIGHEST_PRECEDENCE)
+    public CheckpointerBuilderCustomizer checkpointerMetricsCustomizer(ObjectProvider<MeterRegistry> registry, CheckpointerProperties properties,
             ObjectProvider<ObjectStore> stores) {
-        String store;
-        if (properties.getLocation() != null && !properties.getLocation().isBlank()) {
-            store = CheckpointerMeters.schemeOf(properties.getLocation());
-        } else {
-            ObjectStore bean = stores.getIfUnique();
-            store = bean == null ? "custom" : CheckpointerMeters.storeTag(bean);
-        }
-        return new MicrometerCheckpointListener(registry.getObject(), store, Tags.empty());
+        return builder -> builder.meterRegistry(registry.getObject(), Tags.of(CheckpointerMeters.TAG_STORE, storeTag(properties, stores)));
     }
 
-    /**
-     * Meters every store request of the auto-configured checkpointer.
-     *
-     * @param registry the registry
-     * @return the decorator
-     */
-    @Bean
-    public ObjectStoreDecorator checkpointerMetricsStoreDecorator(ObjectProvider<MeterRegistry> registry) {
-        return store -> new MeteredObjectStore(store, registry.getObject());
+    private static String storeTag(CheckpointerProperties properties, ObjectProvider<ObjectStore> stores) {
+        if (properties.getLocation() != null && !properties.getLocation().isBlank()) {
+            return CheckpointerMeters.schemeOf(properties.getLocation());
+        }
+        ObjectStore bean = stores.getIfUnique();
+        return bean == null ? "custom" : CheckpointerMeters.storeTag(bean);
     }
 }

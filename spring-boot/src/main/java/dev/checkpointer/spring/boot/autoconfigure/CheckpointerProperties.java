@@ -41,6 +41,14 @@ public class CheckpointerProperties {
     private Map<String, String> options = new LinkedHashMap<>();
 
     /**
+     * Whether to build the store over the application's SDK client bean when there is one for the location's
+     * provider: S3AsyncClient for s3://, BlobContainerAsyncClient or BlobServiceAsyncClient for azblob://, GCS Storage
+     * for gs://. The client keeps its own region, endpoint and credentials (do not repeat them in options) and is never
+     * closed by the store. When false, the store module builds and owns a client from the options.
+     */
+    private boolean useClientBeans = true;
+
+    /**
      * Cap on upload requests in flight, shared by every concurrent save (1 to 1024).
      */
     private int maxConcurrentUploads = CheckpointerBuilder.DEFAULT_MAX_CONCURRENT_UPLOADS;
@@ -149,6 +157,24 @@ public class CheckpointerProperties {
      */
     public void setOptions(Map<String, String> options) {
         this.options = options == null ? new LinkedHashMap<>() : options;
+    }
+
+    /**
+     * Whether the store is built over an SDK client bean of the application when there is one.
+     *
+     * @return true unless checkpointer.use-client-beans=false
+     */
+    public boolean isUseClientBeans() {
+        return useClientBeans;
+    }
+
+    /**
+     * Sets whether the store is built over an SDK client bean of the application when there is one.
+     *
+     * @param useClientBeans false to let the store module build its own client from the options
+     */
+    public void setUseClientBeans(boolean useClientBeans) {
+        this.useClientBeans = useClientBeans;
     }
 
     /**

@@ -18,7 +18,8 @@ import java.util.TreeSet;
 
 /**
  * Opens the store for {@code checkpointer.location} through the {@link ObjectStoreProvider}s that the application's
- * class loader can load, and explains every way that can fail in terms of properties and Maven artifacts.
+ * class loader can load, and explains every way that can fail in terms of properties and Maven artifacts. When the
+ * application has an SDK client bean for the location's provider, the store is built over that client instead.
  */
 public final class StoreLocator {
     private static final Map<String, String> MODULES = Map.of(
@@ -29,6 +30,7 @@ public final class StoreLocator {
             "azblob", "checkpointer-store-azure");
 
     private final ClassLoader classLoader;
+    private final List<ClientBackedStores> clientStores;
 
     /**
      * A locator over a class loader.
@@ -36,7 +38,18 @@ public final class StoreLocator {
      * @param classLoader where store modules are looked for
      */
     public StoreLocator(ClassLoader classLoader) {
+        this(classLoader, List.of());
+    }
+
+    /**
+     * A locator that first tries to build the store over an SDK client bean of the application.
+     *
+     * @param classLoader where store modules are looked for
+     * @param clientStores the client-backed builders of the store modules present
+     */
+    StoreLocator(ClassLoader classLoader, List<ClientBackedStores> clientStores) {
         this.classLoader = classLoader;
+        this.clientStores = List.copyOf(clientStores);
     }
 
     /**
@@ -72,6 +85,24 @@ public final class StoreLocator {
             throw badUri("has a malformed query: " + e.getMessage(), e);
         }
         merged.putAll(options);
+        for (ClientBackedStores clients : clientStores) {
+            if (clients.scheme().equals(scheme)) {
+                ObjectStore store;
+                try {
+                    store = clients.open(uri, Map.copyOf(merged));
+                } catch (CheckpointerConfigurationException e) {
+                    throw e;
+                } catch (CheckpointException e) {
+                    throw new CheckpointerConfigurationException("the " + scheme + " store over " + clients.client()
+                            + " refused checkpointer.location or checkpointer.options: " + e.getMessage(),
+                            "Configure region, endpoint, account and credentials on the client bean rather than in checkpointer.options, "
+                                    + "or set checkpointer.use-client-beans=false to let the store module build its own client.", e);
+                }
+                if (store != null) {
+                    return store;
+                }
+            }
+        }
         List<ObjectStoreProvider> providers = providers();
         for (ObjectStoreProvider provider : providers) {
             if (provider.supports(uri)) {

@@ -8,6 +8,8 @@ import dev.checkpointer.Manifest;
 import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.store.azure.AzureBlobStore;
+import dev.checkpointer.store.s3.S3Store;
 import dev.checkpointer.store.filesystem.FileSystemObjectStore;
 import dev.checkpointer.store.filesystem.FileSystemStoreProvider;
 import dev.checkpointer.store.memory.MemoryObjectStore;
@@ -100,7 +102,7 @@ class CheckpointerAutoConfigurationTest {
     void unknownSchemeNamesTheSupportedOnes() {
         runner.withPropertyValues("checkpointer.location=ftp://host/x").run(ctx -> {
             CheckpointerConfigurationException e = (CheckpointerConfigurationException) rootCause(ctx);
-            assertThat(e).hasMessageContaining("scheme 'ftp'").hasMessageContaining("file, memory");
+            assertThat(e).hasMessageContaining("scheme 'ftp'").hasMessageContaining("schemes available: azblob, file, gs, memory, s3");
             assertThat(e.action()).contains("file, memory, s3, gs, azblob");
         });
     }
@@ -112,14 +114,68 @@ class CheckpointerAutoConfigurationTest {
                 .run(ctx -> {
                     CheckpointerConfigurationException e = (CheckpointerConfigurationException) rootCause(ctx);
                     assertThat(e).hasMessageContaining("no store module on the class path handles scheme 'memory'")
-                            .hasMessageContaining("schemes available: file");
+                            .hasMessageContaining("schemes available: azblob, file, gs, s3");
                     assertThat(e.action()).contains("dev.checkpointer:checkpointer-store-memory");
                 });
     }
 
     @Test
+    void s3UriGivesTheS3Store() {
+        runner.withPropertyValues("checkpointer.location=s3://my-bucket/jobs/clicks", "checkpointer.options.region=us-east-1",
+                "checkpointer.options.accessKeyId=AKIAEXAMPLE", "checkpointer.options.secretAccessKey=not-a-secret").run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx.getBean(ObjectStore.class)).isInstanceOf(S3Store.class);
+            assertThat(ctx.getBean(ObjectStore.class).describe()).isEqualTo("s3://my-bucket/jobs/clicks");
+        });
+    }
+
+    @Test
+    void gsUriGivesTheGcsStore() {
+        runner.withPropertyValues("checkpointer.location=gs://my-bucket/jobs/clicks", "checkpointer.options.anonymous=true",
+                "checkpointer.options.project=test-project", "checkpointer.options.endpoint=http://127.0.0.1:1").run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            ObjectStore store = ctx.getBean(ObjectStore.class);
+            assertThat(store.getClass().getName()).startsWith("dev.checkpointer.store.gcs.");
+            assertThat(store.describe()).isEqualTo("gs://my-bucket/jobs/clicks");
+        });
+    }
+
+    @Test
+    void azblobUriGivesTheAzureStore() {
+        runner.withPropertyValues("checkpointer.location=azblob://checkpoints/jobs", "checkpointer.options.endpoint=http://127.0.0.1:10000/devstoreaccount1",
+                "checkpointer.options.accountName=devstoreaccount1", "checkpointer.options.accountKey=" + java.util.Base64.getEncoder().encodeToString(new byte[32]))
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx.getBean(ObjectStore.class)).isInstanceOf(AzureBlobStore.class);
+                });
+    }
+
+    @Test
+    void missingGcsModuleNamesTheArtifactToAdd() {
+        runner.withClassLoader(new FilteredClassLoader("dev.checkpointer.store.gcs"))
+                .withPropertyValues("checkpointer.location=gs://bucket/prefix")
+                .run(ctx -> {
+                    CheckpointerConfigurationException e = (CheckpointerConfigurationException) rootCause(ctx);
+                    assertThat(e).hasMessageContaining("no store module on the class path handles scheme 'gs'")
+                            .hasMessageContaining("schemes available: azblob, file, memory, s3");
+                    assertThat(e.action()).contains("dev.checkpointer:checkpointer-store-gcs");
+                });
+    }
+
+    @Test
+    void missingS3AndAzureModulesNameTheirArtifacts() {
+        runner.withClassLoader(new FilteredClassLoader("dev.checkpointer.store.s3", "dev.checkpointer.store.azure"))
+                .withPropertyValues("checkpointer.location=s3://bucket/prefix")
+                .run(ctx -> assertThat(((CheckpointerConfigurationException) rootCause(ctx)).action()).contains("dev.checkpointer:checkpointer-store-s3"));
+        runner.withClassLoader(new FilteredClassLoader("dev.checkpointer.store.s3", "dev.checkpointer.store.azure"))
+                .withPropertyValues("checkpointer.location=azblob://container/prefix")
+                .run(ctx -> assertThat(((CheckpointerConfigurationException) rootCause(ctx)).action()).contains("dev.checkpointer:checkpointer-store-azure"));
+    }
+
+    @Test
     void noStoreModuleAtAll() {
-        runner.withClassLoader(new FilteredClassLoader(MemoryStoreProvider.class, FileSystemStoreProvider.class))
+        runner.withClassLoader(new FilteredClassLoader(MemoryStoreProvider.class.getPackageName(), FileSystemStoreProvider.class.getPackageName(),
+                        "dev.checkpointer.store.s3", "dev.checkpointer.store.azure", "dev.checkpointer.store.gcs"))
                 .withPropertyValues("checkpointer.location=s3://bucket/prefix")
                 .run(ctx -> {
                     CheckpointerConfigurationException e = (CheckpointerConfigurationException) rootCause(ctx);

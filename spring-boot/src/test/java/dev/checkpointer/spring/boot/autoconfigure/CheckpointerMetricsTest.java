@@ -11,7 +11,8 @@ import dev.checkpointer.IntegrityException;
 import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.micrometer.CheckpointerMeters;
-import dev.checkpointer.micrometer.MicrometerCheckpointListener;
+import dev.checkpointer.internal.micrometer.MeteredCheckpointer;
+import dev.checkpointer.internal.micrometer.MicrometerCheckpointListener;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.store.memory.Faults;
 import dev.checkpointer.store.memory.MemoryObjectStore;
@@ -46,6 +47,9 @@ class CheckpointerMetricsTest {
                     .timer().count()).isGreaterThanOrEqualTo(2);
             assertThat(registry.get(CheckpointerMeters.STORE_BYTES_WRITTEN).counter().count()).isGreaterThan(12);
             assertThat(registry.get(CheckpointerMeters.STORE_BYTES_READ).counter().count()).isGreaterThanOrEqualTo(12);
+            assertThat(registry.get(CheckpointerMeters.LOAD).tag("store", "memory").tag("operation", "latest").tag("outcome", "found")
+                    .timer().count()).isEqualTo(1);
+            assertThat(registry.get(CheckpointerMeters.READ).tag("store", "memory").tag("outcome", "success").timer().count()).isEqualTo(1);
             // every tag value comes from a fixed set: no keys, ids or paths
             registry.getMeters().forEach(m -> m.getId().getTags().forEach(t -> assertThat(t.getValue()).doesNotContain("/")));
         });
@@ -105,20 +109,46 @@ class CheckpointerMetricsTest {
     }
 
     @Test
-    void noRegistryMeansNoMetricsBeans() {
-        runner.run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(MicrometerCheckpointListener.class)
-                .doesNotHaveBean(ObjectStoreDecorator.class).hasSingleBean(Checkpointer.class));
+    void theRegistryReachesTheCoreThroughACustomizer() {
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(ctx -> {
+            assertThat(ctx).hasNotFailed().hasBean(CheckpointerMetricsAutoConfiguration.CUSTOMIZER_BEAN)
+                    .doesNotHaveBean(MicrometerCheckpointListener.class).doesNotHaveBean(ObjectStoreDecorator.class);
+            assertThat(ctx.getBean(Checkpointer.class)).isInstanceOf(MeteredCheckpointer.class);
+            // the ObjectStore bean itself stays unwrapped; only the checkpointer's view of it is metered
+            assertThat(ctx.getBean(ObjectStore.class)).isInstanceOf(MemoryObjectStore.class);
+        });
+    }
+
+    @Test
+    void theStoreTagOfAUserStoreBeanIsItsScheme() {
+        bare.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withBean(ObjectStore.class, MemoryObjectStore::create).run(ctx -> {
+            ctx.getBean(Checkpointer.class).save(TestSnapshots.of("x")).block();
+            assertThat(ctx.getBean(MeterRegistry.class).get(CheckpointerMeters.SAVE).tag("store", "memory").timer().count()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void noRegistryMeansNoMetrics() {
+        runner.run(ctx -> {
+            assertThat(ctx).hasNotFailed().doesNotHaveBean(CheckpointerMetricsAutoConfiguration.CUSTOMIZER_BEAN).hasSingleBean(Checkpointer.class);
+            assertThat(ctx.getBean(Checkpointer.class)).isNotInstanceOf(MeteredCheckpointer.class);
+        });
     }
 
     @Test
     void withoutMicrometerOnTheClassPathTheStarterStillWorks() {
-        runner.withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(ctx ->
-                assertThat(ctx).hasNotFailed().doesNotHaveBean(MicrometerCheckpointListener.class).hasSingleBean(Checkpointer.class));
+        runner.withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(ctx -> {
+            assertThat(ctx).hasNotFailed().doesNotHaveBean(CheckpointerMetricsAutoConfiguration.CUSTOMIZER_BEAN).hasSingleBean(Checkpointer.class);
+            ctx.getBean(Checkpointer.class).save(TestSnapshots.of("x")).block();
+        });
     }
 
     @Test
     void metricsCanBeTurnedOff() {
-        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withPropertyValues("checkpointer.metrics.enabled=false").run(ctx ->
-                assertThat(ctx).hasNotFailed().doesNotHaveBean(MicrometerCheckpointListener.class));
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withPropertyValues("checkpointer.metrics.enabled=false").run(ctx -> {
+            assertThat(ctx).hasNotFailed().doesNotHaveBean(CheckpointerMetricsAutoConfiguration.CUSTOMIZER_BEAN);
+            ctx.getBean(Checkpointer.class).save(TestSnapshots.of("x")).block();
+            assertThat(ctx.getBean(MeterRegistry.class).find(CheckpointerMeters.SAVE).meters()).isEmpty();
+        });
     }
 }

@@ -1,4 +1,6 @@
-package dev.checkpointer.micrometer;
+package dev.checkpointer.internal.micrometer;
+
+import dev.checkpointer.micrometer.CheckpointerMeters;
 
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.CheckpointId;
@@ -15,12 +17,14 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link CheckpointListener} that records checkpoint activity in a {@link MeterRegistry}: save durations by
  * outcome, retries, throttles, integrity failures, fencing refusals, corrupt checkpoints and skipped ticks (see
  * {@link CheckpointerMeters} for names and tags). Every tag value comes from a small fixed set, so it stays
- * low-cardinality. Register it with {@code Checkpointer.builder().listener(...)}.
+ * low-cardinality. {@link dev.checkpointer.CheckpointerBuilder#meterRegistry} registers one; it can also be added by
+ * hand with {@code Checkpointer.builder().listener(...)}.
  */
 public final class MicrometerCheckpointListener implements CheckpointListener {
     private final MeterRegistry registry;
@@ -66,10 +70,10 @@ public final class MicrometerCheckpointListener implements CheckpointListener {
                 .register(registry)
                 .record(m.totalBytes()));
         if (error instanceof ConcurrentCheckpointException cce) {
-            counter(CheckpointerMeters.CONFLICTS, "Saves refused because another writer committed first or fenced this one",
-                    Tags.of(CheckpointerMeters.TAG_REASON, cce.fenced() ? "fenced" : "lost_race")).increment();
+            counter(CheckpointerMeters.CONFLICTS, Meters.CONFLICTS_DESCRIPTION,
+                    Tags.of(CheckpointerMeters.TAG_REASON, Meters.conflictReason(cce))).increment();
         } else if (error instanceof CheckpointException ce && ce.code() == ErrorCode.INTEGRITY) {
-            counter(CheckpointerMeters.INTEGRITY_FAILURES, "Saves that failed an integrity check", Tags.empty()).increment();
+            counter(CheckpointerMeters.INTEGRITY_FAILURES, Meters.INTEGRITY_FAILURES_DESCRIPTION, Tags.empty()).increment();
         }
     }
 
@@ -105,11 +109,11 @@ public final class MicrometerCheckpointListener implements CheckpointListener {
      * @param operation the operation as reported
      * @return the operation, or {@code other}
      */
-    static String operationTag(String operation) {
+    static String operationTag(@Nullable String operation) {
         if (operation == null) {
             return "other";
         }
-        String op = operation.toLowerCase(Locale.ROOT);
-        return op.matches("[a-z][a-zA-Z]{0,31}") ? op : "other";
+        // the engine's names are camelCase (put, deleteAll, uploadPart, ...), as in checkpointer.store.requests
+        return operation.matches("[a-z][a-zA-Z]{0,31}") ? operation : "other";
     }
 }

@@ -2,22 +2,40 @@ package dev.checkpointer.micrometer;
 
 import dev.checkpointer.spi.ObjectStore;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Names and tag keys of every meter this package registers, and the tag values kept low-cardinality.
+ * Names and tag keys of every meter this package registers, and the tag values kept low-cardinality. The meters are
+ * registered by {@link dev.checkpointer.CheckpointerBuilder#meterRegistry}; every tag value comes from a small fixed
+ * set (store scheme, operation name, outcome, {@link dev.checkpointer.ErrorCode}), never a key, id or path.
  */
 public final class CheckpointerMeters {
     /** Timer of saves; tags {@code store}, {@code outcome}, {@code error}. */
     public static final String SAVE = "checkpointer.save";
+    /**
+     * Timer of finding and verifying a checkpoint ({@code latest()} and {@code load(id)}: pointer, manifest, digest);
+     * tags {@code store}, {@code operation} ({@code latest} or {@code load}), {@code outcome} ({@code found},
+     * {@code none} when {@code latest()} found no checkpoint, {@code failed}, {@code cancelled}), {@code error}.
+     */
+    public static final String LOAD = "checkpointer.load";
+    /**
+     * Timer of reading one partition of a loaded checkpoint, digest check included ({@code Checkpoint.read} and
+     * {@code stream}); tags {@code store}, {@code operation} ({@code read} or {@code stream}), {@code outcome}
+     * ({@code success}, {@code failed}, {@code cancelled}), {@code error}.
+     */
+    public static final String READ = "checkpointer.read";
     /** Distribution of the bytes of state in committed checkpoints; tag {@code store}. */
     public static final String SAVE_SIZE = "checkpointer.save.size";
     /** Counter of retried store requests; tags {@code store}, {@code operation}, {@code reason}. */
     public static final String RETRIES = "checkpointer.retries";
     /** Counter of throttled store requests; tags {@code store}, {@code operation}. */
     public static final String THROTTLES = "checkpointer.throttles";
-    /** Counter of saves that failed an integrity check; tag {@code store}. */
+    /** Counter of saves and partition reads that failed an integrity check (digest or size mismatch); tag {@code store}. */
     public static final String INTEGRITY_FAILURES = "checkpointer.integrity.failures";
-    /** Counter of saves refused by a conflict; tags {@code store}, {@code reason} ({@code fenced} or {@code lost_race}). */
+    /**
+     * Counter of saves and {@code commit}s refused by a conflict; tags {@code store}, {@code reason} ({@code fenced}:
+     * a newer writer took over, or {@code lost_race}: another writer committed that id first).
+     */
     public static final String CONFLICTS = "checkpointer.conflicts";
     /** Counter of checkpoints passed over as corrupt while looking for the latest; tags {@code store}, {@code error}. */
     public static final String CORRUPT_CHECKPOINTS = "checkpointer.corrupt.checkpoints";
@@ -60,7 +78,7 @@ public final class CheckpointerMeters {
      * @param location the text, may be null
      * @return the lower-case scheme, or {@code custom}
      */
-    public static String schemeOf(String location) {
+    public static String schemeOf(@Nullable String location) {
         if (location == null) {
             return "custom";
         }

@@ -1,4 +1,6 @@
-package dev.checkpointer.micrometer;
+package dev.checkpointer.internal.micrometer;
+
+import dev.checkpointer.micrometer.CheckpointerMeters;
 
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.Payload;
