@@ -35,10 +35,19 @@ class JarIT {
     void theJarKnowsEveryBundledStore(@TempDir Path dir) throws Exception {
         Run r = java(dir, "--version");
         assertThat(r.exit()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("checkpointer ").contains("file").contains("memory");
+        assertThat(r.out()).contains("checkpointer ").contains("stores: azblob, file, gs, memory, s3");
         Run bad = java(dir, "list", "nosuch://x");
         assertThat(bad.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err()).contains("no store module handles scheme 'nosuch'");
+    }
+
+    @Test
+    void theBundledGcsStoreOpensGsUrisAndChecksItsOptions(@TempDir Path dir) throws Exception {
+        Run bad = java(dir, "list", "gs://bucket/prefix", "-o", "anonymous=true", "-o", "chunkSzie=1MiB");
+        assertThat(bad.exit()).as(bad.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).contains("chunkSzie");
+        Run help = java(dir, "list", "--help");
+        assertThat(help.exit()).as(help.toString()).isZero();
     }
 
     @Test

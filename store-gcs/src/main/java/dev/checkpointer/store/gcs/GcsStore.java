@@ -78,6 +78,7 @@ public final class GcsStore {
         private @Nullable String kmsKeyName;
         private int threads = GcsConfig.DEFAULT_THREADS;
         private int listPageSize;
+        private boolean singleRequestUploads = true;
 
         private Builder() {}
 
@@ -247,6 +248,19 @@ public final class GcsStore {
         }
 
         /**
+         * Whether payloads up to {@link #chunkSize(long)} go in one request ({@code uploadType=multipart}, the
+         * default). With false every upload goes through a resumable session (one more request for small payloads),
+         * for emulators that do not implement multipart uploads, such as the Firebase Storage emulator.
+         *
+         * @param enabled false to send every upload through a resumable session
+         * @return this builder
+         */
+        public Builder singleRequestUploads(boolean enabled) {
+            this.singleRequestUploads = enabled;
+            return this;
+        }
+
+        /**
          * Builds the store.
          *
          * @return the store, owned by the caller
@@ -263,7 +277,7 @@ public final class GcsStore {
                 throw new InvalidInputException("GCS options anonymous and credentialsFile exclude each other");
             }
             GcsConfig config = new GcsConfig(bucket, prefix, projectId, credentialsFile, anonymous, endpoint, chunkSize, readChunkSize,
-                    kmsKeyName, threads, listPageSize);
+                    kmsKeyName, threads, listPageSize, singleRequestUploads);
             if (storage != null) {
                 return new GcsObjectStore(storage, false, config);
             }

@@ -17,13 +17,14 @@ import java.util.Set;
  * from the query or the options map (the map wins): {@code project}, {@code credentialsFile} (a path to a JSON
  * key; its contents are never logged), {@code anonymous} (true/false: no credentials, for emulators),
  * {@code endpoint} (override, e.g. {@code http://127.0.0.1:9199}), {@code chunkSize} (e.g. {@code 16MiB}, a
- * multiple of 256 KiB), {@code readChunkSize}, {@code kmsKeyName}, {@code threads}, {@code listPageSize}.
- * Unknown options are refused.
+ * multiple of 256 KiB), {@code readChunkSize}, {@code kmsKeyName}, {@code threads}, {@code listPageSize},
+ * {@code singleRequestUploads} (true/false, default true; false sends every upload through a resumable session, for
+ * emulators without multipart uploads). Unknown options are refused.
  */
 public final class GcsStoreProvider implements ObjectStoreProvider {
     /** The options this provider accepts. */
     static final Set<String> OPTIONS = Set.of("project", "credentialsFile", "anonymous", "endpoint", "chunkSize", "readChunkSize",
-            "kmsKeyName", "threads", "listPageSize");
+            "kmsKeyName", "threads", "listPageSize", "singleRequestUploads");
 
     /** Used by {@link java.util.ServiceLoader}. */
     public GcsStoreProvider() {}
@@ -74,6 +75,7 @@ public final class GcsStoreProvider implements ObjectStoreProvider {
         if (o.string("listPageSize").isPresent()) {
             b.listPageSize(o.positiveInt("listPageSize", 1000));
         }
+        b.singleRequestUploads(o.bool("singleRequestUploads", true));
         return b.build();
     }
 }

@@ -191,6 +191,21 @@ class GcsScriptedServerTest {
     }
 
     @Test
+    void withoutSingleRequestUploadsASmallPutIsOneResumableSessionOfOneChunk() throws Exception {
+        byte[] data = bytes(100_000, 11);
+        try (ObjectStore resumable = GcsStore.builder().bucket(BUCKET).prefix("r" + System.nanoTime()).endpoint(server.endpoint())
+                .anonymous(true).chunkSize(FakeGcs.CHUNK).singleRequestUploads(false).build()) {
+            ObjectInfo info = resumable.put("small", Payload.of(data), PutOptions.ifAbsent().withSha256(sha256(data))).block(T);
+            assertThat(info.size()).isEqualTo(data.length);
+            assertThat(ours(uploads())).singleElement().satisfies(r ->
+                    assertThat(r.query()).containsEntry("uploadType", "resumable").containsEntry("ifGenerationMatch", "0"));
+            assertThat(ours(r -> r.method().equals("PUT") && r.path().startsWith("/upload/"))).singleElement()
+                    .satisfies(r -> assertThat(r.header("Content-Range")).isEqualTo("bytes 0-" + (data.length - 1) + "/" + data.length));
+            assertThat(resumable.readAll("small").block(T)).isEqualTo(data);
+        }
+    }
+
+    @Test
     void aLargePutStreamsThroughAMultiChunkResumableSessionWithTheFinalCrc32c() throws Exception {
         byte[] data = bytes(4 * FakeGcs.CHUNK + 12_345, 6);
         Payload streamed = Payload.of(() -> Flux.range(0, (data.length + 9999) / 10_000)

@@ -40,14 +40,15 @@ class GcsStoreProviderTest {
 
     @Test
     void aUriWithOptionsOpensAWorkingStore() {
-        String uri = "gs://" + FakeGcs.BUCKET + "/provider/x?anonymous=true&chunkSize=512KiB&threads=3&listPageSize=10&endpoint="
-                + FakeGcs.server().endpoint();
+        String uri = "gs://" + FakeGcs.BUCKET + "/provider/x?anonymous=true&chunkSize=512KiB&threads=3&listPageSize=10&singleRequestUploads=false"
+                + "&endpoint=" + FakeGcs.server().endpoint();
         try (ObjectStore store = provider().open(URI.create(uri), Map.of("readChunkSize", "64KiB"))) {
             assertThat(store.describe()).isEqualTo("gs://" + FakeGcs.BUCKET + "/provider/x");
             var config = ((GcsObjectStore) store).config();
             assertThat(config.chunkSize()).isEqualTo(512 * 1024);
             assertThat(config.threads()).isEqualTo(3);
             assertThat(config.readChunkSize()).isEqualTo(64 * 1024);
+            assertThat(config.singleRequestUploads()).isFalse();
             store.put("k", Payload.of(new byte[] {1, 2}), PutOptions.none()).block(Duration.ofSeconds(30));
             assertThat(store.readAll("k").block(Duration.ofSeconds(30))).containsExactly(1, 2);
         }

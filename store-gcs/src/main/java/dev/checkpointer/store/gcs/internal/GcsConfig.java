@@ -18,9 +18,12 @@ import org.jspecify.annotations.Nullable;
  * @param kmsKeyName a Cloud KMS key for CMEK, or null
  * @param threads size of the store's bounded scheduler
  * @param listPageSize objects per list page, or 0 for the service default (1000)
+ * @param singleRequestUploads true: payloads up to {@code chunkSize} go in one {@code uploadType=multipart} request;
+ *     false: every upload goes through a resumable session (for emulators without multipart uploads)
  */
 public record GcsConfig(String bucket, String prefix, @Nullable String projectId, @Nullable Path credentialsFile, boolean anonymous,
-        @Nullable String endpoint, int chunkSize, int readChunkSize, @Nullable String kmsKeyName, int threads, int listPageSize) {
+        @Nullable String endpoint, int chunkSize, int readChunkSize, @Nullable String kmsKeyName, int threads, int listPageSize,
+        boolean singleRequestUploads) {
 
     /** The granularity GCS resumable uploads require of every chunk but the last. */
     public static final int CHUNK_GRANULARITY = 256 * 1024;
@@ -55,6 +58,6 @@ public record GcsConfig(String bucket, String prefix, @Nullable String projectId
         return "GcsConfig[gs://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix) + ", project=" + projectId
                 + ", credentials=" + (anonymous ? "none" : credentialsFile == null ? "default chain" : "file " + credentialsFile)
                 + ", endpoint=" + endpoint + ", chunkSize=" + chunkSize + ", kmsKey=" + (kmsKeyName == null ? "none" : "set")
-                + ", threads=" + threads + "]";
+                + ", threads=" + threads + (singleRequestUploads ? "" : ", singleRequestUploads=false") + "]";
     }
 }

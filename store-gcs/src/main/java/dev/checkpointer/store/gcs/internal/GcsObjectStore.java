@@ -55,7 +55,8 @@ import reactor.core.scheduler.Schedulers;
  *       {@code ifMatch(etag)} = {@code ifGenerationMatch=etag} (a non-numeric ETag can match no object and fails
  *       with a precondition error without a request).</li>
  *   <li>Payloads up to the chunk size are buffered and sent in one request ({@code uploadType=multipart}) with their
- *       crc32c in the object resource, so the server refuses corrupted bytes. Larger ones stream through a
+ *       crc32c in the object resource, so the server refuses corrupted bytes (unless
+ *       {@link GcsConfig#singleRequestUploads()} is off: then they take the resumable path too, in one chunk). Larger ones stream through a
  *       resumable upload session in chunks of the chunk size; the client sends the cumulative crc32c in
  *       {@code x-goog-hash} with the final chunk, and the store compares the crc32c of the stored object with the
  *       one it computed. A declared SHA-256 is verified by the store before the object is finalised (a mismatch
@@ -127,7 +128,7 @@ public final class GcsObjectStore implements ObjectStore {
             }
             long generation = expected;
             long length = payload.length();
-            Mono<ObjectInfo> upload = length <= config.chunkSize()
+            Mono<ObjectInfo> upload = length <= config.chunkSize() && config.singleRequestUploads()
                     ? putInOneRequest(key, payload, options, generation)
                     : putResumable(key, payload, options, generation);
             return upload.onErrorMap(e -> GcsErrors.map("put", key, e));
