@@ -5,12 +5,16 @@ import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.spi.StoreLocation;
+import dev.checkpointer.spi.StoreOptions;
 import dev.checkpointer.store.gcs.internal.GcsClients;
 import dev.checkpointer.store.gcs.internal.GcsConfig;
 import dev.checkpointer.store.gcs.internal.GcsObjectStore;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -81,6 +85,54 @@ public final class GcsStore {
         private boolean singleRequestUploads = true;
 
         private Builder() {}
+
+        /**
+         * Takes bucket, prefix and options from a {@code gs://bucket/prefix?option=value} URI; entries of
+         * {@code options} override the URI's query parameters. The options are those of {@link GcsStoreProvider};
+         * unknown ones are refused. Only options that are present are applied, so this combines with
+         * {@link #storage(Storage)} as long as no client-level option is given.
+         *
+         * @param uri the location
+         * @param options store options (may be empty)
+         * @return this builder
+         * @throws InvalidInputException when the URI is not a {@code gs} URI, or an option is unknown or malformed
+         */
+        public Builder location(URI uri, Map<String, String> options) {
+            Objects.requireNonNull(uri, "uri");
+            Objects.requireNonNull(options, "options");
+            StoreLocation loc = StoreLocation.parse(uri);
+            if (!loc.scheme().equals("gs")) {
+                throw new InvalidInputException("the GCS store opens gs:// URIs, not " + loc.scheme() + "://");
+            }
+            Map<String, String> merged = new LinkedHashMap<>(loc.options());
+            merged.putAll(options);
+            StoreOptions o = StoreOptions.of("gcs", merged, GcsStoreProvider.OPTIONS, Set.of());
+            bucket(loc.container());
+            prefix(loc.prefix());
+            o.string("project").ifPresent(this::projectId);
+            o.string("credentialsFile").ifPresent(p -> credentialsFile(Path.of(p)));
+            if (o.string("anonymous").isPresent()) {
+                anonymous(o.bool("anonymous", false));
+            }
+            o.string("endpoint").ifPresent(this::endpoint);
+            if (o.string("chunkSize").isPresent()) {
+                chunkSize(o.size("chunkSize", 0));
+            }
+            if (o.string("readChunkSize").isPresent()) {
+                readChunkSize(o.size("readChunkSize", 0));
+            }
+            o.string("kmsKeyName").ifPresent(this::kmsKeyName);
+            if (o.string("threads").isPresent()) {
+                threads(o.positiveInt("threads", 1));
+            }
+            if (o.string("listPageSize").isPresent()) {
+                listPageSize(o.positiveInt("listPageSize", 1000));
+            }
+            if (o.string("singleRequestUploads").isPresent()) {
+                singleRequestUploads(o.bool("singleRequestUploads", true));
+            }
+            return this;
+        }
 
         /**
          * Uses a caller-owned client instead of building one; project, credentials and endpoint are then the

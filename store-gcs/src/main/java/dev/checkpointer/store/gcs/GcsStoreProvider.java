@@ -1,13 +1,8 @@
 package dev.checkpointer.store.gcs;
 
-import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.ObjectStoreProvider;
-import dev.checkpointer.spi.StoreLocation;
-import dev.checkpointer.spi.StoreOptions;
 import java.net.URI;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -50,32 +45,6 @@ public final class GcsStoreProvider implements ObjectStoreProvider {
     public ObjectStore open(URI uri, Map<String, String> options) {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(options, "options");
-        StoreLocation loc = StoreLocation.parse(uri);
-        if (!loc.scheme().equals("gs")) {
-            throw new InvalidInputException("the GCS store opens gs:// URIs, not " + loc.scheme() + "://");
-        }
-        Map<String, String> merged = new LinkedHashMap<>(loc.options());
-        merged.putAll(options);
-        StoreOptions o = StoreOptions.of("gcs", merged, OPTIONS, Set.of());
-        GcsStore.Builder b = GcsStore.builder().bucket(loc.container()).prefix(loc.prefix());
-        o.string("project").ifPresent(b::projectId);
-        o.string("credentialsFile").ifPresent(p -> b.credentialsFile(Path.of(p)));
-        b.anonymous(o.bool("anonymous", false));
-        o.string("endpoint").ifPresent(b::endpoint);
-        if (o.string("chunkSize").isPresent()) {
-            b.chunkSize(o.size("chunkSize", 0));
-        }
-        if (o.string("readChunkSize").isPresent()) {
-            b.readChunkSize(o.size("readChunkSize", 0));
-        }
-        o.string("kmsKeyName").ifPresent(b::kmsKeyName);
-        if (o.string("threads").isPresent()) {
-            b.threads(o.positiveInt("threads", 1));
-        }
-        if (o.string("listPageSize").isPresent()) {
-            b.listPageSize(o.positiveInt("listPageSize", 1000));
-        }
-        b.singleRequestUploads(o.bool("singleRequestUploads", true));
-        return b.build();
+        return GcsStore.builder().location(uri, options).build();
     }
 }

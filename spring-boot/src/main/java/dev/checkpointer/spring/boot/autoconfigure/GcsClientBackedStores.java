@@ -2,14 +2,9 @@ package dev.checkpointer.spring.boot.autoconfigure;
 
 import com.google.cloud.storage.Storage;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.spi.StoreLocation;
-import dev.checkpointer.spi.StoreOptions;
 import dev.checkpointer.store.gcs.GcsStore;
 import java.net.URI;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
 
 /**
@@ -18,9 +13,6 @@ import org.springframework.beans.factory.ObjectProvider;
  * store next to a client of the application.
  */
 final class GcsClientBackedStores implements ClientBackedStores {
-    private static final Set<String> OPTIONS = Set.of("project", "credentialsFile", "anonymous", "endpoint", "chunkSize", "readChunkSize",
-            "kmsKeyName", "threads", "listPageSize");
-
     private final ObjectProvider<Storage> clients;
 
     GcsClientBackedStores(ObjectProvider<Storage> clients) {
@@ -43,31 +35,7 @@ final class GcsClientBackedStores implements ClientBackedStores {
         if (storage == null) {
             return null;
         }
-        StoreLocation loc = StoreLocation.parse(uri);
-        Map<String, String> merged = new LinkedHashMap<>(loc.options());
-        merged.putAll(options);
-        StoreOptions o = StoreOptions.of("gcs", merged, OPTIONS, Set.of());
         // storage(..): the store does not own the client and never closes it
-        GcsStore.Builder b = GcsStore.builder().storage(storage).bucket(loc.container()).prefix(loc.prefix());
-        o.string("project").ifPresent(b::projectId);
-        o.string("credentialsFile").ifPresent(p -> b.credentialsFile(Path.of(p)));
-        if (o.string("anonymous").isPresent()) {
-            b.anonymous(o.bool("anonymous", false));
-        }
-        o.string("endpoint").ifPresent(b::endpoint);
-        if (o.string("chunkSize").isPresent()) {
-            b.chunkSize(o.size("chunkSize", 0));
-        }
-        if (o.string("readChunkSize").isPresent()) {
-            b.readChunkSize(o.size("readChunkSize", 0));
-        }
-        o.string("kmsKeyName").ifPresent(b::kmsKeyName);
-        if (o.string("threads").isPresent()) {
-            b.threads(o.positiveInt("threads", 1));
-        }
-        if (o.string("listPageSize").isPresent()) {
-            b.listPageSize(o.positiveInt("listPageSize", 1000));
-        }
-        return b.build();
+        return GcsStore.builder().location(uri, options).storage(storage).build();
     }
 }
