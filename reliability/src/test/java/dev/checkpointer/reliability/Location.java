@@ -35,6 +35,27 @@ public interface Location extends AutoCloseable {
     String uri();
 
     /**
+     * The store options that go with {@link #uri()} (the emulator's endpoint and credentials, which a URI should not
+     * carry), for {@code Checkpointer.builder().location(uri, options)}.
+     *
+     * @return the options; empty for the memory and file-system stores
+     */
+    default java.util.Map<String, String> options() {
+        return java.util.Map.of();
+    }
+
+    /**
+     * Whether an aborted multipart upload may leave its staged parts behind until {@code prune()} (Azure: blocks
+     * staged for a blob never committed form an uncommitted blob, which Azure cannot delete on abort; they are
+     * invisible to readers and {@code prune()} discards them). {@link #pendingUploads()} counts them.
+     *
+     * @return true when an abort does not remove what was staged
+     */
+    default boolean abortLeavesStagedParts() {
+        return false;
+    }
+
+    /**
      * A URI for a sub-prefix of this location (a second job sharing the bucket or directory).
      *
      * @param name the sub-prefix, one segment

@@ -56,9 +56,10 @@ class R5BadInputTest {
         List<Catalogue.Case> cases = BadInputs.build().cases();
         Map<Catalogue.Case, Map<String, Outcome>> results = new LinkedHashMap<>();
         cases.forEach(c -> results.put(c, new LinkedHashMap<>()));
-        for (StoreTarget target : Stores.list()) {
+        List<StoreTarget> targets = Stores.local().toList(); // the in-JVM stores: see Report's "Not covered"
+        for (StoreTarget target : targets) {
             Report.storeCovered(target.name());
-            boolean first = target == Stores.list().get(0);
+            boolean first = target == targets.get(0);
             try (Env env = Env.open(target)) {
                 for (Catalogue.Case c : cases) {
                     if (!c.perStore() && !first) {
@@ -502,7 +503,7 @@ class R5BadInputTest {
 
     @Test
     void k4APayloadLyingAboutItsLengthIsAnInvalidInputOnEveryPath() {
-        for (StoreTarget target : Stores.list()) {
+        for (StoreTarget target : Stores.local().toList()) {
             try (Env env = Env.open(target)) {
                 for (int[] sizes : new int[][] {{10, 20}, {50_000, 60_000}, {70_000, 60_000}, {250_000, 300_000}}) {
                     int emitted = sizes[0];

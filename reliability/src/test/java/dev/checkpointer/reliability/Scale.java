@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * How big a run is. Every count and duration of the suite is given for the bounded run (what CI runs, well under
- * 90 s on two cores) and multiplied by {@code -Dreliability.scale=N}; the {@code reliability-long} Maven profile sets
+ * How big a run is. Every count and duration of the suite is given for the bounded run (what CI runs, about two
+ * minutes on two cores with the emulators) and multiplied by {@code -Dreliability.scale=N}; the {@code reliability-long} Maven profile sets
  * 5. Anything below 1 is treated as 1 for counts that must not vanish.
  */
 public final class Scale {
@@ -42,6 +42,19 @@ public final class Scale {
      */
     public static int count(int bounded) {
         return (int) Math.max(1, Math.round(bounded * factor()));
+    }
+
+    /**
+     * A count scaled for this run, for a store target: emulator targets (S3Mock, Azurite: separate processes reached
+     * over HTTP, one request at a time for S3Mock) take a smaller bounded count, so that the bounded run stays short.
+     *
+     * @param target the store target
+     * @param local the bounded count for the memory and file-system stores
+     * @param emulated the bounded count for stores on an emulator
+     * @return the count, at least 1
+     */
+    public static int count(StoreTarget target, int local, int emulated) {
+        return count(target.emulator() ? emulated : local);
     }
 
     /**

@@ -18,6 +18,7 @@ public final class Section {
     private final List<Verdict> verdicts = new ArrayList<>();
     private final Map<String, String> headlines = new LinkedHashMap<>();
     private final List<String> failures = new ArrayList<>();
+    private final List<String> skipped = new ArrayList<>();
 
     Section(String id, String title) {
         this.id = id;
@@ -96,6 +97,14 @@ public final class Section {
         return this;
     }
 
+    synchronized void skipped(String part, String reason) {
+        String line = part + ": " + reason;
+        if (!skipped.contains(line)) {
+            skipped.add(line);
+        }
+        headlines.putIfAbsent(part, "not run (" + reason + ")");
+    }
+
     synchronized void failed(String test, String message) {
         failures.add(test + ": " + message);
         verdicts.add(Verdict.FAIL);
@@ -138,6 +147,11 @@ public final class Section {
             for (String[] c : criteria) {
                 out.append("| ").append(Report.cell(c[0])).append(" | ").append(c[1]).append(" | ").append(Report.cell(c[2])).append(" |\n");
             }
+            out.append('\n');
+        }
+        if (!skipped.isEmpty()) {
+            out.append("Not run here:\n\n");
+            skipped.forEach(f -> out.append("- ").append(Report.cell(f)).append('\n'));
             out.append('\n');
         }
         if (!failures.isEmpty()) {

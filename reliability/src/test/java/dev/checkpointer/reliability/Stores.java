@@ -6,36 +6,24 @@ import java.util.stream.Stream;
 /**
  * The stores every parameterised requirement runs against: {@code @MethodSource("dev.checkpointer.reliability.Stores#all")}.
  *
- * <h2>Adding a store (S3, Azure, GCS)</h2>
- * The S3 and Azure modules were not available when this suite was written. To add one:
- * <ol>
- *   <li>add the store module to {@code reliability/pom.xml} as a test dependency, with its emulator launcher: S3 has
- *       {@code S3MockServer} in the {@code checkpointer-store-s3} test-jar ({@code <type>test-jar</type>}, already shared
- *       with multihost-tests); Azure's {@code Azurite} launcher is in {@code store-azure}'s test sources and needs a
- *       test-jar too (plus the Azurite install its build performs);</li>
- *   <li>write a {@link StoreTarget}: {@link StoreTarget#available()} is false when the emulator cannot be started
- *       here (its tests are then aborted, not failed); {@link StoreTarget#create(String)} returns a {@link Location}
- *       on a fresh prefix (S3: {@code S3MockServer.get().store(prefix)}; Azure: a fresh container of
- *       {@code Azurite.shared()}), whose {@link Location#open()} builds a new store and client (a restarted process),
- *       whose {@link Location#uri()} is the {@code s3://…}/{@code azblob://…} URI (with the emulator endpoint and
- *       credentials passed as options where the URI cannot carry them: make {@code uri()} and the load test's
- *       {@code location(uri)} take an options map then), and whose {@link Location#pendingUploads()} lists incomplete
- *       multipart uploads (S3 {@code ListMultipartUploads}; Azure keeps uncommitted blocks per blob and cannot list
- *       them: return empty, and R7 then checks only that nothing was committed);</li>
- *   <li>list it in {@link #all()};</li>
- *   <li>add its secret options to {@link SecretCases} ({@code S3StoreBuilder.SECRET_OPTIONS}: {@code accessKeyId},
- *       {@code secretAccessKey}, {@code sessionToken}, {@code sseCustomerKey}; {@code AzureBlobStoreBuilder.SECRET_OPTIONS}:
- *       {@code connectionString}, {@code accountKey}, {@code sasToken}, {@code customerProvidedKey}), so R6 checks
- *       that none of them reaches a log, a message or a {@code toString()};</li>
- *   <li>for R1 over HTTP, add a second target (e.g. {@code s3+faults}) whose {@code open()} points the client at the
- *       WireMock fault proxy both modules now use in their own fault tests (503 SlowDown, resets, slow responses), so
- *       R1 runs through real HTTP failures as well as through {@link FaultInjectingStore}.</li>
- * </ol>
- * Crashes (R2) and faults (R1) reach any store through {@link FaultInjectingStore}; races (R3), corruption (R4),
- * cancellation (R7) and load use only the store SPI and {@link Location}, so they need nothing store-specific.
+ * <ul>
+ *   <li>{@code memory} and {@code filesystem}: in this JVM ({@link MemoryTarget}, {@link FileSystemTarget});</li>
+ *   <li>{@code s3}: the S3 store on S3Mock 5.2.0 ({@link S3Target}), and {@code azure}: the Azure Blob store on
+ *       Azurite ({@link AzureTarget}), each emulator a separate process on 127.0.0.1 started on first use by
+ *       {@link Emulators} with the launcher from its store module's test-jar. The bounded run scales their counts
+ *       down ({@link Scale#count(StoreTarget, int, int)}); R1 runs them a second time through {@link HttpFaultProxy}
+ *       (WireMock in proxy mode: 503 SlowDown / ServerBusy, 5xx, connection resets, lost responses, bodies cut short
+ *       and slow responses on the wire), {@link #emulators()}.</li>
+ * </ul>
+ * A target whose emulator cannot start here ({@link StoreTarget#available()}) has its tests aborted, not failed,
+ * and the results say so. GCS is not a target yet: its module's test servers are not shared as a test-jar.
+ *
+ * <p>Crashes (R2) and SPI-level faults (R1) reach any store through {@link FaultInjectingStore}; races (R3),
+ * corruption (R4), cancellation (R7) and load use only the store SPI and {@link Location}, so they need nothing
+ * store-specific.
  */
 public final class Stores {
-    private static final List<StoreTarget> ALL = List.of(new MemoryTarget(), new FileSystemTarget());
+    private static final List<StoreTarget> ALL = List.of(new MemoryTarget(), new FileSystemTarget(), new S3Target(), new AzureTarget());
 
     private Stores() {}
 
@@ -46,6 +34,24 @@ public final class Stores {
      */
     public static Stream<StoreTarget> all() {
         return ALL.stream();
+    }
+
+    /**
+     * The targets in this JVM (memory, file system): the exhaustive corruption run uses only these.
+     *
+     * @return the targets
+     */
+    public static Stream<StoreTarget> local() {
+        return ALL.stream().filter(t -> !t.emulator());
+    }
+
+    /**
+     * The targets on emulators (S3, Azure): R1 runs these once more through the HTTP fault proxy.
+     *
+     * @return the targets
+     */
+    public static Stream<StoreTarget> emulators() {
+        return ALL.stream().filter(StoreTarget::emulator);
     }
 
     /**
