@@ -221,6 +221,21 @@ class AzureObjectStoreTest {
     }
 
     @Test
+    void aRetriedCompletionGetsTheSameAnswerAndAnotherBlockListIsRefused() {
+        // The engine retries a completion whose response was lost; under IF_ABSENT a second commit would fail 409.
+        AzureBlobStore store = store();
+        MultipartUpload upload = store.startMultipart("mpu-retry", PutOptions.ifAbsent()).block(TIMEOUT);
+        PartInfo p1 = upload.uploadPart(1, Payload.of(bytes(100, 1))).block(TIMEOUT);
+        PartInfo p2 = upload.uploadPart(2, Payload.of(bytes(50, 2))).block(TIMEOUT);
+        ObjectInfo first = upload.complete(List.of(p1, p2)).block(TIMEOUT);
+        ObjectInfo again = upload.complete(List.of(p2, p1)).block(TIMEOUT);
+        assertThat(again).isEqualTo(first);
+        assertThat(again.size()).isEqualTo(150);
+        assertThat(errorOf(upload.complete(List.of(p1)))).hasMessageContaining("already complete");
+        assertThat(errorOf(upload.uploadPart(3, Payload.of(bytes(10, 3))))).hasMessageContaining("already complete");
+    }
+
+    @Test
     void anAbortedUploadRefusesPartsAndCompletionAndCommitsNothing() {
         AzureBlobStore store = store();
         MultipartUpload upload = store.startMultipart("mpu", PutOptions.ifAbsent()).block(TIMEOUT);

@@ -34,6 +34,10 @@ final class AzureMultipartUpload implements MultipartUpload {
     private final Condition condition;
     private final BlockIds ids;
     private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
+    /** What a successful completion committed, so that a retry of it (its response lost) gets the same answer. */
+    private final AtomicReference<Completed> completed = new AtomicReference<>();
+
+    private record Completed(List<String> blockIds, ObjectInfo info) {}
 
     AzureMultipartUpload(AzureObjectStore store, String key, Condition condition, BlockIds ids) {
         this.store = store;
@@ -63,7 +67,9 @@ final class AzureMultipartUpload implements MultipartUpload {
     @Override
     public Mono<ObjectInfo> complete(List<PartInfo> parts) {
         return Mono.defer(() -> {
-            checkOpen("completeMultipart");
+            if (state.get() == State.ABORTED) {
+                checkOpen("completeMultipart");
+            }
             if (parts.isEmpty()) {
                 return Mono.error(new InvalidInputException("completing the upload of '" + key + "' needs at least one part"));
             }
@@ -84,7 +90,19 @@ final class AzureMultipartUpload implements MultipartUpload {
                 blockIds.add(expected);
                 size += p.size();
             }
-            return store.commitBlocks(key, blockIds, size, condition).doOnNext(info -> state.set(State.COMPLETED));
+            Completed done = completed.get();
+            if (done != null) {
+                // A retry of a completion that succeeded (the caller lost its response): the same list gets the
+                // same answer, as S3 and GCS give; another list is refused.
+                if (done.blockIds().equals(blockIds)) {
+                    return Mono.just(done.info());
+                }
+                checkOpen("completeMultipart");
+            }
+            return store.commitBlocks(key, blockIds, size, condition).doOnNext(info -> {
+                completed.set(new Completed(List.copyOf(blockIds), info));
+                state.set(State.COMPLETED);
+            });
         });
     }
 
