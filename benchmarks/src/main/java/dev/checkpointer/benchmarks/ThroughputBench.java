@@ -77,6 +77,17 @@ public class ThroughputBench {
         }
     }
 
+    /**
+     * P1, the engine alone: the same save to a store that reads every byte and drops it, so neither the memory
+     * store's copy nor the collections of the 1 GiB it keeps are counted.
+     */
+    @Benchmark
+    public Manifest saveToDiscardingStore() {
+        try (Checkpointer cp = Checkpointer.builder().store(new DiscardingStore()).build()) {
+            return cp.save(snapshot).block();
+        }
+    }
+
     /** P6: latest() and a verified read of every partition, reading as many partitions as there are cores. */
     @Benchmark
     public long latestAndReadAll() {
