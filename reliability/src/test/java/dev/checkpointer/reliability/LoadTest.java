@@ -57,11 +57,11 @@ class LoadTest {
         Section section = Report.section("Load").describe("""
                 %d checkpointers, each `Checkpointer.builder().location(uri, options)` on its own prefix of one \
                 location (`memory://bucket/job-N`; `file:///dir/job-N`: the file-system store with its defaults, fsync \
-                on; `s3://checkpointer-it/…/job-N` on S3Mock and `azblob://container/job-N` on Azurite, with the \
+                on; `s3://checkpointer-it/…/job-N` on S3Mock and `azblob://container/job-N` on Azurite, `gs://bucket/…/job-N` on FakeGcsServer, with the \
                 emulator's endpoint and credentials as options: each checkpointer opens its own store and HTTP client) \
-                with default settings and `keepLast(3)` retention, save back to back for %d s per store (S3 and Azure: \
+                with default settings and `keepLast(3)` retention, save back to back for %d s per store (S3, Azure and GCS: \
                 %d s): %d partitions of 1 KiB (inlined) and %d of 256 KiB (one request each), %,d bytes per \
-                checkpoint. Every tenth save of a job (on S3 and Azure, whose jobs save a few times a second at most, \
+                checkpoint. Every tenth save of a job (on S3, Azure and GCS, whose jobs save a few times a second at most, \
                 every third) is followed by `latest()` and a verified read of a 256 KiB partition. Latency is measured \
                 from subscription to the committed manifest, retention included. On the emulators the figures are the \
                 emulators' more than the store's: S3Mock serves one request at a time (its connector has one thread, \

@@ -131,7 +131,7 @@ class R1FaultsTest {
         boolean http = injection.name().startsWith("HTTP");
         int saves = http ? Scale.count(HTTP_SAVES) : Scale.count(target, SAVES, EMULATOR_SAVES);
         Section section = Report.section("R1").describe("""
-                Each store gets %d saves (S3 on S3Mock and Azure on Azurite: %d) of a five-partition checkpoint \
+                Each store gets %d saves (S3 on S3Mock, Azure on Azurite and GCS on FakeGcsServer: %d) of a five-partition checkpoint \
                 (inlined, two packed in a sidecar, one single-request object, one four-part multipart object; on S3 \
                 the part size is raised to S3's 5 MiB minimum, so that object is a one-part upload there), each \
                 followed by a restore (`latest()`, then every partition read with `read` and with `stream` and \

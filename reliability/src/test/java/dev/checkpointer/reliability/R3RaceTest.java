@@ -81,11 +81,11 @@ class R3RaceTest {
         int rounds = Scale.count(target, ROUNDS, EMULATOR_ROUNDS);
         int generationRounds = generation(rounds);
         Section section = Report.section("R3").describe("""
-                %d rounds per store and writer count (S3 on S3Mock and Azure on Azurite: %d). In each round every \
+                %d rounds per store and writer count (S3 on S3Mock, Azure on Azurite and GCS on FakeGcsServer: %d). In each round every \
                 writer of the current generation saves at once (on the parallel scheduler), each through its own store \
                 handle and checkpointer, with the generation's shared epoch; even rounds all request the same id (the \
                 pointer's + 1), odd rounds let the engine allocate. A new generation with epoch + 1 takes over every \
-                %d rounds (%d with S3's and Azure's rounds; its first writer saves alone first, as a coordinator \
+                %d rounds (%d with S3's, Azure's and GCS's rounds; its first writer saves alone first, as a coordinator \
                 would); the previous generation's first writer stays on as a zombie and saves in every round with its \
                 stale epoch and its stale cached view. After every round: each committed manifest is loaded by an \
                 independent reader and must be exactly what its writer returned, carrying that writer's own bytes; no \

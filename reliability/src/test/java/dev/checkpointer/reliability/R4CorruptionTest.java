@@ -88,7 +88,7 @@ class R4CorruptionTest {
                 Two checkpoints are saved (each: an inlined partition, two partitions packed in a sidecar, a \
                 single-request object and a four-part multipart object). Then one object of checkpoint 2 at a time is \
                 altered through the store API and restored afterwards: one byte XOR-ed with 0x01, 0x20, 0x80 or 0xFF \
-                in turn, at positions spread evenly over the object (up to %d per kind; S3 and Azure on their \
+                in turn, at positions spread evenly over the object (up to %d per kind; S3, Azure and GCS on their \
                 emulators: up to %d; the `long`-tagged test, on the memory and file-system stores: every position, \
                 2,048 spread over each large artifact), or the object cut to 0, 1, half and all but its last \
                 significant byte. *Detected* means: for an artifact, `read` fails with `IntegrityException` and \

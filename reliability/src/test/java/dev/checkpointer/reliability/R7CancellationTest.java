@@ -110,7 +110,7 @@ class R7CancellationTest {
         Report.storeCovered(target.name());
         int points = Scale.count(target, POINTS, EMULATOR_POINTS);
         Section section = Report.section("R7").describe("""
-                %d cancellation points per store (S3 on S3Mock and Azure on Azurite: %d). A save of three multipart \
+                %d cancellation points per store (S3 on S3Mock, Azure on Azurite and GCS on FakeGcsServer: %d). A save of three multipart \
                 partitions (2 MB, 1 MB streamed from a supplier, 300 KB: 28 parts of 128 KiB, 4 uploads in flight) \
                 plus two small partitions, over a location holding checkpoint 1, is cancelled at a seeded random \
                 point, by a fresh checkpointer each time. Memory store: 10 ms latency per call on virtual time \

@@ -46,7 +46,7 @@ public final class Scale {
 
     /**
      * A count scaled for this run, for a store target: emulator targets (S3Mock, Azurite: separate processes reached
-     * over HTTP, one request at a time for S3Mock) take a smaller bounded count, so that the bounded run stays short.
+     * over HTTP, one request at a time for S3Mock; GCS on the in-process FakeGcsServer, also over HTTP) take a smaller bounded count, so that the bounded run stays short.
      *
      * @param target the store target
      * @param local the bounded count for the memory and file-system stores

@@ -33,10 +33,20 @@ public interface StoreTarget {
      * scales its counts down (see {@link Scale#count(StoreTarget, int, int)}), and R1 runs it once more through the
      * HTTP fault proxy.
      *
-     * @return true for S3 on S3Mock and Azure on Azurite
+     * @return true for S3 on S3Mock, Azure on Azurite and GCS on FakeGcsServer
      */
     default boolean emulator() {
         return false;
+    }
+
+    /**
+     * Whether R1 also runs this target through {@link HttpFaultProxy} (faults on the wire), which needs an
+     * {@link EmulatorLocation} in a dialect the proxy speaks (S3, Azure).
+     *
+     * @return true for S3 on S3Mock and Azure on Azurite; false for GCS, whose error dialect the proxy does not speak
+     */
+    default boolean httpFaults() {
+        return emulator();
     }
 
     /**

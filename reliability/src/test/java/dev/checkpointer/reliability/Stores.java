@@ -16,14 +16,16 @@ import java.util.stream.Stream;
  *       and slow responses on the wire), {@link #emulators()}.</li>
  * </ul>
  * A target whose emulator cannot start here ({@link StoreTarget#available()}) has its tests aborted, not failed,
- * and the results say so. GCS is not a target yet: its module's test servers are not shared as a test-jar.
+ * and the results say so. {@code gcs}: the GCS store over the real client on {@code FakeGcsServer}, an in-process
+ * GCS JSON-API server from store-gcs's test-jar ({@link GcsTarget}), a server per location; it takes the emulators'
+ * bounded counts but is not run through the HTTP fault proxy.
  *
  * <p>Crashes (R2) and SPI-level faults (R1) reach any store through {@link FaultInjectingStore}; races (R3),
  * corruption (R4), cancellation (R7) and load use only the store SPI and {@link Location}, so they need nothing
  * store-specific.
  */
 public final class Stores {
-    private static final List<StoreTarget> ALL = List.of(new MemoryTarget(), new FileSystemTarget(), new S3Target(), new AzureTarget());
+    private static final List<StoreTarget> ALL = List.of(new MemoryTarget(), new FileSystemTarget(), new S3Target(), new AzureTarget(), new GcsTarget());
 
     private Stores() {}
 
@@ -46,12 +48,13 @@ public final class Stores {
     }
 
     /**
-     * The targets on emulators (S3, Azure): R1 runs these once more through the HTTP fault proxy.
+     * The targets on emulators that R1 runs once more through the HTTP fault proxy (S3, Azure; not GCS, see
+     * {@link GcsTarget}).
      *
      * @return the targets
      */
     public static Stream<StoreTarget> emulators() {
-        return ALL.stream().filter(StoreTarget::emulator);
+        return ALL.stream().filter(StoreTarget::httpFaults);
     }
 
     /**

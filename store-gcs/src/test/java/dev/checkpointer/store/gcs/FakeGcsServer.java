@@ -41,7 +41,7 @@ import java.util.zip.CRC32C;
  * Google's server. What it proves is that the store drives the real client library correctly over real HTTP and
  * maps the documented responses; not that GCS itself behaves as documented.
  */
-final class FakeGcsServer implements AutoCloseable {
+public final class FakeGcsServer implements AutoCloseable {
 
     /** A recorded request. */
     record Request(String method, String path, Map<String, String> query, Map<String, List<String>> headers, int bodyLength) {
@@ -90,15 +90,25 @@ final class FakeGcsServer implements AutoCloseable {
     private final Object lock = new Object();
     private final java.util.concurrent.atomic.AtomicBoolean corruptNext = new java.util.concurrent.atomic.AtomicBoolean();
 
-    FakeGcsServer() throws IOException {
+    /**
+     * Starts a server on 127.0.0.1 (an ephemeral port, an empty namespace serving any bucket); also used by the
+     * reliability suite through this module's test-jar.
+     *
+     * @throws IOException when the port cannot be bound
+     */
+    public FakeGcsServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
     }
 
-    /** The endpoint to give the client. */
-    String endpoint() {
+    /**
+     * The endpoint to give the client.
+     *
+     * @return e.g. {@code http://127.0.0.1:40123}
+     */
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
@@ -117,8 +127,8 @@ final class FakeGcsServer implements AutoCloseable {
         return List.copyOf(requests);
     }
 
-    /** Forgets recorded requests. */
-    void clearRequests() {
+    /** Forgets recorded requests (every request is recorded, for this module's assertions). */
+    public void clearRequests() {
         requests.clear();
     }
 
@@ -134,8 +144,12 @@ final class FakeGcsServer implements AutoCloseable {
         return s == null ? null : s.metadata();
     }
 
-    /** Number of open (unfinalised) resumable sessions. */
-    int openSessions() {
+    /**
+     * Number of open (unfinalised) resumable sessions.
+     *
+     * @return the count
+     */
+    public int openSessions() {
         return sessions.size();
     }
 
