@@ -47,6 +47,28 @@ public final class StoreKeys {
         return prefix;
     }
 
+    /**
+     * A store's root prefix as builders take it: leading and trailing {@code /} dropped, the rest checked like a key.
+     *
+     * @param prefix the prefix as given, empty for the container's root
+     * @return the normalised prefix, without leading or trailing {@code /} (empty for the root)
+     * @throws InvalidInputException naming the rule broken
+     */
+    public static String normalizePrefix(String prefix) {
+        if (prefix == null) {
+            throw new InvalidInputException("prefix must not be null");
+        }
+        int start = 0;
+        int end = prefix.length();
+        while (start < end && prefix.charAt(start) == '/') {
+            start++;
+        }
+        while (end > start && prefix.charAt(end - 1) == '/') {
+            end--;
+        }
+        return validatePrefix(prefix.substring(start, end));
+    }
+
     private static void checkPath(String what, String path) {
         if (path.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
             throw new InvalidInputException(what + " is longer than " + MAX_KEY_BYTES + " UTF-8 bytes");

@@ -61,6 +61,18 @@ class StoreParsingTest {
                 .isExactlyInstanceOf(InvalidInputException.class).hasMessageContaining("readChunkSize").hasMessageContaining("a size such as");
     }
 
+    @Test
+    void storePrefixesDropTheirOuterSlashesAndAreCheckedLikeKeys() {
+        assertThat(StoreKeys.normalizePrefix("")).isEmpty();
+        assertThat(StoreKeys.normalizePrefix("///")).isEmpty();
+        assertThat(StoreKeys.normalizePrefix("/jobs/clicks/")).isEqualTo("jobs/clicks");
+        assertThat(StoreKeys.normalizePrefix("jobs")).isEqualTo("jobs");
+        for (String bad : new String[] {"a//b", "a/../b", "/./", "x\\y"}) {
+            assertThatThrownBy(() -> StoreKeys.normalizePrefix(bad)).as(bad).isInstanceOf(InvalidInputException.class);
+        }
+        assertThatThrownBy(() -> StoreKeys.normalizePrefix(null)).isInstanceOf(InvalidInputException.class);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "/abs", "a//b", "a/../b", "..", "a/./b", "back\\slash", "ctl\u0001x", "trailing/"})
     void hostileKeysAreRefused(String key) {

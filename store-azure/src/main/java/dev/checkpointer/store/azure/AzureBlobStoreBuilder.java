@@ -183,18 +183,7 @@ public final class AzureBlobStoreBuilder {
      * @return this builder
      */
     public AzureBlobStoreBuilder prefix(String prefix) {
-        Objects.requireNonNull(prefix, "prefix");
-        String p = prefix;
-        while (p.startsWith("/")) {
-            p = p.substring(1);
-        }
-        while (p.endsWith("/")) {
-            p = p.substring(0, p.length() - 1);
-        }
-        if (!p.isEmpty()) {
-            StoreKeys.validatePrefix(p);
-        }
-        this.prefix = p;
+        this.prefix = StoreKeys.normalizePrefix(Objects.requireNonNull(prefix, "prefix"));
         return this;
     }
 

@@ -164,17 +164,7 @@ public final class GcsStore {
          * @return this builder
          */
         public Builder prefix(String prefix) {
-            String p = Objects.requireNonNull(prefix, "prefix");
-            while (p.startsWith("/")) {
-                p = p.substring(1);
-            }
-            while (p.endsWith("/")) {
-                p = p.substring(0, p.length() - 1);
-            }
-            if (!p.isEmpty()) {
-                StoreKeys.validatePrefix(p);
-            }
-            this.prefix = p;
+            this.prefix = StoreKeys.normalizePrefix(Objects.requireNonNull(prefix, "prefix"));
             return this;
         }
 

@@ -203,18 +203,7 @@ public final class S3StoreBuilder {
      * @return this builder
      */
     public S3StoreBuilder prefix(String prefix) {
-        Objects.requireNonNull(prefix, "prefix");
-        String p = prefix;
-        while (p.startsWith("/")) {
-            p = p.substring(1);
-        }
-        while (p.endsWith("/")) {
-            p = p.substring(0, p.length() - 1);
-        }
-        if (!p.isEmpty()) {
-            StoreKeys.validatePrefix(p);
-        }
-        this.prefix = p;
+        this.prefix = StoreKeys.normalizePrefix(Objects.requireNonNull(prefix, "prefix"));
         return this;
     }
 
