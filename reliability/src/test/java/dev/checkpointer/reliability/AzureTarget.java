@@ -8,7 +8,6 @@ import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.store.azure.AzureBlobStore;
 import dev.checkpointer.store.azure.Azurite;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -63,12 +62,10 @@ public final class AzureTarget implements StoreTarget {
     }
 
     /** A container of the development account. */
-    public static final class AzureLocation implements EmulatorLocation {
+    public static final class AzureLocation extends RemoteLocation implements EmulatorLocation {
         private final Azurite azurite;
         private final String container;
         private final BlobContainerAsyncClient client;
-        private final List<ObjectStore> opened = new ArrayList<>();
-        private ObjectStore observer;
 
         AzureLocation(Azurite azurite, String container) {
             this.azurite = azurite;
@@ -103,11 +100,6 @@ public final class AzureTarget implements StoreTarget {
             return HttpFaultProxy.Dialect.AZURE;
         }
 
-        private ObjectStore track(ObjectStore s) {
-            opened.add(s);
-            return s;
-        }
-
         @Override
         public String uri() {
             return "azblob://" + container;
@@ -121,14 +113,6 @@ public final class AzureTarget implements StoreTarget {
         @Override
         public boolean abortLeavesStagedParts() {
             return true;
-        }
-
-        @Override
-        public synchronized List<String> keys() {
-            if (observer == null) {
-                observer = open();
-            }
-            return observer.list("").map(dev.checkpointer.spi.ObjectInfo::key).sort().collectList().block(Workload.TIMEOUT);
         }
 
         /** Uncommitted blobs: names listed with uncommitted blobs included that the plain listing does not have. */
@@ -148,9 +132,7 @@ public final class AzureTarget implements StoreTarget {
             } catch (RuntimeException e) {
                 // best effort: Azurite keeps everything in memory and is stopped at the end of the run
             } finally {
-                opened.forEach(ObjectStore::close);
-                opened.clear();
-                observer = null;
+                closeHandles();
             }
         }
     }

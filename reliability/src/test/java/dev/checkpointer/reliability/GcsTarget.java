@@ -1,12 +1,9 @@
 package dev.checkpointer.reliability;
 
-import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.store.gcs.FakeGcsServer;
 import dev.checkpointer.store.gcs.GcsStore;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicLong;
@@ -71,11 +68,9 @@ public final class GcsTarget implements StoreTarget {
     }
 
     /** A prefix of the bucket on a server of its own. */
-    public static final class GcsLocation implements Location {
+    public static final class GcsLocation extends RemoteLocation {
         private final FakeGcsServer server;
         private final String prefix;
-        private final List<ObjectStore> opened = new ArrayList<>();
-        private ObjectStore observer;
 
         GcsLocation(FakeGcsServer server, String prefix) {
             this.server = server;
@@ -90,10 +85,8 @@ public final class GcsTarget implements StoreTarget {
         @Override
         public synchronized ObjectStore open() {
             server.clearRequests(); // the fake records every request; nothing here reads them
-            ObjectStore s = GcsStore.builder().bucket(BUCKET).prefix(prefix).endpoint(server.endpoint()).anonymous(true)
-                    .chunkSize(CHUNK).readChunkSize(READ_CHUNK).threads(8).build();
-            opened.add(s);
-            return s;
+            return track(GcsStore.builder().bucket(BUCKET).prefix(prefix).endpoint(server.endpoint()).anonymous(true)
+                    .chunkSize(CHUNK).readChunkSize(READ_CHUNK).threads(8).build());
         }
 
         /**
@@ -116,15 +109,6 @@ public final class GcsTarget implements StoreTarget {
                     "readChunkSize", Long.toString(READ_CHUNK));
         }
 
-        /** Lists through one long-lived handle. */
-        @Override
-        public synchronized List<String> keys() {
-            if (observer == null) {
-                observer = open();
-            }
-            return observer.list("").map(ObjectInfo::key).sort().collectList().block(Workload.TIMEOUT);
-        }
-
         /** Resumable upload sessions of this location's server neither finalised nor cancelled. */
         @Override
         public OptionalInt pendingUploads() {
@@ -135,10 +119,8 @@ public final class GcsTarget implements StoreTarget {
         @Override
         public synchronized void close() {
             try {
-                opened.forEach(ObjectStore::close);
+                closeHandles();
             } finally {
-                opened.clear();
-                observer = null;
                 server.close();
             }
         }

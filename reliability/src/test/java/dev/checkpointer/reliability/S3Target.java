@@ -1,11 +1,9 @@
 package dev.checkpointer.reliability;
 
-import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.store.s3.S3MockServer;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -56,11 +54,9 @@ public final class S3Target implements StoreTarget {
     }
 
     /** A prefix of the test bucket. */
-    public static final class S3Location implements EmulatorLocation {
+    public static final class S3Location extends RemoteLocation implements EmulatorLocation {
         private final S3MockServer server;
         private final String prefix;
-        private final List<ObjectStore> opened = new ArrayList<>();
-        private ObjectStore observer;
 
         S3Location(S3MockServer server, String prefix) {
             this.server = server;
@@ -97,11 +93,6 @@ public final class S3Target implements StoreTarget {
             return HttpFaultProxy.Dialect.S3;
         }
 
-        private ObjectStore track(ObjectStore s) {
-            opened.add(s);
-            return s;
-        }
-
         @Override
         public String uri() {
             return "s3://" + S3MockServer.BUCKET + "/" + prefix;
@@ -111,15 +102,6 @@ public final class S3Target implements StoreTarget {
         public Map<String, String> options() {
             return Map.of("endpoint", server.endpoint().toString(), "region", "us-east-1",
                     "accessKeyId", S3MockServer.ACCESS_KEY, "secretAccessKey", S3MockServer.SECRET_KEY);
-        }
-
-        /** Lists through one long-lived handle (a handle per listing would build a client each time). */
-        @Override
-        public synchronized List<String> keys() {
-            if (observer == null) {
-                observer = open();
-            }
-            return observer.list("").map(ObjectInfo::key).sort().collectList().block(Workload.TIMEOUT);
         }
 
         /** Incomplete multipart uploads under the prefix ({@code ListMultipartUploads}). */
@@ -139,12 +121,9 @@ public final class S3Target implements StoreTarget {
         @Override
         public synchronized void close() {
             try {
-                if (observer == null) {
-                    observer = open();
-                }
-                List<String> keys = observer.list("").map(ObjectInfo::key).collectList().block(Workload.TIMEOUT);
+                List<String> keys = keys();
                 if (!keys.isEmpty()) {
-                    observer.deleteAll(keys).block(Workload.TIMEOUT);
+                    observer().deleteAll(keys).block(Workload.TIMEOUT);
                 }
                 for (MultipartUpload u : uploads()) {
                     server.client().abortMultipartUpload(b -> b.bucket(S3MockServer.BUCKET).key(u.key()).uploadId(u.uploadId()))
@@ -153,9 +132,7 @@ public final class S3Target implements StoreTarget {
             } catch (Exception e) {
                 // best effort
             } finally {
-                opened.forEach(ObjectStore::close);
-                opened.clear();
-                observer = null;
+                closeHandles();
             }
         }
     }
