@@ -82,6 +82,7 @@ public final class DefaultCheckpointer implements Checkpointer {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Keys this process staged, with the size the store confirmed: a commit need not ask again. */
     private final Map<String, Long> confirmed = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ProtocolRules.Settings rules = ProtocolRules.current();
 
     /**
      * Creates the engine; use {@link Checkpointer#builder()}.
@@ -515,7 +516,13 @@ public final class DefaultCheckpointer implements Checkpointer {
 
     private record Prepared(CheckpointId id, long epoch) {}
 
-    private static String newToken() {
+    private String newToken() {
+        java.util.random.RandomGenerator r = rules.random();
+        if (r != null) {
+            synchronized (r) {
+                return Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+            }
+        }
         return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
     }
 
