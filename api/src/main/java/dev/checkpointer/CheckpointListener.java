@@ -44,4 +44,14 @@ public interface CheckpointListener {
      * @param error why
      */
     default void onCorruptCheckpoint(CheckpointId id, CheckpointException error) {}
+
+    /**
+     * The {@code _latest} pointer is missing or corrupt while checkpoints exist, so a read used the newest checkpoint
+     * whose chain verifies, recovered from the manifests themselves. Writes are refused until the pointer is repaired
+     * ({@link Checkpointer#repairPointer()}). Called on every read that has to recover.
+     *
+     * @param recovered the checkpoint reads use now, or null when none verifies
+     * @param reason what is wrong with the pointer
+     */
+    default void onPointerRecovery(@org.jspecify.annotations.Nullable CheckpointId recovered, String reason) {}
 }

@@ -61,44 +61,57 @@ public interface Checkpointer extends AutoCloseable {
     }
 
     /**
-     * Saves a checkpoint: uploads every partition (bounded concurrency, SHA-256 computed while streaming, small
-     * partitions inlined), creates the manifest if absent, then moves {@code _latest} by compare-and-swap.
-     * Applies retention afterwards when configured (a retention failure is logged, not the save's error).
+     * Saves a checkpoint: uploads every partition under a fresh id (bounded concurrency, SHA-256 computed while
+     * streaming, small partitions inlined), prepares the manifest on the current head (create-if-absent), then
+     * publishes it by moving {@code _latest} from that head to it with compare-and-swap: the publish is the commit.
+     * Retention, when configured, raises the floor in the same compare-and-swap and deletes what expired afterwards
+     * (a failure there is logged, not the save's error). Concurrent saves of one checkpointer commit in id order.
      *
      * @param snapshot what to save
-     * @return the committed manifest; {@link ConcurrentCheckpointException} when another writer won or this one is
-     *     fenced; nothing of a failed or cancelled save becomes visible
+     * @return the committed manifest. {@link ConcurrentCheckpointException} means the checkpoint was not committed
+     *     and never will be (another writer committed first, or this writer is {@linkplain ConcurrentCheckpointException#fenced()
+     *     fenced}); a cancelled save, or one that fails otherwise, was not committed unless the outcome of its last
+     *     request was unknown ({@link ErrorCode#OUTCOME_UNKNOWN}, or a transient store error), in which case it may
+     *     still commit, whole, and {@link #latest()} tells
      */
     Mono<Manifest> save(Snapshot snapshot);
 
     /**
-     * The newest committed checkpoint that verifies. Reads {@code _latest}, checks the manifest against its digest,
-     * and falls back to listing manifests when the pointer is missing, stale or corrupt; a corrupt checkpoint is
-     * passed over (and reported to listeners) in favour of the next older one.
+     * The newest committed checkpoint that verifies: the head named by {@code _latest} (after rolling forward a
+     * checkpoint a crashed writer prepared on it), or, when the head was deleted or cannot be trusted, the newest
+     * live checkpoint below it on the chain (a corrupt one is reported to listeners and passed over). Only committed
+     * checkpoints are ever returned. When {@code _latest} is missing or corrupt, the newest manifest of the highest
+     * epoch whose parent chain verifies is used, and listeners are told ({@link CheckpointListener#onPointerRecovery}).
      *
      * @return the checkpoint; empty when there is none
      */
     Mono<Checkpoint> latest();
 
     /**
-     * A given checkpoint, manifest verified.
+     * A given committed checkpoint, manifest verified.
      *
      * @param id the id
-     * @return the checkpoint; {@link CheckpointNotFoundException} when absent, {@link CorruptMetadataException} or
-     *     {@link IncompatibleCheckpointException} when its manifest cannot be trusted
+     * @return the checkpoint; {@link CheckpointNotFoundException} when it is not committed (never was, was deleted,
+     *     or expired), {@link CorruptMetadataException} or {@link IncompatibleCheckpointException} when its manifest
+     *     cannot be trusted
      */
     Mono<Checkpoint> load(CheckpointId id);
 
     /**
-     * Every committed checkpoint, oldest first. Manifests that cannot be read are skipped with a warning.
+     * Every committed checkpoint still retained, oldest first: the live members of the chain from the floor to the
+     * head. A member whose manifest cannot be read or verified is not emitted, and is reported to listeners
+     * ({@link CheckpointListener#onCorruptCheckpoint}, counted by the metrics) and logged, never skipped silently.
      *
      * @return the manifests
      */
     Flux<Manifest> list();
 
     /**
-     * Deletes a checkpoint: the manifest first (so it is no longer committed), then its artifacts. Idempotent:
-     * deleting a missing checkpoint succeeds.
+     * Deletes a committed checkpoint: its manifest is replaced by a tombstone (so the chain stays whole and the id
+     * can never be committed again), then its artifacts are removed. Deleting the newest checkpoint makes the one
+     * before it the one {@link #latest()} returns; {@code _latest} itself never moves back. Idempotent: deleting a
+     * checkpoint that is not committed succeeds (and removes what lies under the id when nothing can ever commit
+     * there). A reader holding the deleted checkpoint gets {@link CheckpointNotFoundException}, never wrong bytes.
      *
      * @param id the id
      * @return completion
@@ -106,12 +119,25 @@ public interface Checkpointer extends AutoCloseable {
     Mono<Void> delete(CheckpointId id);
 
     /**
-     * Applies the configured retention and sweeps artifacts that no manifest references once they are older than
-     * the grace period (debris of crashed or aborted saves), plus store-level debris such as temp files.
+     * Applies the configured retention (raising the floor, then deleting what fell below it) and sweeps garbage:
+     * everything under ids below the floor, and everything under ids up to the head that no committed checkpoint
+     * references (debris of saves that lost, crashed or were aborted), plus store-level debris there (temp files,
+     * incomplete multipart uploads). Objects under ids above the head are never touched: a save that can still
+     * commit may need them. The grace period only delays sweeping; it is measured on the store's clock.
      *
      * @return what was removed
      */
     Mono<PruneReport> prune();
+
+    /**
+     * Repairs a missing or corrupt {@code _latest} from the manifests: the newest manifest of the highest epoch whose
+     * parent chain verifies and whose objects all exist becomes the head again (epoch: the highest any manifest
+     * carries; see {@code docs/PROTOCOL.md} for what a lost pointer loses). A sound pointer is left alone. Stop every
+     * writer of the location first.
+     *
+     * @return the newest committed checkpoint after the repair; empty when the location holds none
+     */
+    Mono<Manifest> repairPointer();
 
     /**
      * Starts a checkpoint written by many hosts: reserves the next id at the location (create-if-absent, so of two
@@ -163,10 +189,13 @@ public interface Checkpointer extends AutoCloseable {
     Mono<Manifest> commit(CheckpointId id, CheckpointMetadata metadata, java.util.List<PartitionEntry> entries);
 
     /**
-     * Abandons a checkpoint that was begun but not committed: deletes what was staged under it.
+     * Abandons a checkpoint that was begun but not committed: first claims its id (an abort marker where its
+     * manifest would be, create-if-absent, so no coordinator can commit it afterwards), then deletes what was staged
+     * under it.
      *
      * @param id the checkpoint
-     * @return completion; {@link ConcurrentCheckpointException} when it has been committed (use {@link #delete})
+     * @return completion; {@link ConcurrentCheckpointException} when it has a manifest: committed, or prepared by a
+     *     coordinator about to commit it (use {@link #delete} for a committed one)
      */
     Mono<Void> abort(CheckpointId id);
 

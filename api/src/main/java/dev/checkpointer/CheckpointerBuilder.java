@@ -55,6 +55,7 @@ public final class CheckpointerBuilder {
     private Clock clock = Clock.systemUTC();
     private @Nullable String writerId;
     private @Nullable String expectedFingerprint;
+    private boolean repairPointerOnSave;
     // Typed Object on purpose: io.micrometer is an optional dependency, and this class must load and run without it.
     private @Nullable Object meterRegistry;
     private Object meterTags = List.of();
@@ -210,8 +211,10 @@ public final class CheckpointerBuilder {
     }
 
     /**
-     * How old an unreferenced artifact must be before {@link Checkpointer#prune()} removes it (default 1 hour).
-     * Keep it longer than your slowest save, so a save in progress elsewhere is never swept.
+     * How old garbage (debris of saves that lost, crashed or were aborted) must be before {@link Checkpointer#prune()}
+     * removes it (default 1 hour), measured on the store's clock. Safety never depends on it: a save in progress
+     * writes above the head, where prune never deletes; the grace period only keeps recent debris around for
+     * inspection.
      *
      * @param grace zero or more
      * @return this builder
@@ -280,6 +283,19 @@ public final class CheckpointerBuilder {
     }
 
     /**
+     * Lets the next save repair a missing or corrupt {@code _latest} (as {@link Checkpointer#repairPointer()} does)
+     * instead of failing. Off by default: a lost pointer may have held the newest writer epoch, which no manifest
+     * records, so repairing it is a decision for the operator (see {@code docs/PROTOCOL.md}).
+     *
+     * @param repair true to repair on save
+     * @return this builder
+     */
+    public CheckpointerBuilder repairPointerOnSave(boolean repair) {
+        this.repairPointerOnSave = repair;
+        return this;
+    }
+
+    /**
      * Records metrics in a Micrometer registry (see {@code dev.checkpointer.micrometer.CheckpointerMeters} for the
      * meters): saves, loads and partition reads (timers), bytes written and read, store requests per operation,
      * retries, throttles, integrity failures, fencing refusals and corrupt checkpoints, tagged with the store's
@@ -341,7 +357,7 @@ public final class CheckpointerBuilder {
         long threshold = multipartThreshold > 0 ? multipartThreshold : 2 * part;
         String writer = writerId != null ? writerId : DefaultCheckpointer.defaultWriterId();
         EngineConfig config = new EngineConfig(s, owns, maxConcurrentUploads, inlineThreshold, maxInlineBytes, part, threshold,
-                retry, retention, orphanGracePeriod, all, clock, writer, expectedFingerprint);
+                retry, retention, orphanGracePeriod, all, clock, writer, expectedFingerprint, repairPointerOnSave);
         Checkpointer checkpointer = new DefaultCheckpointer(config);
         return metrics == null ? checkpointer : metrics.checkpointer(checkpointer);
     }

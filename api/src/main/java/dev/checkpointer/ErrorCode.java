@@ -15,6 +15,11 @@ public enum ErrorCode {
     CORRUPT_METADATA,
     /** Another writer committed first, or this writer's epoch has been fenced by a newer one. */
     CONCURRENT_CHECKPOINT,
+    /**
+     * A save's last request had an outcome that could not be learnt: the checkpoint may or may not have committed
+     * (it is then whole), and {@code latest()} tells which.
+     */
+    OUTCOME_UNKNOWN,
     /** The checkpoint was written by an incompatible format version or for a different pipeline fingerprint. */
     INCOMPATIBLE,
     /** A store request failed transiently (5xx, timeout, reset); retried by the engine. */

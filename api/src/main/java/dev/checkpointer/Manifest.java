@@ -1,66 +1,253 @@
 package dev.checkpointer;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The record of one committed checkpoint, stored as JSON; its existence in the store <em>is</em> the commit.
- * Unknown fields are ignored on read, so newer minor versions stay readable; a newer major version is refused
- * with {@link IncompatibleCheckpointException}.
+ * The record of one checkpoint: its partitions (where each one's bytes live and their SHA-256), source offsets,
+ * sink epochs, watermarks, pipeline fingerprint, free-form metadata, and its place in the location's chain of
+ * checkpoints (the {@linkplain #parent() parent} it was committed on). Stored as JSON; a manifest is committed
+ * exactly when it is reachable from the location's {@code _latest} pointer by parent links (see
+ * {@code docs/PROTOCOL.md}). Immutable; built with {@link #builder()}.
  *
- * @param formatVersion {@code major.minor} of the format that wrote it
- * @param id the checkpoint id
- * @param epoch the writer epoch that committed it
- * @param createdAt when the commit was prepared
- * @param writerId identifies the writing process (host, pid, random suffix)
- * @param partitions every partition, with location, size and SHA-256
- * @param offsets source offsets per source
- * @param sinkEpochs sink epochs per sink
- * @param watermarks watermarks per stream
- * @param fingerprint pipeline fingerprint, if any
- * @param metadata free-form metadata
+ * <p>A builder does not validate: {@link #validate()} reports every problem at once, which is how manifests read
+ * from a store and entries sent by workers are checked.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"formatVersion", "id", "epoch", "createdAt", "writerId", "fingerprint", "partitions", "offsets", "sinkEpochs", "watermarks", "metadata"})
-public record Manifest(
-        @Nullable String formatVersion,
-        @Nullable CheckpointId id,
-        long epoch,
-        @Nullable Instant createdAt,
-        @Nullable String writerId,
-        @Nullable List<PartitionEntry> partitions,
-        @Nullable Map<String, Map<String, String>> offsets,
-        @Nullable Map<String, Long> sinkEpochs,
-        @Nullable Map<String, Instant> watermarks,
-        @Nullable String fingerprint,
-        @Nullable Map<String, String> metadata) {
+public final class Manifest {
 
     /** Major version of the manifest format this library writes; a manifest with a higher major is refused. */
-    public static final int FORMAT_MAJOR = 1;
+    public static final int FORMAT_MAJOR = 2;
     /** Minor version of the manifest format this library writes. */
     public static final int FORMAT_MINOR = 0;
     /** The version string written: {@code FORMAT_MAJOR.FORMAT_MINOR}. */
     public static final String FORMAT_VERSION = FORMAT_MAJOR + "." + FORMAT_MINOR;
 
-    /** Normalises absent collections to empty, immutable ones. */
-    public Manifest {
-        partitions = partitions == null ? List.of() : List.copyOf(partitions);
-        offsets = offsets == null ? Map.of() : Map.copyOf(offsets);
-        sinkEpochs = sinkEpochs == null ? Map.of() : Map.copyOf(sinkEpochs);
-        watermarks = watermarks == null ? Map.of() : Map.copyOf(watermarks);
-        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    /**
+     * A link to another checkpoint of the chain: its id and the SHA-256 of its manifest file's bytes, so that a
+     * chain of links is tamper-evident.
+     *
+     * @param id the checkpoint linked to
+     * @param manifestSha256 lower-case hex SHA-256 of that checkpoint's manifest file
+     */
+    public record Link(CheckpointId id, String manifestSha256) {
+        /** Validates the link. */
+        public Link {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(manifestSha256, "manifestSha256");
+            if (!manifestSha256.matches("[0-9a-f]{64}")) {
+                throw new InvalidInputException("manifestSha256 must be 64 lower-case hex digits");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return id + "@" + manifestSha256.substring(0, 12);
+        }
+    }
+
+    private final @Nullable String formatVersion;
+    private final @Nullable CheckpointId id;
+    private final long epoch;
+    private final @Nullable Instant createdAt;
+    private final @Nullable String writerId;
+    private final @Nullable Link parent;
+    private final @Nullable Link grandparent;
+    private final List<PartitionEntry> partitions;
+    private final Map<String, Map<String, String>> offsets;
+    private final Map<String, Long> sinkEpochs;
+    private final Map<String, Instant> watermarks;
+    private final @Nullable String fingerprint;
+    private final Map<String, String> metadata;
+    private final Map<String, PartitionEntry> byName;
+
+    private Manifest(Builder b) {
+        this.formatVersion = b.formatVersion;
+        this.id = b.id;
+        this.epoch = b.epoch;
+        this.createdAt = b.createdAt;
+        this.writerId = b.writerId;
+        this.parent = b.parent;
+        this.grandparent = b.grandparent;
+        this.partitions = Collections.unmodifiableList(new ArrayList<>(b.partitions));
+        Map<String, Map<String, String>> off = new TreeMap<>();
+        b.offsets.forEach((k, v) -> off.put(k, v == null ? null : Collections.unmodifiableMap(new TreeMap<>(v))));
+        this.offsets = Collections.unmodifiableMap(off);
+        this.sinkEpochs = Collections.unmodifiableMap(new TreeMap<>(b.sinkEpochs));
+        this.watermarks = Collections.unmodifiableMap(new TreeMap<>(b.watermarks));
+        this.fingerprint = b.fingerprint;
+        this.metadata = Collections.unmodifiableMap(new TreeMap<>(b.metadata));
+        Map<String, PartitionEntry> index = new HashMap<>(Math.max(16, partitions.size() * 2));
+        for (PartitionEntry e : partitions) {
+            if (e != null && e.operator() != null) {
+                index.putIfAbsent(nameOf(e.operator(), e.partition()), e);
+            }
+        }
+        this.byName = index;
+    }
+
+    private static String nameOf(String operator, int partition) {
+        return partition + "\u0000" + operator;
+    }
+
+    /**
+     * A new builder, with {@link #FORMAT_VERSION} as the format version.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A builder holding this manifest's values.
+     *
+     * @return the builder
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.formatVersion = formatVersion;
+        b.id = id;
+        b.epoch = epoch;
+        b.createdAt = createdAt;
+        b.writerId = writerId;
+        b.parent = parent;
+        b.grandparent = grandparent;
+        b.partitions.addAll(partitions);
+        b.offsets.putAll(offsets);
+        b.sinkEpochs.putAll(sinkEpochs);
+        b.watermarks.putAll(watermarks);
+        b.fingerprint = fingerprint;
+        b.metadata.putAll(metadata);
+        return b;
+    }
+
+    /**
+     * {@code major.minor} of the format that wrote it.
+     *
+     * @return the version, or null when missing
+     */
+    public @Nullable String formatVersion() {
+        return formatVersion;
+    }
+
+    /**
+     * The checkpoint id.
+     *
+     * @return the id, or null when missing (an invalid manifest)
+     */
+    public @Nullable CheckpointId id() {
+        return id;
+    }
+
+    /**
+     * The writer epoch that committed it.
+     *
+     * @return the epoch
+     */
+    public long epoch() {
+        return epoch;
+    }
+
+    /**
+     * When the commit was prepared, by the writer's clock.
+     *
+     * @return the time, or null when missing
+     */
+    public @Nullable Instant createdAt() {
+        return createdAt;
+    }
+
+    /**
+     * The writing process (host, pid, random suffix by default).
+     *
+     * @return the writer id, or null when missing
+     */
+    public @Nullable String writerId() {
+        return writerId;
+    }
+
+    /**
+     * The checkpoint this one was committed on, i.e. the head of the chain when it was prepared.
+     *
+     * @return the link; empty for the first checkpoint of a location and for format-1 manifests
+     */
+    public Optional<Link> parent() {
+        return Optional.ofNullable(parent);
+    }
+
+    /**
+     * The parent's own parent link, so that the chain can be followed past one unreadable manifest.
+     *
+     * @return the link; empty when the parent has none
+     */
+    public Optional<Link> grandparent() {
+        return Optional.ofNullable(grandparent);
+    }
+
+    /**
+     * Every partition, with location, size and SHA-256.
+     *
+     * @return an immutable list
+     */
+    public List<PartitionEntry> partitions() {
+        return partitions;
+    }
+
+    /**
+     * Source offsets per source.
+     *
+     * @return an immutable, sorted map
+     */
+    public Map<String, Map<String, String>> offsets() {
+        return offsets;
+    }
+
+    /**
+     * Sink epochs per sink.
+     *
+     * @return an immutable, sorted map
+     */
+    public Map<String, Long> sinkEpochs() {
+        return sinkEpochs;
+    }
+
+    /**
+     * Watermarks per stream.
+     *
+     * @return an immutable, sorted map
+     */
+    public Map<String, Instant> watermarks() {
+        return watermarks;
+    }
+
+    /**
+     * The pipeline fingerprint, if any.
+     *
+     * @return the fingerprint, or null
+     */
+    public @Nullable String fingerprint() {
+        return fingerprint;
+    }
+
+    /**
+     * Free-form metadata.
+     *
+     * @return an immutable, sorted map
+     */
+    public Map<String, String> metadata() {
+        return metadata;
     }
 
     /**
@@ -68,29 +255,24 @@ public record Manifest(
      *
      * @return the sum of partition sizes
      */
-    @JsonIgnore
     public long totalBytes() {
         long total = 0;
-        for (PartitionEntry e : partitions()) {
+        for (PartitionEntry e : partitions) {
             total += Math.max(0, e.size());
         }
         return total;
     }
 
     /**
-     * The entry for one partition.
+     * The entry for one partition, found in constant time.
      *
      * @param operator operator name
      * @param partition partition number
      * @return the entry, or empty when the checkpoint has no such partition
      */
     public Optional<PartitionEntry> partition(String operator, int partition) {
-        for (PartitionEntry e : partitions()) {
-            if (e.partition() == partition && e.operator().equals(operator)) {
-                return Optional.of(e);
-            }
-        }
-        return Optional.empty();
+        Objects.requireNonNull(operator, "operator");
+        return Optional.ofNullable(byName.get(nameOf(operator, partition)));
     }
 
     /**
@@ -104,7 +286,8 @@ public record Manifest(
 
     /**
      * Every problem with this manifest: missing or impossible fields, duplicate partitions, inconsistent entries,
-     * and a fingerprint that differs from the expected one. Not just the first problem: all of them.
+     * keys outside the checkpoint's own directory, and a fingerprint that differs from the expected one. Not just
+     * the first problem: all of them.
      *
      * @param expectedFingerprint the fingerprint the caller requires, or null for none
      * @return the problems; empty when valid
@@ -125,9 +308,19 @@ public record Manifest(
         if (createdAt == null) {
             problems.add("createdAt is missing");
         }
+        if (id != null && parent != null && parent.id().compareTo(id) >= 0) {
+            problems.add("parent " + parent.id() + " is not below the checkpoint's own id " + id);
+        }
+        if (parent == null && grandparent != null) {
+            problems.add("grandparent is set but parent is not");
+        }
+        if (parent != null && grandparent != null && grandparent.id().compareTo(parent.id()) >= 0) {
+            problems.add("grandparent " + grandparent.id() + " is not below the parent " + parent.id());
+        }
+        String dir = id == null ? null : "checkpoints/" + id.padded() + "/";
         Set<String> seen = new HashSet<>();
-        for (int i = 0; i < partitions().size(); i++) {
-            PartitionEntry e = partitions().get(i);
+        for (int i = 0; i < partitions.size(); i++) {
+            PartitionEntry e = partitions.get(i);
             String where = "partitions[" + i + "]";
             if (e == null) {
                 problems.add(where + " is null");
@@ -174,9 +367,15 @@ public record Manifest(
                 } catch (IllegalArgumentException ex) {
                     problems.add(where + ": inline value is not valid base64");
                 }
+            } else if (dir != null) {
+                String key = e.key();
+                if (!key.startsWith(dir) || key.length() == dir.length() || key.equals(dir + "manifest.json") || key.equals(dir + "_begin")
+                        || key.contains("/../") || key.endsWith("/..")) {
+                    problems.add(where + ": key '" + key + "' is not an artifact of checkpoint " + id + " (keys must lie under " + dir + ")");
+                }
             }
         }
-        offsets().forEach((source, map) -> {
+        offsets.forEach((source, map) -> {
             if (source == null || source.isEmpty()) {
                 problems.add("offsets: a source has an empty name");
             }
@@ -184,12 +383,12 @@ public record Manifest(
                 problems.add("offsets of '" + source + "' are null");
             }
         });
-        sinkEpochs().forEach((sink, e) -> {
+        sinkEpochs.forEach((sink, e) -> {
             if (e == null || e < 0) {
                 problems.add("sinkEpochs['" + sink + "'] must be >= 0, got " + e);
             }
         });
-        if (!sinkEpochs().isEmpty() && offsets().isEmpty()) {
+        if (!sinkEpochs.isEmpty() && offsets.isEmpty()) {
             problems.add("sink epochs are recorded but no source offsets: a sink epoch without a source position cannot be replayed");
         }
         if (expectedFingerprint != null && !expectedFingerprint.equals(fingerprint)) {
@@ -203,22 +402,255 @@ public record Manifest(
      *
      * @return the major version, or -1 when the version is missing or malformed
      */
-    @JsonIgnore
     public int formatMajor() {
-        if (formatVersion == null) {
+        return majorOf(formatVersion);
+    }
+
+    /**
+     * The major part of a {@code major.minor} version string.
+     *
+     * @param version the version
+     * @return the major version, or -1 when the version is missing or malformed
+     */
+    public static int majorOf(@Nullable String version) {
+        if (version == null) {
             return -1;
         }
-        int dot = formatVersion.indexOf('.');
+        int dot = version.indexOf('.');
         try {
-            return Integer.parseInt(dot < 0 ? formatVersion : formatVersion.substring(0, dot));
+            return Integer.parseInt(dot < 0 ? version : version.substring(0, dot));
         } catch (NumberFormatException e) {
             return -1;
         }
     }
 
     @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Manifest m)) {
+            return false;
+        }
+        return epoch == m.epoch && Objects.equals(formatVersion, m.formatVersion) && Objects.equals(id, m.id)
+                && Objects.equals(createdAt, m.createdAt) && Objects.equals(writerId, m.writerId) && Objects.equals(parent, m.parent)
+                && Objects.equals(grandparent, m.grandparent) && partitions.equals(m.partitions) && offsets.equals(m.offsets)
+                && sinkEpochs.equals(m.sinkEpochs) && watermarks.equals(m.watermarks) && Objects.equals(fingerprint, m.fingerprint)
+                && metadata.equals(m.metadata);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(formatVersion, id, epoch, createdAt, writerId, parent, partitions, offsets, fingerprint, metadata);
+    }
+
+    @Override
     public String toString() {
-        return "Manifest[id=" + id + ", epoch=" + epoch + ", createdAt=" + createdAt + ", partitions=" + partitions().size()
-                + ", bytes=" + totalBytes() + ", writer=" + writerId + "]";
+        return "Manifest[id=" + id + ", epoch=" + epoch + ", parent=" + (parent == null ? "none" : parent.id()) + ", createdAt=" + createdAt
+                + ", partitions=" + partitions.size() + ", bytes=" + totalBytes() + ", writer=" + writerId + "]";
+    }
+
+    /**
+     * Builds a {@link Manifest}. Not thread-safe; setters do not validate (call {@link Manifest#validate()}).
+     */
+    public static final class Builder {
+        private @Nullable String formatVersion = FORMAT_VERSION;
+        private @Nullable CheckpointId id;
+        private long epoch;
+        private @Nullable Instant createdAt;
+        private @Nullable String writerId;
+        private @Nullable Link parent;
+        private @Nullable Link grandparent;
+        private final List<PartitionEntry> partitions = new ArrayList<>();
+        private final Map<String, Map<String, String>> offsets = new LinkedHashMap<>();
+        private final Map<String, Long> sinkEpochs = new LinkedHashMap<>();
+        private final Map<String, Instant> watermarks = new LinkedHashMap<>();
+        private @Nullable String fingerprint;
+        private final Map<String, String> metadata = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /**
+         * The format version (default {@link Manifest#FORMAT_VERSION}).
+         *
+         * @param v the version
+         * @return this builder
+         */
+        public Builder formatVersion(@Nullable String v) {
+            this.formatVersion = v;
+            return this;
+        }
+
+        /**
+         * The checkpoint id.
+         *
+         * @param v the id
+         * @return this builder
+         */
+        public Builder id(@Nullable CheckpointId v) {
+            this.id = v;
+            return this;
+        }
+
+        /**
+         * The writer epoch.
+         *
+         * @param v the epoch
+         * @return this builder
+         */
+        public Builder epoch(long v) {
+            this.epoch = v;
+            return this;
+        }
+
+        /**
+         * When the commit was prepared.
+         *
+         * @param v the time
+         * @return this builder
+         */
+        public Builder createdAt(@Nullable Instant v) {
+            this.createdAt = v;
+            return this;
+        }
+
+        /**
+         * The writer id.
+         *
+         * @param v the id
+         * @return this builder
+         */
+        public Builder writerId(@Nullable String v) {
+            this.writerId = v;
+            return this;
+        }
+
+        /**
+         * The parent link.
+         *
+         * @param v the link, or null for none
+         * @return this builder
+         */
+        public Builder parent(@Nullable Link v) {
+            this.parent = v;
+            return this;
+        }
+
+        /**
+         * The grandparent link.
+         *
+         * @param v the link, or null for none
+         * @return this builder
+         */
+        public Builder grandparent(@Nullable Link v) {
+            this.grandparent = v;
+            return this;
+        }
+
+        /**
+         * Replaces the partition entries.
+         *
+         * @param v the entries
+         * @return this builder
+         */
+        public Builder partitions(List<PartitionEntry> v) {
+            partitions.clear();
+            partitions.addAll(v);
+            return this;
+        }
+
+        /**
+         * Adds a partition entry.
+         *
+         * @param v the entry
+         * @return this builder
+         */
+        public Builder partition(PartitionEntry v) {
+            partitions.add(v);
+            return this;
+        }
+
+        /**
+         * Replaces the source offsets.
+         *
+         * @param v offsets per source
+         * @return this builder
+         */
+        public Builder offsets(Map<String, Map<String, String>> v) {
+            offsets.clear();
+            offsets.putAll(v);
+            return this;
+        }
+
+        /**
+         * Replaces the sink epochs.
+         *
+         * @param v epochs per sink
+         * @return this builder
+         */
+        public Builder sinkEpochs(Map<String, Long> v) {
+            sinkEpochs.clear();
+            sinkEpochs.putAll(v);
+            return this;
+        }
+
+        /**
+         * Replaces the watermarks.
+         *
+         * @param v watermarks per stream
+         * @return this builder
+         */
+        public Builder watermarks(Map<String, Instant> v) {
+            watermarks.clear();
+            watermarks.putAll(v);
+            return this;
+        }
+
+        /**
+         * The pipeline fingerprint.
+         *
+         * @param v the fingerprint, or null for none
+         * @return this builder
+         */
+        public Builder fingerprint(@Nullable String v) {
+            this.fingerprint = v;
+            return this;
+        }
+
+        /**
+         * Replaces the free-form metadata.
+         *
+         * @param v the metadata
+         * @return this builder
+         */
+        public Builder metadata(Map<String, String> v) {
+            metadata.clear();
+            metadata.putAll(v);
+            return this;
+        }
+
+        /**
+         * Takes offsets, sink epochs, watermarks, fingerprint and metadata from a {@link CheckpointMetadata}.
+         *
+         * @param m the metadata
+         * @return this builder
+         */
+        public Builder from(CheckpointMetadata m) {
+            offsets(m.offsets());
+            sinkEpochs(m.sinkEpochs());
+            watermarks(m.watermarks());
+            fingerprint(m.fingerprint().orElse(null));
+            metadata(m.metadata());
+            return this;
+        }
+
+        /**
+         * The manifest (not validated).
+         *
+         * @return the manifest
+         */
+        public Manifest build() {
+            return new Manifest(this);
+        }
     }
 }

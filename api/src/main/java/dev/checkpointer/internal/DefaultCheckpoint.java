@@ -1,6 +1,7 @@
 package dev.checkpointer.internal;
 
 import dev.checkpointer.Checkpoint;
+import dev.checkpointer.CheckpointNotFoundException;
 import dev.checkpointer.IntegrityException;
 import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.Manifest;
@@ -46,6 +47,7 @@ final class DefaultCheckpoint implements Checkpoint {
             // The request and the body are retried together: a transient failure mid-body re-reads from the start.
             return calls.retried("get", () -> calls.store().get(key, range(e))
                             .flatMap(c -> checkWholeSize(e, key, c).then(dev.checkpointer.spi.Buffers.join(c.body(), e.size()))))
+                    .onErrorMap(Context::isNotFound, nf -> gone(key, nf))
                     .map(bytes -> verified(e, key, bytes));
         });
     }
@@ -61,6 +63,7 @@ final class DefaultCheckpoint implements Checkpoint {
             MessageDigest md = Sha256.newDigest();
             long[] count = {0};
             return calls.get(key, range(e))
+                    .onErrorMap(Context::isNotFound, nf -> gone(key, nf))
                     .flatMapMany(c -> checkWholeSize(e, key, c).thenMany(c.body()))
                     .map(b -> {
                         count[0] += b.remaining();
@@ -78,6 +81,12 @@ final class DefaultCheckpoint implements Checkpoint {
                         return actual.equals(e.sha256()) ? Mono.empty() : Mono.error(new IntegrityException(key, e.sha256(), actual));
                     }));
         });
+    }
+
+    /** An artifact that is gone: the checkpoint was deleted (or expired) after this reader loaded it. */
+    private CheckpointNotFoundException gone(String key, Throwable cause) {
+        return new CheckpointNotFoundException(manifest.id(), "checkpoint " + manifest.id() + " is gone: its object '" + key
+                + "' was deleted after the checkpoint was loaded (delete() or retention)", cause);
     }
 
     private PartitionEntry entry(String operator, int partition) {

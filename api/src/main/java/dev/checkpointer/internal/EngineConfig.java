@@ -27,7 +27,8 @@ public record EngineConfig(
         List<CheckpointListener> listeners,
         Clock clock,
         String writerId,
-        @Nullable String expectedFingerprint) {
+        @Nullable String expectedFingerprint,
+        boolean repairPointerOnSave) {
 
     /** Copies the listener list. */
     public EngineConfig {

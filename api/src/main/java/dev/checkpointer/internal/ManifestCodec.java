@@ -1,61 +1,355 @@
 package dev.checkpointer.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CorruptMetadataException;
 import dev.checkpointer.IncompatibleCheckpointException;
 import dev.checkpointer.Manifest;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.PartitionKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The manifest's file format: an envelope whose {@code bodySha256} is the SHA-256 of the exact bytes of the
- * {@code manifest} object as they appear in the file, so that any manifest, read on its own, detects corruption:
- * <pre>{"format":"checkpointer-manifest","bodySha256":"…","manifest":{…}}</pre>
+ * The files stored at manifest keys, written and read by explicit code (never by annotation-driven binding, so no
+ * Jackson version can drop or rename a field). Each file is an envelope whose {@code bodySha256} is the SHA-256 of
+ * the exact bytes of its body object as they appear in the file, so any file, read on its own, detects corruption:
+ * <pre>
+ * {"format":"checkpointer-manifest","bodySha256":"…","manifest":{…}}
+ * {"format":"checkpointer-tombstone","bodySha256":"…","tombstone":{…}}
+ * {"format":"checkpointer-abort","bodySha256":"…","abort":{…}}
+ * </pre>
+ * Format 1.x manifests (no parent links) are read too. Unknown fields are ignored; a newer major format version is
+ * refused with {@link IncompatibleCheckpointException}; every other problem is a {@link CorruptMetadataException}
+ * naming the key and the field. See {@code docs/PROTOCOL.md} for every field.
  */
-public final class ManifestCodec {
-    static final String FORMAT = "checkpointer-manifest";
-    private static final byte[] HEAD = "{\"format\":\"checkpointer-manifest\",\"bodySha256\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] MIDDLE = "\",\"manifest\":".getBytes(StandardCharsets.US_ASCII);
+final class ManifestCodec {
+    static final String MANIFEST_FORMAT = "checkpointer-manifest";
+    static final String TOMBSTONE_FORMAT = "checkpointer-tombstone";
+    static final String ABORT_FORMAT = "checkpointer-abort";
+    static final String POINTER_FORMAT = "checkpointer-pointer";
+    /** Largest manifest file read or written (a clear error beyond it, never an OutOfMemoryError). */
+    static final int MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_MANIFEST_BYTES).maxNestingDepth(16).build())
+            .build();
 
     private ManifestCodec() {}
 
+    // ------------------------------------------------------------------------------------------------- writing
+
     /** Serialises a manifest into its file bytes. */
-    public static byte[] encode(Manifest manifest) {
-        try {
-            byte[] body = Json.MAPPER.writeValueAsBytes(manifest);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 160);
-            out.write(HEAD);
-            out.write(Sha256.hex(body).getBytes(StandardCharsets.US_ASCII));
-            out.write(MIDDLE);
-            out.write(body);
-            out.write('}');
-            out.write('\n');
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot serialise manifest " + manifest.id(), e);
+    static byte[] encode(Manifest m) {
+        byte[] body = write(g -> {
+            g.writeStartObject();
+            g.writeStringField("formatVersion", m.formatVersion());
+            g.writeNumberField("id", m.id().value());
+            g.writeNumberField("epoch", m.epoch());
+            g.writeStringField("createdAt", m.createdAt().toString());
+            g.writeStringField("writerId", m.writerId());
+            writeLink(g, "parent", m.parent().orElse(null));
+            writeLink(g, "grandparent", m.grandparent().orElse(null));
+            if (m.fingerprint() != null) {
+                g.writeStringField("fingerprint", m.fingerprint());
+            }
+            g.writeArrayFieldStart("partitions");
+            for (PartitionEntry e : m.partitions()) {
+                g.writeStartObject();
+                g.writeStringField("operator", e.operator());
+                g.writeNumberField("partition", e.partition());
+                g.writeStringField("kind", e.kind().name());
+                if (e.key() != null) {
+                    g.writeStringField("key", e.key());
+                }
+                g.writeNumberField("offset", e.offset());
+                g.writeNumberField("size", e.size());
+                g.writeStringField("sha256", e.sha256());
+                if (e.inline() != null) {
+                    g.writeStringField("inline", e.inline());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("offsets");
+            for (Map.Entry<String, Map<String, String>> source : m.offsets().entrySet()) {
+                g.writeObjectFieldStart(source.getKey());
+                for (Map.Entry<String, String> o : source.getValue().entrySet()) {
+                    g.writeStringField(o.getKey(), o.getValue());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            g.writeObjectFieldStart("sinkEpochs");
+            for (Map.Entry<String, Long> s : m.sinkEpochs().entrySet()) {
+                g.writeNumberField(s.getKey(), s.getValue());
+            }
+            g.writeEndObject();
+            g.writeObjectFieldStart("watermarks");
+            for (Map.Entry<String, Instant> w : m.watermarks().entrySet()) {
+                g.writeStringField(w.getKey(), w.getValue().toString());
+            }
+            g.writeEndObject();
+            g.writeObjectFieldStart("metadata");
+            for (Map.Entry<String, String> md : m.metadata().entrySet()) {
+                g.writeStringField(md.getKey(), md.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+        return envelope(MANIFEST_FORMAT, "manifest", body);
+    }
+
+    /** Serialises a tombstone. */
+    static byte[] encodeTombstone(CheckpointId id, String manifestSha256, long epoch, @Nullable Instant createdAt, Manifest.@Nullable Link parent,
+            Manifest.@Nullable Link grandparent, Instant deletedAt, String deletedBy) {
+        byte[] body = write(g -> {
+            g.writeStartObject();
+            g.writeStringField("formatVersion", Manifest.FORMAT_VERSION);
+            g.writeNumberField("id", id.value());
+            g.writeStringField("manifestSha256", manifestSha256);
+            g.writeNumberField("epoch", epoch);
+            if (createdAt != null) {
+                g.writeStringField("createdAt", createdAt.toString());
+            }
+            writeLink(g, "parent", parent);
+            writeLink(g, "grandparent", grandparent);
+            g.writeStringField("deletedAt", deletedAt.toString());
+            g.writeStringField("deletedBy", deletedBy);
+            g.writeEndObject();
+        });
+        return envelope(TOMBSTONE_FORMAT, "tombstone", body);
+    }
+
+    /** Serialises an abort marker. */
+    static byte[] encodeAbort(CheckpointId id, Instant abortedAt, String abortedBy) {
+        byte[] body = write(g -> {
+            g.writeStartObject();
+            g.writeStringField("formatVersion", Manifest.FORMAT_VERSION);
+            g.writeNumberField("id", id.value());
+            g.writeStringField("abortedAt", abortedAt.toString());
+            g.writeStringField("abortedBy", abortedBy);
+            g.writeEndObject();
+        });
+        return envelope(ABORT_FORMAT, "abort", body);
+    }
+
+    private static void writeLink(JsonGenerator g, String field, Manifest.@Nullable Link link) throws IOException {
+        if (link != null) {
+            g.writeObjectFieldStart(field);
+            g.writeNumberField("id", link.id().value());
+            g.writeStringField("manifestSha256", link.manifestSha256());
+            g.writeEndObject();
         }
     }
 
+    private interface Writer {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] write(Writer w) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            w.write(g);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot serialise checkpoint metadata", e);
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] envelope(String format, String bodyField, byte[] body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 160);
+        byte[] head = ("{\"format\":\"" + format + "\",\"bodySha256\":\"" + Sha256.hex(body) + "\",\"" + bodyField + "\":")
+                .getBytes(StandardCharsets.US_ASCII);
+        out.writeBytes(head);
+        out.writeBytes(body);
+        out.write('}');
+        out.write('\n');
+        return out.toByteArray();
+    }
+
+    // ------------------------------------------------------------------------------------------------- reading
+
     /**
-     * Parses and checks a manifest file: envelope, body digest, format major version, then every validation rule.
+     * Parses and checks any file at a manifest key: envelope, body digest, format major version, every field, then
+     * (for a manifest) every validation rule, and that the file belongs to the id its key names.
      *
      * @param key where it was read from, for messages
+     * @param expectedId the id its key names
      * @param bytes the file
-     * @param expectedFingerprint the fingerprint to insist on, or null
-     * @return the valid manifest
+     * @return the file
      * @throws CorruptMetadataException when it cannot be trusted
-     * @throws IncompatibleCheckpointException when its major version is newer, or the fingerprint differs
+     * @throws IncompatibleCheckpointException when its major version is newer than this library reads
      */
-    public static Manifest decode(String key, byte[] bytes, String expectedFingerprint) {
+    static ManifestFile decode(String key, CheckpointId expectedId, byte[] bytes) {
+        String fileSha = Sha256.hex(bytes);
+        Envelope env = envelope(key, bytes);
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(bytes, env.bodyStart, env.bodyEnd - env.bodyStart);
+        } catch (IOException e) {
+            throw corrupt(key, "body is not valid JSON", e);
+        }
+        Fields f = new Fields(key, env.bodyField, body);
+        String version = f.text("formatVersion", true);
+        if (version != null && Manifest.majorOf(version) > Manifest.FORMAT_MAJOR) {
+            throw new IncompatibleCheckpointException("'" + key + "' has format " + version + "; this library reads major version "
+                    + Manifest.FORMAT_MAJOR + " and older: upgrade checkpointer to read it");
+        }
+        ManifestFile file = switch (env.format) {
+            case MANIFEST_FORMAT -> new ManifestFile.Live(readManifest(f, version), fileSha);
+            case TOMBSTONE_FORMAT -> readTombstone(f, fileSha);
+            case ABORT_FORMAT -> readAbort(f, fileSha);
+            default -> throw corrupt(key, "not a checkpointer manifest (format is '" + env.format + "')", null);
+        };
+        if (file instanceof ManifestFile.Live live) {
+            List<String> problems = live.manifest().validate(null);
+            if (!problems.isEmpty()) {
+                throw new CorruptMetadataException(key, problems, null);
+            }
+        }
+        if (!expectedId.equals(file.id())) {
+            throw corrupt(key, "the file under " + key + " says it is checkpoint " + file.id(), null);
+        }
+        return file;
+    }
+
+    private static Manifest readManifest(Fields f, @Nullable String version) {
+        Manifest.Builder b = Manifest.builder().formatVersion(version);
+        Long id = f.number("id", true);
+        b.id(id == null ? null : f.checkpointId("id", id));
+        Long epoch = f.number("epoch", true);
+        b.epoch(epoch == null ? 0 : epoch);
+        b.createdAt(f.instant("createdAt", true));
+        b.writerId(f.text("writerId", false));
+        b.parent(f.link("parent"));
+        b.grandparent(f.link("grandparent"));
+        b.fingerprint(f.text("fingerprint", false));
+        JsonNode parts = f.node.get("partitions");
+        if (parts != null && !parts.isNull()) {
+            if (!parts.isArray()) {
+                f.problem("partitions", "expected an array");
+            } else {
+                for (int i = 0; i < parts.size(); i++) {
+                    PartitionEntry e = readEntry(f.child("partitions[" + i + "]", parts.get(i)));
+                    if (e != null) {
+                        b.partition(e);
+                    }
+                }
+            }
+        }
+        b.offsets(f.stringMaps("offsets"));
+        Map<String, Long> sinks = new LinkedHashMap<>();
+        f.each("sinkEpochs", (name, v, where) -> {
+            if (v.isIntegralNumber() && v.canConvertToLong()) {
+                sinks.put(name, v.asLong());
+            } else {
+                f.problem(where, "expected a whole number");
+            }
+        });
+        b.sinkEpochs(sinks);
+        Map<String, Instant> watermarks = new LinkedHashMap<>();
+        f.each("watermarks", (name, v, where) -> {
+            Instant t = f.parseInstant(where, v);
+            if (t != null) {
+                watermarks.put(name, t);
+            }
+        });
+        b.watermarks(watermarks);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        f.each("metadata", (name, v, where) -> {
+            if (v.isTextual()) {
+                metadata.put(name, v.asText());
+            } else {
+                f.problem(where, "expected a string");
+            }
+        });
+        b.metadata(metadata);
+        f.throwIfProblems();
+        return b.build();
+    }
+
+    private static @Nullable PartitionEntry readEntry(Fields f) {
+        if (!f.node.isObject()) {
+            f.problem("", "expected an object");
+            return null;
+        }
+        String operator = f.text("operator", true);
+        Long partition = f.number("partition", true);
+        if (partition != null && (partition < Integer.MIN_VALUE || partition > Integer.MAX_VALUE)) {
+            f.problem("partition", "out of range: " + partition);
+            partition = null;
+        }
+        String kindText = f.text("kind", true);
+        PartitionKind kind = null;
+        if (kindText != null) {
+            try {
+                kind = PartitionKind.valueOf(kindText);
+            } catch (IllegalArgumentException e) {
+                f.problem("kind", "unknown kind '" + kindText + "' (SNAPSHOT or DELTA)");
+            }
+        }
+        String key = f.text("key", false);
+        Long offset = f.number("offset", false);
+        Long size = f.number("size", true);
+        String sha = f.text("sha256", true);
+        String inline = f.text("inline", false);
+        if (operator == null || partition == null || kind == null || size == null || sha == null) {
+            return null;
+        }
+        return new PartitionEntry(operator, partition.intValue(), kind, key, offset == null ? 0 : offset, size, sha, inline);
+    }
+
+    private static ManifestFile.Tombstone readTombstone(Fields f, String fileSha) {
+        Long id = f.number("id", true);
+        String sha = f.text("manifestSha256", true);
+        if (sha != null && !sha.matches("[0-9a-f]{64}")) {
+            f.problem("manifestSha256", "must be 64 lower-case hex digits");
+        }
+        Long epoch = f.number("epoch", true);
+        Instant createdAt = f.instant("createdAt", false);
+        Manifest.Link parent = f.link("parent");
+        Manifest.Link grandparent = f.link("grandparent");
+        Instant deletedAt = f.instant("deletedAt", true);
+        String deletedBy = f.text("deletedBy", true);
+        CheckpointId cid = id == null ? null : f.checkpointId("id", id);
+        f.throwIfProblems();
+        return new ManifestFile.Tombstone(cid, sha, epoch, createdAt, parent, grandparent, deletedAt, deletedBy, fileSha);
+    }
+
+    private static ManifestFile.Aborted readAbort(Fields f, String fileSha) {
+        Long id = f.number("id", true);
+        Instant at = f.instant("abortedAt", true);
+        String by = f.text("abortedBy", true);
+        CheckpointId cid = id == null ? null : f.checkpointId("id", id);
+        f.throwIfProblems();
+        return new ManifestFile.Aborted(cid, at, by, fileSha);
+    }
+
+    /** A parsed envelope: its format and where its (digest-verified) body lies in the file. */
+    record Envelope(String format, String bodyField, int bodyStart, int bodyEnd) {}
+
+    /** Parses an envelope and verifies its body digest, before anything in the body is trusted. */
+    static Envelope envelope(String key, byte[] bytes) {
         String declared = null;
+        String format = null;
+        String bodyField = null;
         int bodyStart = -1;
         int bodyEnd = -1;
-        String format = null;
-        try (JsonParser p = Json.MAPPER.getFactory().createParser(bytes)) {
+        try (JsonParser p = FACTORY.createParser(bytes)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw corrupt(key, "not a JSON object", null);
             }
@@ -65,10 +359,14 @@ public final class ManifestCodec {
                 switch (field) {
                     case "format" -> format = value == JsonToken.VALUE_STRING ? p.getText() : null;
                     case "bodySha256" -> declared = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "manifest" -> {
+                    case "manifest", "tombstone", "abort", "pointer" -> {
                         if (value != JsonToken.START_OBJECT) {
-                            throw corrupt(key, "'manifest' is not an object", null);
+                            throw corrupt(key, "'" + field + "' is not an object", null);
                         }
+                        if (bodyField != null) {
+                            throw corrupt(key, "the envelope has two bodies ('" + bodyField + "' and '" + field + "')", null);
+                        }
+                        bodyField = field;
                         bodyStart = (int) p.currentTokenLocation().getByteOffset();
                         p.skipChildren();
                         bodyEnd = (int) p.currentLocation().getByteOffset();
@@ -87,52 +385,196 @@ public final class ManifestCodec {
         } catch (IOException | RuntimeException e) {
             throw corrupt(key, "not valid JSON (" + firstLine(e.getMessage()) + ")", e);
         }
-        if (!FORMAT.equals(format)) {
-            throw corrupt(key, "not a checkpointer manifest (format is " + (format == null ? "missing" : "'" + format + "'") + ")", null);
+        if (format == null) {
+            throw corrupt(key, "not a checkpointer manifest (format is missing)", null);
         }
-        if (declared == null || bodyStart < 0 || bodyEnd <= bodyStart || bodyEnd > bytes.length) {
-            throw corrupt(key, "envelope lacks bodySha256 or manifest", null);
+        String expectedBody = switch (format) {
+            case MANIFEST_FORMAT -> "manifest";
+            case TOMBSTONE_FORMAT -> "tombstone";
+            case ABORT_FORMAT -> "abort";
+            case POINTER_FORMAT -> "pointer";
+            default -> throw corrupt(key, "not a checkpointer manifest (format is '" + format + "')", null);
+        };
+        if (declared == null || bodyField == null || bodyStart < 0 || bodyEnd <= bodyStart || bodyEnd > bytes.length) {
+            throw corrupt(key, "envelope lacks bodySha256 or its body", null);
+        }
+        if (!expectedBody.equals(bodyField)) {
+            throw corrupt(key, "a '" + format + "' envelope must hold '" + expectedBody + "', not '" + bodyField + "'", null);
         }
         String actual = Sha256.hex(bytes, bodyStart, bodyEnd - bodyStart);
         if (!actual.equals(declared)) {
             throw corrupt(key, "body digest mismatch: envelope says " + declared + ", body hashes to " + actual, null);
         }
-        JsonNode tree;
-        try {
-            tree = Json.MAPPER.readTree(bytes, bodyStart, bodyEnd - bodyStart);
-        } catch (IOException e) {
-            throw corrupt(key, "manifest body is not valid JSON", e);
-        }
-        JsonNode version = tree.get("formatVersion");
-        if (version != null && version.isTextual()) {
-            Manifest probe = new Manifest(version.asText(), null, 0, null, null, null, null, null, null, null, null);
-            if (probe.formatMajor() > Manifest.FORMAT_MAJOR) {
-                throw new IncompatibleCheckpointException("'" + key + "' has manifest format " + version.asText()
-                        + "; this library reads major version " + Manifest.FORMAT_MAJOR + " and older: upgrade checkpointer to read it");
-            }
-        }
-        Manifest manifest;
-        try {
-            manifest = Json.MAPPER.treeToValue(tree, Manifest.class);
-        } catch (IOException | RuntimeException e) {
-            throw corrupt(key, "manifest body does not bind (" + firstLine(e.getMessage()) + ")", e);
-        }
-        List<String> problems = manifest.validate(null);
-        if (!problems.isEmpty()) {
-            throw new CorruptMetadataException(key, problems, null);
-        }
-        if (expectedFingerprint != null && !expectedFingerprint.equals(manifest.fingerprint())) {
-            throw new IncompatibleCheckpointException("'" + key + "' was written for pipeline fingerprint '" + manifest.fingerprint()
-                    + "', expected '" + expectedFingerprint + "'");
-        }
-        return manifest;
+        return new Envelope(format, bodyField, bodyStart, bodyEnd);
     }
 
-    private static CorruptMetadataException corrupt(String key, String problem, Throwable cause) {
+    /** Field access on a JSON object that collects every problem, naming the key and the field. */
+    private static final class Fields {
+        final String key;
+        final String path;
+        final JsonNode node;
+        final List<String> problems;
+
+        Fields(String key, String path, JsonNode node) {
+            this(key, path, node, new ArrayList<>());
+        }
+
+        private Fields(String key, String path, JsonNode node, List<String> problems) {
+            this.key = key;
+            this.path = path;
+            this.node = node;
+            this.problems = problems;
+        }
+
+        Fields child(String name, JsonNode child) {
+            return new Fields(key, path + "." + name, child == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : child, problems);
+        }
+
+        void problem(String field, String what) {
+            problems.add((field.isEmpty() ? path : path + "." + field) + ": " + what);
+        }
+
+        void throwIfProblems() {
+            if (!problems.isEmpty()) {
+                throw new CorruptMetadataException(key, problems, null);
+            }
+        }
+
+        @Nullable JsonNode value(String field, boolean required) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                if (required) {
+                    problem(field, "is missing");
+                }
+                return null;
+            }
+            return v;
+        }
+
+        @Nullable String text(String field, boolean required) {
+            JsonNode v = value(field, required);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isTextual()) {
+                problem(field, "expected a string, got " + v.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+                return null;
+            }
+            return v.asText();
+        }
+
+        @Nullable Long number(String field, boolean required) {
+            JsonNode v = value(field, required);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+                problem(field, "expected a whole number, got " + v.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+                return null;
+            }
+            return v.asLong();
+        }
+
+        @Nullable CheckpointId checkpointId(String field, long value) {
+            if (value < 1 || value > CheckpointId.MAX_VALUE) {
+                problem(field, "not a checkpoint id: " + value);
+                return null;
+            }
+            return CheckpointId.of(value);
+        }
+
+        @Nullable Instant instant(String field, boolean required) {
+            JsonNode v = value(field, required);
+            return v == null ? null : parseInstant(field, v);
+        }
+
+        @Nullable Instant parseInstant(String field, JsonNode v) {
+            if (!v.isTextual()) {
+                problem(field, "expected an ISO-8601 instant");
+                return null;
+            }
+            try {
+                return Instant.parse(v.asText());
+            } catch (RuntimeException e) {
+                problem(field, "not an ISO-8601 instant: '" + firstLine(v.asText()) + "'");
+                return null;
+            }
+        }
+
+        Manifest.@Nullable Link link(String field) {
+            JsonNode v = value(field, false);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isObject()) {
+                problem(field, "expected an object {id, manifestSha256}");
+                return null;
+            }
+            Fields l = child(field, v);
+            Long id = l.number("id", true);
+            String sha = l.text("manifestSha256", true);
+            if (id == null || sha == null) {
+                return null;
+            }
+            CheckpointId cid = l.checkpointId("id", id);
+            if (cid == null) {
+                return null;
+            }
+            if (!sha.matches("[0-9a-f]{64}")) {
+                l.problem("manifestSha256", "must be 64 lower-case hex digits");
+                return null;
+            }
+            return new Manifest.Link(cid, sha);
+        }
+
+        interface Entry {
+            void accept(String name, JsonNode value, String where);
+        }
+
+        void each(String field, Entry consumer) {
+            JsonNode v = value(field, false);
+            if (v == null) {
+                return;
+            }
+            if (!v.isObject()) {
+                problem(field, "expected an object");
+                return;
+            }
+            Iterator<Map.Entry<String, JsonNode>> it = v.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                consumer.accept(e.getKey(), e.getValue(), field + "['" + e.getKey() + "']");
+            }
+        }
+
+        Map<String, Map<String, String>> stringMaps(String field) {
+            Map<String, Map<String, String>> out = new LinkedHashMap<>();
+            each(field, (name, v, where) -> {
+                if (!v.isObject()) {
+                    problem(where, "expected an object of strings");
+                    return;
+                }
+                Map<String, String> inner = new LinkedHashMap<>();
+                Iterator<Map.Entry<String, JsonNode>> it = v.fields();
+                while (it.hasNext()) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (e.getValue().isTextual()) {
+                        inner.put(e.getKey(), e.getValue().asText());
+                    } else {
+                        problem(where + "['" + e.getKey() + "']", "expected a string");
+                    }
+                }
+                out.put(name, inner);
+            });
+            return out;
+        }
+    }
+
+    static CorruptMetadataException corrupt(String key, String problem, @Nullable Throwable cause) {
         return new CorruptMetadataException(key, List.of(problem), cause);
     }
 
-    static String firstLine(String message) {
+    static String firstLine(@Nullable String message) {
         if (message == null) {
             return "no detail";
         }

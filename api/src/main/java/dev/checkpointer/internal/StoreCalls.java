@@ -99,6 +99,41 @@ final class StoreCalls {
         return retried("get", () -> store.get(key, ByteRange.ALL).flatMap(c -> dev.checkpointer.spi.Buffers.join(c.body(), c.info().size())));
     }
 
+    /** An object read whole: its bytes and the info (ETag) of the version read. */
+    record Read(ObjectInfo info, byte[] bytes) {}
+
+    /**
+     * Reads a whole metadata object (manifest, pointer) of at most {@code maxBytes}: a larger one is refused with a
+     * {@link dev.checkpointer.CorruptMetadataException} before its body is read (and again if the body runs past
+     * the limit whatever size was announced), so a huge or hostile object can never exhaust memory.
+     */
+    Mono<Read> readCapped(String key, int maxBytes) {
+        return retried("get", () -> store.get(key, ByteRange.ALL).flatMap(c -> {
+            if (c.info().size() > maxBytes) {
+                c.body().subscribe(new reactor.core.publisher.BaseSubscriber<java.nio.ByteBuffer>() {
+                    @Override
+                    protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
+                        s.cancel();
+                    }
+                });
+                return Mono.error(tooLarge(key, c.info().size(), maxBytes));
+            }
+            long[] seen = {0};
+            return dev.checkpointer.spi.Buffers.join(c.body().doOnNext(b -> {
+                        seen[0] += b.remaining();
+                        if (seen[0] > maxBytes) {
+                            throw tooLarge(key, seen[0], maxBytes);
+                        }
+                    }), c.info().size())
+                    .map(bytes -> new Read(c.info(), bytes));
+        }));
+    }
+
+    private static dev.checkpointer.CorruptMetadataException tooLarge(String key, long size, int max) {
+        return new dev.checkpointer.CorruptMetadataException(key, List.of("is " + size + " bytes, more than the " + max
+                + "-byte limit for checkpoint metadata: not read"), null);
+    }
+
     Mono<ObjectContent> get(String key, ByteRange range) {
         return retried("get", () -> store.get(key, range));
     }

@@ -180,9 +180,9 @@ final class Uploader {
                                 // is unique to this attempt, so an object of the right size there is ours (and
                                 // its bytes are verified against the manifest on every read).
                                 return landing(key, () -> calls.<ObjectInfo>retried("completeMultipart", () -> upload.complete(infos))
-                                        .onErrorResume(DefaultCheckpointer::isNotFound, e -> calls.head(key)
+                                        .onErrorResume(Context::isNotFound, e -> calls.head(key)
                                                 .filter(info -> info.size() == payload.length())
-                                                .onErrorResume(DefaultCheckpointer::isNotFound, absent -> Mono.<ObjectInfo>empty())
+                                                .onErrorResume(Context::isNotFound, absent -> Mono.<ObjectInfo>empty())
                                                 .switchIfEmpty(Mono.error(e))), uploaded);
                             })
                             .flatMap(info -> checkStored(key, info, payload.length()))

@@ -39,6 +39,11 @@ public final class CheckpointerMeters {
     public static final String CONFLICTS = "checkpointer.conflicts";
     /** Counter of checkpoints passed over as corrupt while looking for the latest; tags {@code store}, {@code error}. */
     public static final String CORRUPT_CHECKPOINTS = "checkpointer.corrupt.checkpoints";
+    /**
+     * Counter: reads that found {@code _latest} missing or corrupt and recovered from the manifests, tagged
+     * {@code outcome} = {@code recovered} or {@code nothing}.
+     */
+    public static final String POINTER_RECOVERIES = "checkpointer.pointer.recoveries";
     /** Counter of periodic ticks skipped because a save was still running; tag {@code store}. */
     public static final String TICKS_SKIPPED = "checkpointer.ticks.skipped";
     /** Timer of store requests; tags {@code store}, {@code operation}, {@code outcome}. */

@@ -395,18 +395,39 @@ public abstract class CheckpointerContract {
     }
 
     @Test
-    void aCorruptOrMissingPointerFallsBackToListingAndIsRepairedByTheNextSave() {
+    void aCorruptOrMissingPointerIsRecoveredForReadsReportedAndRepairedOnlyOnRequest() {
         Checkpointer cp = open(builder(store));
         cp.save(simple("one")).block(TIMEOUT);
         cp.save(simple("two")).block(TIMEOUT);
         overwrite(store, "_latest", "{\"id\":1,\"epoch\":1".getBytes(StandardCharsets.UTF_8));
-        Checkpointer fresh = open(builder(reopen(store)));
+        List<CheckpointId> recoveries = new CopyOnWriteArrayList<>();
+        CheckpointListener listener = new CheckpointListener() {
+            @Override
+            public void onPointerRecovery(CheckpointId recovered, String reason) {
+                recoveries.add(recovered);
+            }
+        };
+        Checkpointer fresh = open(builder(reopen(store)).listener(listener));
         assertThat(tag(fresh.latest().block(TIMEOUT))).isEqualTo("two");
+        assertThat(fresh.list().map(m -> m.id().value()).collectList().block(TIMEOUT)).containsExactly(1L, 2L);
+        assertThat(recoveries).contains(CheckpointId.of(2));
+        // Writes need the pointer repaired first: it may have held an epoch no manifest records.
+        List<String> before = keys(store);
+        StepVerifier.create(fresh.save(simple("refused")))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(CorruptMetadataException.class).hasMessageContaining("repair"))
+                .verify(TIMEOUT);
+        assertThat(keys(store)).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(fresh.repairPointer().block(TIMEOUT).id()).isEqualTo(CheckpointId.of(2));
         assertThat(fresh.save(simple("three")).block(TIMEOUT).id()).isEqualTo(CheckpointId.of(3));
         assertThat(new String(rawRead(store, "_latest"), StandardCharsets.UTF_8)).contains("\"id\":3");
 
+        // A missing pointer: the same recovery; a save that opted in repairs it first.
         store.delete("_latest").block(TIMEOUT);
         assertThat(tag(open(builder(reopen(store))).latest().block(TIMEOUT))).isEqualTo("three");
+        Checkpointer repairing = open(builder(reopen(store)).repairPointerOnSave(true));
+        assertThat(repairing.save(simple("four")).block(TIMEOUT).id()).isEqualTo(CheckpointId.of(4));
+        assertThat(tag(open(builder(reopen(store))).latest().block(TIMEOUT))).isEqualTo("four");
+        assertThat(open(builder(reopen(store))).list().map(m -> m.id().value()).collectList().block(TIMEOUT)).containsExactly(1L, 2L, 3L, 4L);
     }
 
     @Test
@@ -414,13 +435,14 @@ public abstract class CheckpointerContract {
         Checkpointer cp = open(builder(store));
         Manifest m = cp.save(simple("one")).block(TIMEOUT);
         String key = "checkpoints/" + m.id().padded() + "/manifest.json";
-        String body = "{\"formatVersion\":\"2.0\",\"id\":1,\"epoch\":1,\"createdAt\":\"2026-01-01T00:00:00Z\",\"partitions\":[],\"newThing\":true}";
+        String newer = (Manifest.FORMAT_MAJOR + 1) + ".0";
+        String body = "{\"formatVersion\":\"" + newer + "\",\"id\":1,\"epoch\":1,\"createdAt\":\"2026-01-01T00:00:00Z\",\"partitions\":[],\"newThing\":true}";
         String sha = sha256Hex(body.getBytes(StandardCharsets.UTF_8));
         overwrite(store, key, ("{\"format\":\"checkpointer-manifest\",\"bodySha256\":\"" + sha + "\",\"manifest\":" + body + "}")
                 .getBytes(StandardCharsets.UTF_8));
         StepVerifier.create(cp.load(m.id()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IncompatibleCheckpointException.class)
-                        .hasMessageContaining("2.0").hasMessageContaining("upgrade"))
+                        .hasMessageContaining(newer).hasMessageContaining("upgrade"))
                 .verify(TIMEOUT);
     }
 
@@ -586,8 +608,15 @@ public abstract class CheckpointerContract {
         cp.stage(id, "op", 0, Payload.of(bytes(200_000, 1))).block(TIMEOUT);
         assertThat(keys(store)).anyMatch(k -> k.startsWith("checkpoints/" + id.padded() + "/"));
         cp.abort(id).block(TIMEOUT);
-        assertThat(keys(store)).noneMatch(k -> k.startsWith("checkpoints/" + id.padded() + "/"));
+        // What was staged is gone; an abort marker holds the id, so no coordinator can commit it afterwards.
+        assertThat(keys(store)).filteredOn(k -> k.startsWith("checkpoints/" + id.padded() + "/"))
+                .containsExactly("checkpoints/" + id.padded() + "/manifest.json");
+        cp.abort(id).block(TIMEOUT); // idempotent
+        StepVerifier.create(cp.commit(id, dev.checkpointer.CheckpointMetadata.empty(), List.of()))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(ConcurrentCheckpointException.class).hasMessageContaining("aborted"))
+                .verify(TIMEOUT);
         Manifest m = cp.save(simple("x")).block(TIMEOUT);
+        assertThat(m.id()).isEqualTo(id.next());
         StepVerifier.create(cp.abort(m.id()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(ConcurrentCheckpointException.class).hasMessageContaining("committed"))
                 .verify(TIMEOUT);
@@ -595,13 +624,23 @@ public abstract class CheckpointerContract {
     }
 
     @Test
-    void stagedArtifactsOfACheckpointNeverCommittedArePrunedAfterTheGracePeriod() {
+    void stagedArtifactsOfACheckpointNeverCommittedStayWhileItCanCommitAndArePrunedOnceTheHeadPassesIt() {
         Checkpointer cp = open(builder(store).orphanGracePeriod(Duration.ZERO));
+        cp.save(simple("one")).block(TIMEOUT);
         CheckpointId id = cp.begin().block(TIMEOUT);
         PartitionEntry staged = cp.stage(id, "op", 0, Payload.of(bytes(200_000, 1))).block(TIMEOUT);
+        // Above the head: a coordinator may still commit it, however long it takes, so prune never touches it.
+        assertThat(cp.prune().block(TIMEOUT).deletedOrphans()).isEmpty();
+        assertThat(keys(store)).contains(staged.key(), "checkpoints/" + id.padded() + "/_begin");
+        // Once a later checkpoint is committed above it, nothing can ever commit it: it is garbage.
+        Checkpointer other = open(builder(reopen(store)).orphanGracePeriod(Duration.ZERO));
+        Manifest later = other.save(Snapshot.builder().id(id.next()).partition("a", 0, Payload.of(new byte[] {1})).build()).block(TIMEOUT);
         PruneReport report = cp.prune().block(TIMEOUT);
         assertThat(report.deletedOrphans()).contains(staged.key(), "checkpoints/" + id.padded() + "/_begin");
-        assertThat(keys(store)).isEmpty();
+        assertThat(keys(store)).noneMatch(k -> k.startsWith("checkpoints/" + id.padded() + "/"));
+        StepVerifier.create(cp.commit(id, dev.checkpointer.CheckpointMetadata.empty(), List.of(staged)))
+                .expectError().verify(TIMEOUT);
+        assertThat(cp.latest().block(TIMEOUT).manifest().id()).isEqualTo(later.id());
     }
 
     // ------------------------------------------------------------------------------------------------ delete & prune
@@ -614,7 +653,11 @@ public abstract class CheckpointerContract {
         cp.delete(one.id()).block(TIMEOUT);
         cp.delete(one.id()).block(TIMEOUT);
         cp.delete(CheckpointId.of(99)).block(TIMEOUT);
-        assertThat(keys(store)).noneMatch(k -> k.startsWith("checkpoints/" + one.id().padded()));
+        // A tombstone keeps the chain whole and the id from ever being committed again; everything else is gone.
+        assertThat(keys(store)).filteredOn(k -> k.startsWith("checkpoints/" + one.id().padded()))
+                .containsExactly("checkpoints/" + one.id().padded() + "/manifest.json");
+        StepVerifier.create(cp.save(Snapshot.builder().id(one.id()).partition("a", 0, Payload.of(new byte[] {1})).build()))
+                .expectError(ConcurrentCheckpointException.class).verify(TIMEOUT);
         assertThat(cp.list().map(m -> m.id().value()).collectList().block(TIMEOUT)).containsExactly(2L);
         StepVerifier.create(cp.load(one.id())).expectError(CheckpointNotFoundException.class).verify(TIMEOUT);
     }
@@ -625,19 +668,44 @@ public abstract class CheckpointerContract {
         for (int i = 1; i <= 5; i++) {
             cp.save(Snapshot.builder().partition("big", 0, Payload.of(bytes(3000, i))).build()).block(TIMEOUT);
         }
-        // Retention runs after each save: 1 is pinned, 4 and 5 are the last two.
+        // Retention runs after each save: 1 is pinned, 4 and 5 are the last two; 2 and 3 left tombstones only.
         assertThat(cp.list().map(m -> m.id().value()).collectList().block(TIMEOUT)).containsExactly(1L, 4L, 5L);
-        // Debris of a crashed save (no manifest) and an unreferenced artifact next to a committed one.
-        overwrite(store, "checkpoints/" + CheckpointId.of(6).padded() + "/big/0.dead.snapshot", bytes(10, 1));
-        overwrite(store, "checkpoints/" + CheckpointId.of(5).padded() + "/big/0.loser.snapshot", bytes(20, 1));
+        for (long gone : new long[] {2, 3}) {
+            assertThat(keys(store)).filteredOn(k -> k.startsWith("checkpoints/" + CheckpointId.of(gone).padded() + "/"))
+                    .containsExactly("checkpoints/" + CheckpointId.of(gone).padded() + "/manifest.json");
+            StepVerifier.create(cp.load(CheckpointId.of(gone))).expectError(CheckpointNotFoundException.class).verify(TIMEOUT);
+        }
+        // Debris above the head (a save that may still commit) and an unreferenced artifact next to a committed one.
+        String above = "checkpoints/" + CheckpointId.of(6).padded() + "/big/0.inflight.snapshot";
+        String loser = "checkpoints/" + CheckpointId.of(5).padded() + "/big/0.loser.snapshot";
+        overwrite(store, above, bytes(10, 1));
+        overwrite(store, loser, bytes(20, 1));
         PruneReport report = cp.prune().block(TIMEOUT);
-        assertThat(report.deletedOrphans()).containsExactlyInAnyOrder(
-                "checkpoints/" + CheckpointId.of(6).padded() + "/big/0.dead.snapshot",
-                "checkpoints/" + CheckpointId.of(5).padded() + "/big/0.loser.snapshot");
-        assertThat(report.bytesFreed()).isGreaterThanOrEqualTo(30);
+        assertThat(report.deletedOrphans()).containsExactly(loser);
+        assertThat(report.bytesFreed()).isGreaterThanOrEqualTo(20);
+        assertThat(keys(store)).contains(above);
         Checkpoint latest = cp.latest().block(TIMEOUT);
         assertThat(read(latest, "big", 0)).isEqualTo(bytes(3000, 5));
         assertThat(read(cp.load(CheckpointId.of(1)).block(TIMEOUT), "big", 0)).isEqualTo(bytes(3000, 1));
+    }
+
+    @Test
+    void retentionRaisesTheFloorAndOnlyThenDeletesWhatFellBelowIt() {
+        Checkpointer cp = open(builder(store).retention(Retention.keepLast(2)));
+        for (int i = 1; i <= 6; i++) {
+            cp.save(Snapshot.builder().partition("big", 0, Payload.of(bytes(3000, i))).build()).block(TIMEOUT);
+        }
+        assertThat(cp.list().map(m -> m.id().value()).collectList().block(TIMEOUT)).containsExactly(5L, 6L);
+        assertThat(new String(rawRead(store, "_latest"), StandardCharsets.UTF_8)).contains("\"floor\":5");
+        // Everything below the floor is gone, tombstones and all.
+        assertThat(keys(store)).allMatch(k -> k.equals("_latest") || k.startsWith("checkpoints/" + CheckpointId.of(5).padded())
+                || k.startsWith("checkpoints/" + CheckpointId.of(6).padded()));
+        StepVerifier.create(cp.load(CheckpointId.of(4))).expectError(CheckpointNotFoundException.class).verify(TIMEOUT);
+        // A stale writer re-creating an expired id below the floor is never seen by anyone.
+        overwrite(store, "checkpoints/" + CheckpointId.of(3).padded() + "/manifest.json", rawRead(store, "checkpoints/" + CheckpointId.of(6).padded() + "/manifest.json"));
+        Checkpointer fresh = open(builder(reopen(store)));
+        assertThat(fresh.list().map(m -> m.id().value()).collectList().block(TIMEOUT)).containsExactly(5L, 6L);
+        StepVerifier.create(fresh.load(CheckpointId.of(3))).expectError(CheckpointNotFoundException.class).verify(TIMEOUT);
     }
 
     @Test

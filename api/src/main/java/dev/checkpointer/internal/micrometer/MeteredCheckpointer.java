@@ -99,6 +99,11 @@ public final class MeteredCheckpointer implements Checkpointer {
     }
 
     @Override
+    public Mono<Manifest> repairPointer() {
+        return delegate.repairPointer();
+    }
+
+    @Override
     public Mono<CheckpointId> begin() {
         return delegate.begin();
     }

@@ -95,8 +95,14 @@ public final class MicrometerCheckpointListener implements CheckpointListener {
 
     @Override
     public void onCorruptCheckpoint(CheckpointId id, CheckpointException error) {
-        counter(CheckpointerMeters.CORRUPT_CHECKPOINTS, "Checkpoints passed over as corrupt while looking for the latest",
+        counter(CheckpointerMeters.CORRUPT_CHECKPOINTS, "Checkpoints passed over because their manifest cannot be read or trusted",
                 Tags.of(CheckpointerMeters.TAG_ERROR, error.code().name())).increment();
+    }
+
+    @Override
+    public void onPointerRecovery(@org.jspecify.annotations.Nullable CheckpointId recovered, String reason) {
+        counter(CheckpointerMeters.POINTER_RECOVERIES, "Reads that found _latest missing or corrupt and recovered from the manifests",
+                Tags.of(CheckpointerMeters.TAG_OUTCOME, recovered == null ? "nothing" : "recovered")).increment();
     }
 
     private Counter counter(String name, String description, Tags more) {

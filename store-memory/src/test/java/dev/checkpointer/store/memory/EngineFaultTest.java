@@ -117,12 +117,13 @@ class EngineFaultTest {
             } else {
                 sawNew++;
             }
-            // Whatever the crash left behind is debris that prune removes, and only that.
-            recovered.prune().block(TIMEOUT);
-            assertThat(base.keys()).as("crash after %d calls", k).containsExactlyInAnyOrderElementsOf(referencedKeys(recovered));
-            // And the location stays writable.
+            // The location stays writable, and once the head has passed whatever the crash left behind, that is
+            // debris prune removes, and only that (before, a save that may still commit could need it).
             Manifest next = recovered.save(snapshot(3)).block(TIMEOUT);
             assertThat(verifiedVersion(recovered.load(next.id()).block(TIMEOUT))).isEqualTo(3);
+            recovered.prune().block(TIMEOUT);
+            assertThat(base.keys()).as("crash after %d calls", k).containsExactlyInAnyOrderElementsOf(referencedKeys(recovered));
+            assertThat(verifiedVersion(recovered.latest().block(TIMEOUT))).isEqualTo(3);
         }
         assertThat(sawOld).isPositive();
         if (afterEffect) {
@@ -195,19 +196,39 @@ class EngineFaultTest {
     }
 
     @Test
-    void aLostResponseOnTheManifestsLastAttemptWithdrawsItBeforeTheArtifactsGo() {
-        // The manifest's create takes effect but its response is lost, and no attempt is left: the save fails with
-        // the manifest in place. Deleting the artifacts first would leave latest() a half checkpoint.
+    void aLostResponseOnTheManifestsLastAttemptIsSettledAndTheSaveGoesOn() {
+        // The manifest's create takes effect but its response is lost, and no attempt is left. The save settles the
+        // outcome by claiming the key (create-if-absent of an abort marker): refused, it reads its own manifest
+        // there and publishes it. Nothing is withdrawn, nothing is half.
         MemoryObjectStore store = MemoryObjectStore.create();
         Checkpointer cp = builder(store).retry(RetrySettings.none()).build();
         cp.save(snapshot(1)).block(TIMEOUT);
         store.failOnce("put", "manifest.json", true);
-        StepVerifier.create(cp.save(snapshot(2))).expectError(StoreException.class).verify(TIMEOUT);
+        Manifest m = cp.save(snapshot(2)).block(TIMEOUT);
+        assertThat(m.id().value()).isEqualTo(2);
 
         Checkpointer reader = builder(store.sibling()).build();
+        assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(2);
+        assertThat(reader.list().count().block(TIMEOUT)).isEqualTo(2);
+    }
+
+    @Test
+    void aLostCreateThatNeverLandedIsSettledByClaimingItsIdAndTheArtifactsGo() {
+        // The create fails without taking effect (no attempt left): the save claims the key with an abort marker, so
+        // the manifest can never appear later (a delayed request), and only then removes its artifacts.
+        MemoryObjectStore store = MemoryObjectStore.create();
+        Checkpointer cp = builder(store).retry(RetrySettings.none()).build();
+        cp.save(snapshot(1)).block(TIMEOUT);
+        store.failOnce("put", "manifest.json", false);
+        StepVerifier.create(cp.save(snapshot(2))).expectError(StoreException.class).verify(TIMEOUT);
+        Checkpointer reader = builder(store.sibling()).build();
         assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(1);
-        assertThat(reader.list().count().block(TIMEOUT)).isEqualTo(1);
-        assertThat(store.keys()).noneMatch(k -> k.startsWith("checkpoints/00000000000000000002/"));
+        assertThat(store.keys()).filteredOn(k -> k.startsWith("checkpoints/00000000000000000002/"))
+                .containsExactly("checkpoints/00000000000000000002/manifest.json");
+        assertThat(new String(store.raw("checkpoints/00000000000000000002/manifest.json").orElseThrow(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("checkpointer-abort");
+        // The next save moves past the claimed id.
+        assertThat(cp.save(snapshot(3)).block(TIMEOUT).id().value()).isEqualTo(3);
     }
 
     @Test

@@ -1,0 +1,455 @@
+package dev.checkpointer.internal;
+
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.CheckpointMetadata;
+import dev.checkpointer.ConcurrentCheckpointException;
+import dev.checkpointer.InvalidInputException;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.OperatorNames;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.PartitionKind;
+import dev.checkpointer.Payload;
+import dev.checkpointer.SaveOutcome;
+import dev.checkpointer.Snapshot;
+import dev.checkpointer.internal.LocationState.Kind;
+import dev.checkpointer.internal.LocationState.View;
+import dev.checkpointer.internal.ProtocolRules.Rule;
+import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.spi.StoreKeys;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Writing checkpoints: {@code save} (one process), and {@code begin}/{@code stage}/{@code commit} (many hosts).
+ * Artifacts are uploaded under the checkpoint's id with bounded concurrency; then, detached from cancellation
+ * (once a manifest may exist, the save must run to its end), the manifest is prepared and published by the
+ * {@link Protocol}. A save's artifacts are deleted on failure only when its manifest provably never was or never
+ * can be published.
+ */
+final class Saves {
+    private static final Logger log = LoggerFactory.getLogger(Saves.class);
+    /** Times a save with an id of its own choosing uploads again under a fresh id when its id was taken. */
+    private static final int ID_ATTEMPTS = 3;
+    private static final int READ_CONCURRENCY = 4;
+
+    private final Context ctx;
+    private final Protocol protocol;
+    private final Janitor janitor;
+    private final Reads reads;
+    private final Uploader uploader;
+    private final Sequencer sequencer = new Sequencer();
+    /** Keys this process staged, with the size the store confirmed: a commit need not ask again. */
+    private final Map<String, Long> confirmed = new ConcurrentHashMap<>();
+
+    Saves(Context ctx, Protocol protocol, Janitor janitor, Reads reads) {
+        this.ctx = ctx;
+        this.protocol = protocol;
+        this.janitor = janitor;
+        this.reads = reads;
+        this.uploader = new Uploader(ctx.calls, new AsyncPermits(ctx.config.maxConcurrentUploads()), ctx.config);
+    }
+
+    // ------------------------------------------------------------------------------------------------- save
+
+    Mono<Manifest> save(Snapshot snapshot) {
+        SaveRun run = new SaveRun(snapshot);
+        run.started();
+        return run.save();
+    }
+
+    /** One save: its uploads (to clean up on failure) and its listener notifications, exactly once. */
+    private final class SaveRun {
+        private final Snapshot snapshot;
+        private final Queue<String> uploaded = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean finished = new AtomicBoolean();
+        private final AtomicBoolean detached = new AtomicBoolean();
+        private final AtomicBoolean cancelled = new AtomicBoolean();
+        private final Instant start = ctx.now();
+
+        SaveRun(Snapshot snapshot) {
+            this.snapshot = snapshot;
+        }
+
+        void started() {
+            ctx.notifyListeners(l -> l.onSaveStarted(snapshot));
+        }
+
+        Mono<Manifest> save() {
+            return Mono.defer(() -> {
+                        checkKeys(snapshot);
+                        return protocol.view();
+                    })
+                    .flatMap(this::usable)
+                    .flatMap(v -> protocol.epochFor(snapshot.epoch(), v).flatMap(epoch -> attempt(v, epoch, 1)))
+                    .doOnError(e -> {
+                        if (!detached.get()) {
+                            cleanup().subscribe();
+                            failed(e);
+                        }
+                    })
+                    .doOnCancel(() -> {
+                        cancelled.set(true);
+                        if (!detached.get()) {
+                            finish(new SaveOutcome(SaveOutcome.Status.CANCELLED, null, null, elapsed()));
+                            cleanup().subscribe();
+                        }
+                    });
+        }
+
+        private Mono<Manifest> attempt(View v, long epoch, int n) {
+            CheckpointId id;
+            if (snapshot.id().isPresent()) {
+                id = snapshot.id().get();
+                if (id.value() <= v.headId()) {
+                    return Mono.error(new ConcurrentCheckpointException("checkpoint " + id + " is not above the newest checkpoint " + v.headId()
+                            + " at " + ctx.store.describe() + ": ids are never reused", false));
+                }
+                ctx.state.sawId(id.value());
+            } else {
+                long next = ctx.state.allocate(v.headId());
+                if (next > CheckpointId.MAX_VALUE) {
+                    return Mono.error(new InvalidInputException("checkpoint " + CheckpointId.MAX_VALUE + " is the largest id, and no id follows it"
+                            + " (ids must be <= " + CheckpointId.MAX_VALUE + " so that an id can follow it)"));
+                }
+                id = CheckpointId.of(next);
+            }
+            CheckpointId chosen = id;
+            sequencer.register(chosen.value());
+            return Flux.fromIterable(snapshot.partitions())
+                    .flatMapSequential(p -> stageOne(chosen, p, uploaded), ctx.config.maxConcurrentUploads())
+                    .collectList()
+                    .flatMap(entries -> sequencer.turn(chosen.value()).then(Mono.defer(() -> {
+                        detached.set(true);
+                        return detach(commit(chosen, epoch, snapshot.checkpointMetadata(), entries, snapshot.id().isEmpty(), uploaded)
+                                .doOnNext(outcome -> {
+                                    if (outcome.manifest() != null) {
+                                        succeeded(outcome.manifest());
+                                    } else if (cancelled.get()) {
+                                        finish(new SaveOutcome(SaveOutcome.Status.CANCELLED, null, null, elapsed()));
+                                    }
+                                })
+                                .doOnError(this::failed)
+                                .doFinally(s -> sequencer.release(chosen.value())));
+                    })))
+                    .doOnCancel(() -> {
+                        if (!detached.get()) {
+                            sequencer.release(chosen.value());
+                        }
+                    })
+                    .doOnError(e -> {
+                        if (!detached.get()) {
+                            sequencer.release(chosen.value());
+                        }
+                    })
+                    .flatMap(outcome -> {
+                        if (outcome.manifest() != null) {
+                            return Mono.just(outcome.manifest());
+                        }
+                        // The id was taken by someone else: upload again under a fresh id.
+                        detached.set(false);
+                        if (n >= ID_ATTEMPTS) {
+                            return Mono.error(new ConcurrentCheckpointException("checkpoint ids kept being taken by other writers at "
+                                    + ctx.store.describe() + " (" + ID_ATTEMPTS + " attempts); nothing was committed", false));
+                        }
+                        return protocol.refresh().flatMap(this::usable)
+                                .flatMap(fresh -> protocol.epochFor(snapshot.epoch(), fresh).flatMap(e -> attempt(fresh, e, n + 1)));
+                    });
+        }
+
+        private Mono<View> usable(View v) {
+            if (v.kind() != Kind.LOST) {
+                return Mono.just(v);
+            }
+            if (!ctx.config.repairPointerOnSave()) {
+                return Mono.error(protocol.pointerLost(v));
+            }
+            return reads.repair().then(protocol.refresh());
+        }
+
+        Mono<Void> cleanup() {
+            return deleteQuietly(uploaded, "a failed save");
+        }
+
+        private void succeeded(Manifest m) {
+            log.debug("committed checkpoint {} (epoch {}, {} partitions, {} bytes) at {}", m.id(), m.epoch(), m.partitions().size(),
+                    m.totalBytes(), ctx.store.describe());
+            finish(new SaveOutcome(SaveOutcome.Status.COMMITTED, m, null, elapsed()));
+        }
+
+        private void failed(Throwable e) {
+            finish(new SaveOutcome(SaveOutcome.Status.FAILED, null, e, elapsed()));
+        }
+
+        private void finish(SaveOutcome outcome) {
+            if (finished.compareAndSet(false, true)) {
+                ctx.notifyListeners(l -> l.onSaveFinished(outcome));
+            }
+        }
+
+        private Duration elapsed() {
+            Duration d = Duration.between(start, ctx.now());
+            return d.isNegative() ? Duration.ZERO : d;
+        }
+    }
+
+    /**
+     * Refuses, before anything is written, a snapshot whose keys no store could hold: every key it may write (with
+     * the longest token) must pass {@link StoreKeys#validate}.
+     */
+    private static void checkKeys(Snapshot s) {
+        String token = "f".repeat(16);
+        CheckpointId widest = CheckpointId.of(CheckpointId.MAX_VALUE);
+        for (Snapshot.Partition p : s.partitions()) {
+            String key = Layout.artifact(widest, p.operator(), p.partition(), p.kind(), token);
+            try {
+                StoreKeys.validate(key);
+            } catch (RuntimeException e) {
+                throw new InvalidInputException("operator '" + OperatorNames.encode(p.operator()).substring(0, Math.min(40, OperatorNames.encode(p.operator()).length()))
+                        + "…' (partition " + p.partition() + ") makes a key no store accepts: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** One partition: inlined when small (no request), else uploaded under a key unique to this call. */
+    private Mono<PartitionEntry> stageOne(CheckpointId id, Snapshot.Partition p, Queue<String> uploaded) {
+        if (uploader.isSmall(p.payload())) {
+            return uploader.readSmall(p).map(small -> PartitionEntry.inline(p.operator(), p.partition(), p.kind(), small.bytes(), small.sha256()));
+        }
+        return Uploader.onWorker(uploader.upload(id, p, ctx.newToken(), uploaded));
+    }
+
+    /** The result of a commit step: the manifest, or null when its id was taken and a save may try a fresh one. */
+    private record Outcome(@Nullable Manifest manifest) {
+        static final Outcome RETRY = new Outcome(null);
+    }
+
+    /**
+     * Prepares and publishes a checkpoint from its entries: packs inline bytes beyond the manifest's budget into one
+     * sidecar, creates the manifest on the current head, publishes it, then carries out retention.
+     *
+     * @param ownId whether the id was chosen by this checkpointer (a taken id then means "try another", not "lost")
+     * @param uploaded what this commit's caller uploaded, deleted when the checkpoint provably never commits
+     */
+    private Mono<Outcome> commit(CheckpointId id, long epoch, CheckpointMetadata meta, List<PartitionEntry> entries, boolean ownId,
+            Queue<String> uploaded) {
+        return Mono.defer(() -> {
+            View cached = ctx.state.view();
+            return cached != null && cached.kind() == Kind.OK || cached != null && cached.kind() == Kind.EMPTY ? Mono.just(cached) : protocol.refresh();
+        }).flatMap(v -> {
+            if (v.kind() == Kind.LOST) {
+                return Mono.error(protocol.pointerLost(v));
+            }
+            if (ctx.on(Rule.EPOCH_FENCING) && epoch < v.epoch()) {
+                // Fenced while uploading: a manifest here could never be published.
+                return deleteQuietly(uploaded, "a fenced save").then(Mono.error(new ConcurrentCheckpointException("writer epoch " + epoch
+                        + " is fenced: a writer with epoch " + v.epoch() + " owns " + ctx.store.describe() + "; checkpoint " + id
+                        + " was not committed", true)));
+            }
+            if (v.headId() >= id.value()) {
+                ctx.state.contended();
+                return deleteQuietly(uploaded, "a save whose id was passed").then(ownId ? Mono.just(Outcome.RETRY)
+                        : Mono.error(new ConcurrentCheckpointException("checkpoint " + id + " can no longer be committed: checkpoint " + v.headId()
+                                + " is already committed at " + ctx.store.describe(), false)));
+            }
+            return packOverflow(id, entries, uploaded).flatMap(packed -> {
+                Manifest manifest = Manifest.builder().id(id).epoch(epoch).createdAt(ctx.now()).writerId(ctx.writerId())
+                        .parent(v.head()).grandparent(v.pointer() == null ? null : v.pointer().parent())
+                        .partitions(packed).from(meta).build();
+                List<String> problems = manifest.validate(null);
+                if (!problems.isEmpty()) {
+                    return deleteQuietly(uploaded, "a refused save").then(Mono.error(new InvalidInputException(
+                            "the checkpoint would have an invalid manifest: " + String.join("; ", problems))));
+                }
+                return protocol.prepare(manifest)
+                        .flatMap(prepared -> protocol.publish(prepared, v, janitor::plan)
+                                .onErrorResume(ConcurrentCheckpointException.class, e -> dead(prepared, uploaded).then(Mono.error(e)))
+                                .flatMap(published -> janitor.execute(published.plan())
+                                        .onErrorResume(e -> {
+                                            log.warn("retention after checkpoint {} failed; the checkpoint itself committed: {}", id, e.toString());
+                                            return Mono.empty();
+                                        })
+                                        .thenReturn(new Outcome(published.manifest()))))
+                        .onErrorResume(Protocol.IdTaken.class, taken -> {
+                            ctx.state.sawId(id.value());
+                            ctx.state.contended();
+                            Mono<Void> clean = deleteQuietly(uploaded, "a save whose id was taken");
+                            if (ownId) {
+                                return clean.thenReturn(Outcome.RETRY);
+                            }
+                            String why = taken.existing instanceof ManifestFile.Aborted ? " was aborted" : " already has a manifest written by another writer";
+                            return clean.then(Mono.error(new ConcurrentCheckpointException("checkpoint " + id + why + " at " + ctx.store.describe()
+                                    + "; this one was not committed", false, taken)));
+                        })
+                        .onErrorResume(Protocol.NotCreated.class, nc -> deleteQuietly(uploaded, "a save whose manifest was never created")
+                                .then(Mono.error(nc.getCause())));
+            });
+        });
+    }
+
+    /** A manifest that can never be published: its artifacts go (and, in proof mode, v1's withdrawal of the manifest too). */
+    private Mono<Void> dead(Protocol.Prepared prepared, Queue<String> uploaded) {
+        Mono<Void> withdraw = ctx.on(Rule.NO_WITHDRAWAL) ? Mono.empty()
+                : ctx.calls.delete(Layout.manifest(prepared.manifest().id())).onErrorResume(e -> Mono.empty());
+        return withdraw.then(deleteQuietly(uploaded, "a save that lost"));
+    }
+
+    private Mono<Void> deleteQuietly(Queue<String> keys, String what) {
+        List<String> all = new ArrayList<>();
+        String k;
+        while ((k = keys.poll()) != null) {
+            all.add(k);
+        }
+        if (all.isEmpty()) {
+            return Mono.empty();
+        }
+        return ctx.calls.deleteAll(all).onErrorResume(e -> {
+            log.warn("could not remove {} artifact(s) of {}; prune() sweeps them once the head passes their id: {}", all.size(), what, e.toString());
+            return Mono.empty();
+        });
+    }
+
+    /**
+     * Runs a commit step to its end even when the subscriber cancels: once a manifest may exist, the save must be
+     * published or proven dead, never abandoned half way.
+     */
+    private static <T> Mono<T> detach(Mono<T> work) {
+        return Mono.fromFuture(work::toFuture, true);
+    }
+
+    private Mono<List<PartitionEntry>> packOverflow(CheckpointId id, List<PartitionEntry> entries, Queue<String> uploaded) {
+        long budget = ctx.config.maxInlineBytes();
+        List<PartitionEntry> out = new ArrayList<>(entries);
+        List<Uploader.Small> overflow = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            PartitionEntry e = entries.get(i);
+            if (!e.isInline()) {
+                continue;
+            }
+            if (e.size() <= budget) {
+                budget -= e.size();
+            } else {
+                byte[] bytes = Base64.getDecoder().decode(e.inline());
+                overflow.add(new Uploader.Small(new Snapshot.Partition(e.operator(), e.partition(), e.kind(), Payload.of(bytes)), bytes, e.sha256()));
+                at.add(i);
+            }
+        }
+        return uploader.pack(id, overflow, ctx.newToken(), uploaded).map(packed -> {
+            for (int i = 0; i < packed.size(); i++) {
+                out.set(at.get(i), packed.get(i));
+            }
+            return out;
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------- many hosts
+
+    Mono<CheckpointId> begin() {
+        return protocol.refresh().flatMap(v -> {
+            if (v.kind() == Kind.LOST) {
+                return Mono.error(protocol.pointerLost(v));
+            }
+            long next = ctx.state.allocate(v.headId());
+            if (next > CheckpointId.MAX_VALUE) {
+                return Mono.error(new InvalidInputException("no checkpoint id follows " + CheckpointId.MAX_VALUE + ", the largest"));
+            }
+            CheckpointId id = CheckpointId.of(next);
+            byte[] body = ("{\"writerId\":" + Json.quote(ctx.writerId()) + ",\"begunAt\":\"" + ctx.now() + "\"}").getBytes(StandardCharsets.UTF_8);
+            return ctx.calls.put(Layout.reservation(id), () -> Payload.of(body), PutOptions.ifAbsent().withSha256(Sha256.hex(body)))
+                    .onErrorMap(Context::isPrecondition, e -> {
+                        ctx.state.contended();
+                        return new ConcurrentCheckpointException("checkpoint " + id + " was begun by another coordinator first", false, e);
+                    })
+                    .thenReturn(id);
+        });
+    }
+
+    Mono<PartitionEntry> stage(CheckpointId id, String operator, int partition, PartitionKind kind, Payload payload) {
+        Snapshot.Partition p = new Snapshot.Partition(operator, partition, kind, payload);
+        Queue<String> uploaded = new ConcurrentLinkedQueue<>();
+        return stageOne(id, p, uploaded)
+                .doOnNext(e -> {
+                    if (e.key() != null) {
+                        confirmed.put(e.key(), e.size());
+                    }
+                })
+                .doOnError(e -> deleteQuietly(uploaded, "a failed stage").subscribe())
+                .doOnCancel(() -> deleteQuietly(uploaded, "a cancelled stage").subscribe());
+    }
+
+    Mono<Manifest> commit(CheckpointId id, CheckpointMetadata metadata, List<PartitionEntry> entries) {
+        List<PartitionEntry> given = List.copyOf(entries);
+        Queue<String> sidecar = new ConcurrentLinkedQueue<>();
+        return checkEntries(id, given)
+                .then(protocol.view())
+                .flatMap(v -> {
+                    if (v.kind() == Kind.LOST) {
+                        return Mono.error(protocol.pointerLost(v));
+                    }
+                    return protocol.epochFor(metadata.epoch(), v);
+                })
+                .flatMap(epoch -> detach(commit(id, epoch, metadata, given, false, sidecar)))
+                .map(outcome -> {
+                    Manifest m = outcome.manifest();
+                    m.partitions().forEach(e -> {
+                        if (e.key() != null) {
+                            confirmed.remove(e.key());
+                        }
+                    });
+                    return m;
+                })
+                .flatMap(m -> ctx.calls.delete(Layout.reservation(id))
+                        .onErrorResume(e -> {
+                            log.debug("could not remove the reservation of {}; prune() will: {}", id, e.toString());
+                            return Mono.empty();
+                        })
+                        .thenReturn(m));
+    }
+
+    /** Forgets what this process staged under an aborted id. */
+    void aborted(List<String> keys) {
+        keys.forEach(confirmed::remove);
+    }
+
+    /**
+     * Refuses entries that cannot belong to this checkpoint, and checks that every stored one exists with its
+     * stated size (unless this process staged it and saw the store confirm it).
+     */
+    private Mono<Void> checkEntries(CheckpointId id, List<PartitionEntry> entries) {
+        Manifest probe = Manifest.builder().id(id).epoch(1).createdAt(ctx.now()).writerId(ctx.writerId()).partitions(entries).build();
+        List<String> problems = new ArrayList<>(probe.validate(null));
+        Map<String, Long> ends = new TreeMap<>();
+        for (PartitionEntry e : entries) {
+            if (e != null && e.key() != null && e.key().startsWith(Layout.dir(id))) {
+                ends.merge(e.key(), e.offset() + e.size(), Math::max);
+            }
+        }
+        if (!problems.isEmpty()) {
+            return Mono.error(new InvalidInputException("refusing to commit checkpoint " + id + ": " + String.join("; ", problems)));
+        }
+        return Flux.fromIterable(ends.entrySet())
+                .filter(end -> !end.getValue().equals(confirmed.get(end.getKey())))
+                .flatMap(end -> ctx.calls.head(end.getKey())
+                        .onErrorMap(Context::isNotFound, nf -> new InvalidInputException("refusing to commit checkpoint " + id
+                                + ": '" + end.getKey() + "' was never staged (or has been removed)"))
+                        .flatMap(info -> info.size() == end.getValue() ? Mono.<Void>empty()
+                                : Mono.error(new InvalidInputException("refusing to commit checkpoint " + id + ": '" + end.getKey() + "' has "
+                                        + info.size() + " bytes but its entries say " + end.getValue()))), READ_CONCURRENCY)
+                .then();
+    }
+}
