@@ -1,0 +1,80 @@
+package dev.checkpointer.engine;
+
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.CheckpointMetadata;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.PartitionKind;
+import dev.checkpointer.Payload;
+import dev.checkpointer.Retention;
+import dev.checkpointer.Snapshot;
+import dev.checkpointer.internal.ProtocolRules;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import reactor.core.publisher.Flux;
+
+/**
+ * Writes the format-2 golden location ({@code src/test/resources/golden/v2-location}). Run once per new shape:
+ * {@code mvn -pl api test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.checkpointer.engine.GoldenWriter
+ * -Dexec.args=api/src/test/resources/golden}; never overwrite a directory that is already committed.
+ */
+final class GoldenWriter {
+    private GoldenWriter() {}
+
+    static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args[0]).resolve("v2-location");
+        if (Files.exists(out)) {
+            throw new IllegalStateException(out + " exists: golden files are never rewritten");
+        }
+        MapStore store = new MapStore();
+        Clock clock = Clock.fixed(Instant.parse("2026-12-07T10:00:00Z"), ZoneOffset.UTC);
+        Checkpointer cp = ProtocolRules.building(Set.of(), new Random(2026), () -> Checkpointer.builder().store(store).clock(clock)
+                .writerId("golden-host/7/00c0ffee").inlineThreshold(1024).maxInlineBytes(2048)
+                .retention(Retention.keepLast(5)).build());
+        // 1: expires below the floor by the end. 2: the floor. 3: tombstoned by delete(). 4: every metadata field, inline.
+        for (int i = 1; i <= 3; i++) {
+            cp.save(Snapshot.builder().epoch(5).partition("state", 0, Payload.of(bytes(3000, i))).build()).block();
+        }
+        cp.save(Snapshot.builder().epoch(5).partition("counts", 0, Payload.of("alice=3,bob=5".getBytes()))
+                .partition("counts", 1, PartitionKind.DELTA, Payload.of(new byte[0]))
+                .offsets("clicks", Map.of("partition-0", "1042")).sinkEpoch("warehouse", 5)
+                .watermark("clicks", Instant.parse("2026-12-07T09:59:58Z")).fingerprint("pipeline-v7").metadata("app", "golden")
+                .build()).block();
+        // 5: sidecar-packed small partitions and a stored delta.
+        Snapshot.Builder b5 = Snapshot.builder().epoch(5).fingerprint("pipeline-v7");
+        for (int i = 0; i < 4; i++) {
+            b5.partition("small", i, Payload.of(bytes(900, 50 + i)));
+        }
+        cp.save(b5.partition("log", 0, PartitionKind.DELTA, Payload.of(bytes(4000, 55))).build()).block();
+        cp.delete(CheckpointId.of(3)).block();
+        // 6: many hosts. 7: begun and aborted (an abort marker).
+        CheckpointId six = cp.begin().block();
+        List<PartitionEntry> entries = Flux.range(0, 2)
+                .concatMap(i -> cp.stage(six, "worker-op", i, Payload.of(bytes(i == 0 ? 100 : 20_000, 60 + i))))
+                .collectList().block();
+        cp.commit(six, CheckpointMetadata.builder().epoch(5).offsets("clicks", Map.of("partition-0", "6000")).build(), entries).block();
+        CheckpointId seven = cp.begin().block();
+        cp.stage(seven, "worker-op", 0, Payload.of(bytes(20_000, 70))).block();
+        cp.abort(seven).block();
+        // 8: the head, on top of the aborted id.
+        cp.save(Snapshot.builder().epoch(5).partition("state", 0, Payload.of(bytes(3000, 8))).build()).block();
+        for (String key : store.keys()) {
+            Path f = out.resolve(key);
+            Files.createDirectories(f.getParent());
+            Files.write(f, store.raw(key));
+        }
+    }
+}
