@@ -314,6 +314,36 @@ class EngineFaultTest {
     }
 
     @Test
+    void withRetentionASteadyStateCheckpointCostsTheSamePlusOneBatchedDeleteWhenOneExpires() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        Checkpointer cp = Checkpointer.builder().store(store).retention(dev.checkpointer.Retention.keepLast(3)).build();
+        Snapshot.Builder b = Snapshot.builder();
+        for (int i = 0; i < 4; i++) {
+            b.partition("large", i, Payload.of(bytes(100_000, i)));
+        }
+        for (int i = 0; i < 20; i++) {
+            b.partition("small", i, Payload.of(bytes(1000, i)));
+        }
+        Snapshot s = b.build();
+        for (int i = 0; i < 3; i++) {
+            cp.save(s).block(TIMEOUT); // fills the window; nothing expires yet
+        }
+        for (int round = 4; round <= 10; round++) {
+            store.clearCalls();
+            cp.save(s).block(TIMEOUT);
+            List<MemoryObjectStore.Call> calls = store.calls();
+            // 4 artifacts, the manifest, the pointer (whose compare-and-swap also raises the floor), one batched delete.
+            assertThat(calls).as("round %d: %s", round, calls).hasSize(4 + 2 + 1);
+            assertThat(calls.subList(0, 6)).extracting(MemoryObjectStore.Call::operation).containsOnly("put");
+            assertThat(calls.get(4).key()).endsWith("manifest.json");
+            assertThat(calls.get(5).key()).isEqualTo("_latest");
+            assertThat(calls.get(6).operation()).isEqualTo("deleteAll");
+        }
+        assertThat(cp.list().map(m -> m.id().value()).collectList().block(TIMEOUT)).containsExactly(8L, 9L, 10L);
+        assertThat(store.keys()).allMatch(k -> k.equals("_latest") || k.compareTo("checkpoints/00000000000000000008/") >= 0);
+    }
+
+    @Test
     void theUploadBudgetIsSharedByConcurrentSaves() {
         MemoryObjectStore store = MemoryObjectStore.create();
         store.injectFaults(Faults.none().withLatency(Duration.ofMillis(20)));
