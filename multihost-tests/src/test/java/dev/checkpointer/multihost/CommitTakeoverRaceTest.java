@@ -25,27 +25,27 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Two coordinators committing the same checkpoint id (a standby taking over, split brain), each with the epoch its
- * own {@code Checkpointer} claims, in two exact interleavings forced by gates on the store. The process test
- * {@code twoCoordinatorsRacingBeginAndCommitExactlyOneWins} passes because its coordinators carry explicit epochs;
- * with claimed epochs the engine can lose both commits, or commit a manifest whose artifacts it has just deleted.
+ * own {@code Checkpointer} claims, in two exact interleavings forced by gates on the store: A (older epoch) creates
+ * the manifest first, B (newer epoch, so A is fenced) finds the id taken.
  *
- * <p>What the protocol promises here: never two commits, a fenced commit withdraws only its manifest (the workers'
- * staged artifacts stay, since another coordinator may be committing them), and the newer coordinator's commit
- * succeeds at once or on retry, and restores. (Found by this test: the fenced roll-back used to delete the staged
- * artifacts too.)
+ * <p>What protocol v2 promises here: never two commits, and never a withdrawal. A's manifest can never be published
+ * (its epoch is fenced) and is never deleted while it could be; the id is dead, so B's commit of it is refused with
+ * {@link dev.checkpointer.ConcurrentCheckpointException}. B then begins a fresh id, the worker stages again, and B
+ * commits. (v1 withdrew A's manifest so that B could retry the same id; a reader could see the withdrawn manifest,
+ * and a paused withdrawal could delete what B had just committed.)
  */
 class CommitTakeoverRaceTest {
     private static final Duration T = Duration.ofSeconds(10);
 
-    /** A's claim, B's claim, A's manifest, B's manifest (loses), A's pointer (fenced: withdraws); B's retry commits. */
+    /** A's claim, B's claim, A's manifest, B's manifest (refused: the id is taken), A's pointer (fenced). */
     @Test
-    void olderEpochWinsTheManifestThenIsFencedAndTheNewerCoordinatorsRetryCommits() {
+    void olderEpochWinsTheManifestThenIsFencedAndTheNewerCoordinatorCommitsAFreshId() {
         run(Order.B_MANIFEST_BEFORE_A_POINTER);
     }
 
-    /** As above, but B's manifest goes after A's roll-back: B commits, and its staged artifacts are intact. */
+    /** As above, but B's manifest goes after A's fenced publish ended: the id is still taken, never withdrawn. */
     @Test
-    void newerEpochCommitsAfterTheFencedRollbackAndRestores() {
+    void theFencedManifestIsNeverWithdrawnAndTheNewerCoordinatorCommitsAFreshId() {
         run(Order.B_MANIFEST_AFTER_A_ROLLBACK);
     }
 
@@ -97,16 +97,22 @@ class CommitTakeoverRaceTest {
                     .collectList().block(T);
 
             List<Object> won = results.stream().filter(Manifest.class::isInstance).toList();
-            assertThat(won).as("never two commits: %s", results).hasSizeLessThanOrEqualTo(1);
-            if (order == Order.B_MANIFEST_AFTER_A_ROLLBACK) {
-                assertThat(won).as("the newer coordinator commits after the fenced one withdrew: %s", results).hasSize(1);
-            } else if (won.isEmpty()) {
-                // The fenced, older coordinator's manifest made the newer one lose its create; once withdrawn, the
-                // newer coordinator's retry commits the same staged artifacts.
-                assertThat(b.commit(id, CheckpointMetadata.empty(), List.of(entry)).block(T).id()).isEqualTo(id);
-            }
+            assertThat(won).as("neither commits the id: A is fenced, B finds it taken: %s", results).isEmpty();
+            assertThat(results).allSatisfy(r -> assertThat(r).isInstanceOf(dev.checkpointer.ConcurrentCheckpointException.class));
+            assertThat(results).anySatisfy(r -> assertThat(((dev.checkpointer.ConcurrentCheckpointException) r).fenced()).isTrue());
+            // A's manifest stays where it is (never withdrawn) and never becomes visible.
+            assertThat(mem.raw("checkpoints/" + id.padded() + "/manifest.json")).isPresent();
+            assertThat(worker.latest().blockOptional(T)).isEmpty();
+            assertThat(worker.list().collectList().block(T)).isEmpty();
+
+            // The newer coordinator starts over with a fresh id; the worker stages again; it commits and restores.
+            CheckpointId fresh = b.begin().block(T);
+            assertThat(fresh.value()).isGreaterThan(id.value());
+            PartitionEntry again = worker.stage(fresh, Content.LARGE_OP, 0, Payload.of(state)).block(T);
+            Manifest committed = b.commit(fresh, CheckpointMetadata.empty(), List.of(again)).block(T);
+            assertThat(committed.id()).isEqualTo(fresh);
             Checkpoint latest = worker.latest().block(T);
-            assertThat(latest).isNotNull();
+            assertThat(latest.manifest()).isEqualTo(committed);
             assertThat(latest.read(Content.LARGE_OP, 0).map(Buffers::toArray).block(T)).isEqualTo(state);
         }
     }
