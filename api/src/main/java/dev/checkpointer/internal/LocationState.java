@@ -130,10 +130,14 @@ final class LocationState {
         }
     }
 
-    /** Records a pointer read from the store: something else may have written it, so the view is no longer warm. */
+    /** Records a pointer read from the store: unless it is the very version we hold, someone else wrote it. */
     void read(View next) {
+        View cur = view.get();
+        boolean unchanged = cur != null && cur.etag() != null && cur.etag().equals(next.etag());
         see(next);
-        warm = false;
+        if (!unchanged) {
+            warm = false;
+        }
     }
 
     /** Records a compare-and-swap of our own that landed. */

@@ -154,19 +154,33 @@ final class Protocol {
         Pointer p = v.pointer();
         Manifest m = live.manifest();
         Pointer next = Pointer.of(live.id().value(), live.sha256(), live.parent(), Math.max(p.epoch(), m.epoch()), p.floor(), ctx.writerId());
-        return cas(v, next)
-                .map(after -> {
-                    ctx.state.remember(Member.of(live));
-                    log.info("rolled checkpoint {} forward at {}: its writer {} prepared it but had not published it", live.id(),
-                            ctx.store.describe(), m.writerId());
-                    return after;
-                })
-                .onErrorResume(Context::isPrecondition, e -> readPointer().flatMap(fresh -> fresh.kind() == Kind.OK
-                        ? probe(fresh, fresh.headId() + 1, 0, 0) : Mono.just(fresh)))
-                .onErrorResume(e -> e instanceof StoreException, e -> {
-                    log.debug("could not roll checkpoint {} forward ({}); the head stays at {}", live.id(), e.toString(), p.id());
-                    return Mono.just(v);
-                });
+        // Never publish what is not whole (possible only if its writer proved it dead and removed its objects, and a
+        // repair of the pointer then made its parent the head again): a rare path, so the checks are affordable.
+        return allObjectsExist(m).flatMap(whole -> {
+            if (!whole) {
+                log.warn("prepared checkpoint {} at {} has missing objects and is not rolled forward", live.id(), ctx.store.describe());
+                return Mono.just(v);
+            }
+            return cas(v, next)
+                    .map(after -> {
+                        ctx.state.remember(Member.of(live));
+                        log.info("rolled checkpoint {} forward at {}: its writer {} prepared it but had not published it", live.id(),
+                                ctx.store.describe(), m.writerId());
+                        return after;
+                    })
+                    .onErrorResume(Context::isPrecondition, e -> readPointer().flatMap(fresh -> fresh.kind() == Kind.OK
+                            ? probe(fresh, fresh.headId() + 1, 0, 0) : Mono.just(fresh)));
+        }).onErrorResume(e -> e instanceof StoreException, e -> {
+            log.debug("could not roll checkpoint {} forward ({}); the head stays at {}", live.id(), e.toString(), p.id());
+            return Mono.just(v);
+        });
+    }
+
+    /** Whether every object a manifest references exists. */
+    Mono<Boolean> allObjectsExist(Manifest m) {
+        return reactor.core.publisher.Flux.fromIterable(LocationState.keysOf(m))
+                .flatMap(k -> ctx.calls.head(k).map(i -> true).onErrorResume(Context::isNotFound, e -> Mono.just(false)), 4)
+                .all(Boolean::booleanValue);
     }
 
     /** Compare-and-swap of {@code _latest} from the view's version; the new view on success. */
@@ -371,8 +385,10 @@ final class Protocol {
                         })
                         .onErrorResume(Context::isPrecondition, e -> {
                             if (attemptsLeft <= 1) {
-                                return Mono.error(new ConcurrentCheckpointException("could not publish checkpoint " + m.id() + " at "
-                                        + ctx.store.describe() + ": " + Layout.LATEST + " kept changing under " + CAS_ATTEMPTS + " attempts", false, e));
+                                // Not a loss: the manifest is still publishable, and the next reader or save may roll it forward.
+                                return Mono.error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "could not publish checkpoint " + m.id() + " at "
+                                        + ctx.store.describe() + ": " + Layout.LATEST + " kept changing under " + CAS_ATTEMPTS
+                                        + " attempts; it may still be committed by the next reader or save (latest() tells)", e));
                             }
                             return readPointer().flatMap(fresh -> publish(pr, fresh, planner, attemptsLeft - 1));
                         })
