@@ -6,11 +6,15 @@ import java.nio.charset.StandardCharsets;
  * Rules for operator names, which become part of store keys. A name is 1 to {@value #MAX_LENGTH} characters,
  * has no control characters, no {@code /} or {@code \\} (a name is one key segment, never a path), is not
  * {@code .} or {@code ..}, and is valid UTF-16 (no lone surrogates). Any other character is allowed: it is
- * percent-encoded in keys.
+ * percent-encoded in keys, and the encoded segment may be at most {@value #MAX_ENCODED_BYTES} bytes (the longest
+ * file name local disks accept), so that every key a checkpoint writes fits every store. All of this is checked
+ * when a name is given, before anything is written.
  */
 public final class OperatorNames {
     /** The longest operator name accepted, in characters. */
     public static final int MAX_LENGTH = 200;
+    /** The longest encoded key segment of a name, in bytes (a file name on local disks). */
+    public static final int MAX_ENCODED_BYTES = 255;
 
     private OperatorNames() {}
 
@@ -52,7 +56,23 @@ public final class OperatorNames {
                 throw new InvalidInputException("operator name contains a lone surrogate at index " + i);
             }
         }
+        int encoded = encodedLength(name);
+        if (encoded > MAX_ENCODED_BYTES) {
+            throw new InvalidInputException("operator name '" + name.substring(0, Math.min(40, name.length())) + (name.length() > 40 ? "…" : "")
+                    + "' is " + encoded + " bytes once percent-encoded for store keys; the limit is " + MAX_ENCODED_BYTES
+                    + " (non-ASCII characters take up to 12 bytes each)");
+        }
         return name;
+    }
+
+    private static int encodedLength(String name) {
+        int n = 0;
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            boolean plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+            n += plain ? 1 : 3;
+        }
+        return n;
     }
 
     /**

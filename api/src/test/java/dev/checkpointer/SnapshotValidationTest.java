@@ -21,6 +21,18 @@ class SnapshotValidationTest {
     }
 
     @Test
+    void aNameThatIsValidButTooLongAsAKeyIsRefusedWhereItIsGiven() {
+        String euros = "€".repeat(100); // 100 characters, but 9 bytes each once percent-encoded: 900 bytes
+        assertThatThrownBy(() -> Snapshot.builder().partition(euros, 0, Payload.of(new byte[1])))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("900 bytes").hasMessageContaining("255");
+        String ascii = "a".repeat(OperatorNames.MAX_LENGTH);
+        assertThat(Snapshot.builder().partition(ascii, 0, Payload.of(new byte[1])).build().partitions()).hasSize(1);
+        String justFits = "a".repeat(3) + "é".repeat(42); // 3 + 42 * 6 = 255 bytes
+        assertThat(OperatorNames.encode(justFits)).hasSize(255);
+        assertThatThrownBy(() -> OperatorNames.validate(justFits + "é")).isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
     void nullsAreRefusedClearly() {
         assertThatThrownBy(() -> Snapshot.builder().partition("counts", 0, null))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("payload must not be null");
