@@ -97,6 +97,18 @@ final class HeapAndRequests {
 
     /** P5: store calls of a steady-state checkpoint with 16 large and 240 small partitions. */
     static long p5() {
+        return p5(null).get(0);
+    }
+
+    /**
+     * P5 with retention {@code keepLast(3)}: the store calls of each of ten steady-state saves once the window is full
+     * (every one of them expires the oldest checkpoint).
+     */
+    static List<Long> p5WithRetention() {
+        return p5(dev.checkpointer.Retention.keepLast(3));
+    }
+
+    private static List<Long> p5(dev.checkpointer.@org.jspecify.annotations.Nullable Retention retention) {
         MemoryObjectStore store = MemoryObjectStore.create();
         Snapshot.Builder b = Snapshot.builder();
         byte[][] large = Data.partitions(16, 256 * 1024);
@@ -108,11 +120,22 @@ final class HeapAndRequests {
             b.partition("small", i, Payload.of(small[i]));
         }
         Snapshot s = b.build();
-        try (Checkpointer cp = Checkpointer.builder().store(store).build()) {
-            cp.save(s).block();
-            store.clearCalls();
-            cp.save(s).block();
-            return store.calls().size();
+        dev.checkpointer.CheckpointerBuilder builder = Checkpointer.builder().store(store);
+        if (retention != null) {
+            builder.retention(retention);
         }
+        List<Long> calls = new ArrayList<>();
+        try (Checkpointer cp = builder.build()) {
+            int warm = retention == null ? 1 : retention.keepLast();
+            for (int i = 0; i < warm; i++) {
+                cp.save(s).block();
+            }
+            for (int i = 0; i < (retention == null ? 1 : 10); i++) {
+                store.clearCalls();
+                cp.save(s).block();
+                calls.add((long) store.calls().size());
+            }
+        }
+        return calls;
     }
 }
