@@ -58,7 +58,7 @@ final class Generators {
             v[i] = lo[i] + r.nextInt(hi[i] - lo[i] + 1);
         }
         v[16] = Schedule.Params.ruleMask(disabled);
-        int n = 50 + r.nextInt(MAX_CHOICES - 50);
+        int n = 100 + r.nextInt(2 * MAX_CHOICES - 100);
         List<Integer> cs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             cs.add(r.nextInt(MAX_CHOICE + 1));

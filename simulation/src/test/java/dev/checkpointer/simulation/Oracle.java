@@ -95,6 +95,8 @@ final class Oracle implements SimStore.Observer {
     /** BB4: key -> what must stay there, until the owning checkpoint's deletion is legitimate. */
     private final Map<String, List<Watch>> watches = new HashMap<>();
     private final Map<String, JsonNode> parsed = new HashMap<>();
+    /** key -> who removed it last, and at which step (for messages). */
+    private final Map<String, String> removedBy = new HashMap<>();
     private long lastPointerId = -1;
     private boolean pointerChecked = true;
 
@@ -211,8 +213,9 @@ final class Oracle implements SimStore.Observer {
         if (error instanceof IntegrityException) {
             fail("BB3", by + " read " + e.name() + " of checkpoint " + id + " (save " + tag + "): " + error.getMessage());
         } else if (isNotFound(error) && !legitimatelyDeleted(id)) {
-            fail("BB3", by + " read " + e.name() + " of checkpoint " + id + " (save " + tag + ") and it was gone, but nothing deleted it legitimately: "
-                    + error.getMessage());
+            String key = e.key() == null ? null : e.key();
+            fail("BB3", by + " read " + e.name() + " of checkpoint " + id + " (save " + tag + ") and it was gone (removed by "
+                    + (key == null ? "?" : removedBy.getOrDefault(key, "?")) + "), but nothing deleted it legitimately: " + error.getMessage());
         }
     }
 
@@ -275,6 +278,9 @@ final class Oracle implements SimStore.Observer {
 
     @Override
     public void changed(String key, SimStore.@Nullable Obj before, SimStore.@Nullable Obj after, SimProcess by) {
+        if (after == null) {
+            removedBy.put(key, by.name() + " at step " + step);
+        }
         if (key.equals(LATEST)) {
             pointerChecked = false;
         } else if (after != null && key.endsWith("/manifest.json")) {

@@ -14,7 +14,11 @@ class ReplayTest {
     void replay() {
         String text = System.getProperty("sim.replay");
         assumeTrue(text != null && !text.isBlank(), "no -Dsim.replay given");
-        Schedule schedule = Schedule.decode(text);
+        // Either an encoded schedule, or DEFECT@SEED: the schedule a search for that defect draws from that seed.
+        Schedule schedule = text.contains("@")
+                ? Generators.fromSeed(Long.parseLong(text.substring(text.indexOf('@') + 1)), Defect.valueOf(text.substring(0, text.indexOf('@'))).lo,
+                        Defect.valueOf(text.substring(0, text.indexOf('@'))).hi, java.util.Set.of())
+                : Schedule.decode(text);
         Simulation.Result r = Simulation.run(schedule, true);
         r.log().forEach(System.out::println);
         System.out.println(r.steps() + " steps, " + r.calls() + " store calls, " + r.saves() + " saves, " + r.successes() + " successes");

@@ -116,6 +116,16 @@ final class SimStore {
         return java.util.Collections.unmodifiableMap(objects);
     }
 
+    /** The objects from a key on, in key order (read-only view). */
+    java.util.SortedMap<String, Obj> objectsFrom(String from) {
+        return java.util.Collections.unmodifiableSortedMap(objects.tailMap(from));
+    }
+
+    /** Writes an object directly, bypassing calls and conditions (for tests of the oracles). */
+    void putRaw(String key, byte[] bytes, SimProcess by) {
+        write(key, new Obj(bytes, nextEtag(), time.storeNow()), by);
+    }
+
     /** Number of changes applied so far (a cheap "did anything change" test for oracles). */
     long mutations() {
         return mutations;

@@ -43,7 +43,7 @@ final class Simulation {
 
     /** What a run found. */
     record Result(Schedule schedule, Oracle.@Nullable Violation violation, int steps, long calls, int saves, int successes,
-            @Nullable List<String> log) {
+            int zombies, int crashes, int consumed, @Nullable List<String> log) {
         boolean failed() {
             return violation != null;
         }
@@ -65,6 +65,8 @@ final class Simulation {
     private final List<Long> begunIds = new ArrayList<>();
     private final List<Actors.Op> running = new ArrayList<>();
     private long term = 1;
+    private int zombies;
+    private int crashes;
     private int tags;
     private int saves;
     private int step;
@@ -108,9 +110,9 @@ final class Simulation {
         }
         this.oracle = new Oracle(store, anyRetention ? k : 0);
         store.observe(oracle);
-        add(Event.RESOLVE, 20);
-        add(Event.START, 8);
-        add(Event.TIMER, 2);
+        add(Event.RESOLVE, 40);
+        add(Event.START, 14);
+        add(Event.TIMER, 4);
         add(Event.SPAN, 1);
         add(Event.TERM, p.sharedWriters() > 0 || p.coordinators() > 0 ? 1 : 0);
         add(Event.STALL, clamp(p.stallWeight(), 0, 2));
@@ -167,7 +169,7 @@ final class Simulation {
             note("VIOLATION " + oracle.violation().getMessage());
         }
         int ok = oracle.successes().size();
-        return new Result(schedule, oracle.violation(), step, store.callsIssued(), saves, ok, log);
+        return new Result(schedule, oracle.violation(), step, store.callsIssued(), saves, ok, zombies, crashes, choices.position(), log);
     }
 
     private static String stackTrace(Throwable e) {
@@ -272,6 +274,7 @@ final class Simulation {
                 for (Actors.Actor a : actors) {
                     if (a.process == p && a.replacedWhenStalled()) {
                         a.lost(p); // the job is restarted elsewhere; this process lives on as a zombie
+                        zombies++;
                         note(p.name() + " is now a zombie");
                     }
                 }
@@ -310,6 +313,7 @@ final class Simulation {
     }
 
     private void crash(SimProcess p) {
+        crashes++;
         note("crash " + p.name());
         p.crash();
         for (Actors.Op op : new ArrayList<>(running)) {
