@@ -18,7 +18,7 @@ final class Generators {
     /** Largest choice value: enough for every decision's range, small enough to shrink fast. */
     static final int MAX_CHOICE = 1023;
     /** Longest choice list: about {@link Simulation#MAX_STEPS} steps of 1 to 3 decisions. */
-    static final int MAX_CHOICES = 500;
+    static final int MAX_CHOICES = 600;
 
     private Generators() {}
 
@@ -47,7 +47,8 @@ final class Generators {
 
     /** A choice sequence. */
     static Arbitrary<List<Integer>> choices() {
-        return Arbitraries.integers().between(0, MAX_CHOICE).list().ofMaxSize(MAX_CHOICES);
+        return Arbitraries.integers().between(0, MAX_CHOICE).list().ofMaxSize(MAX_CHOICES)
+                .withSizeDistribution(net.jqwik.api.RandomDistribution.uniform());
     }
 
     /** A schedule drawn from a seed, within the given bounds per parameter (inclusive). */
@@ -58,7 +59,7 @@ final class Generators {
             v[i] = lo[i] + r.nextInt(hi[i] - lo[i] + 1);
         }
         v[16] = Schedule.Params.ruleMask(disabled);
-        int n = 100 + r.nextInt(2 * MAX_CHOICES - 100);
+        int n = 100 + r.nextInt(MAX_CHOICES - 100);
         List<Integer> cs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             cs.add(r.nextInt(MAX_CHOICE + 1));

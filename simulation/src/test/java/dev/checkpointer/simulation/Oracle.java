@@ -391,11 +391,12 @@ final class Oracle implements SimStore.Observer {
         private Layout() {}
 
         static String manifest(long id) {
-            return "checkpoints/" + String.format("%020d", id) + "/manifest.json";
+            return dir(id) + "manifest.json";
         }
 
         static String dir(long id) {
-            return "checkpoints/" + String.format("%020d", id) + "/";
+            String digits = Long.toString(id);
+            return "checkpoints/" + "00000000000000000000".substring(digits.length()) + digits + "/";
         }
 
         /** The id of a key under checkpoints/{id}/, or -1. */

@@ -90,16 +90,18 @@ final class SimStore {
     private final SimTime time;
     private final int pageSize;
     private final Thread owner = Thread.currentThread();
-    private final java.util.function.Consumer<String> note;
+    private final java.util.function.@Nullable Consumer<String> note;
+    private final boolean logging;
     private Observer observer = (k, b, a, p) -> { };
     private long etags;
     private long calls;
     private long mutations;
 
-    SimStore(SimTime time, int pageSize, java.util.function.Consumer<String> note) {
+    SimStore(SimTime time, int pageSize, java.util.function.@Nullable Consumer<String> note) {
         this.time = time;
         this.pageSize = pageSize;
         this.note = note;
+        this.logging = note != null;
     }
 
     void observe(Observer o) {
@@ -162,7 +164,9 @@ final class SimStore {
         }
         boolean answer = !call.process.crashed() && !call.abandoned;
         boolean apply = fate != Fate.TRANSIENT;
-        note.accept("resolve " + call + " " + fate + (answer ? "" : " (no one listening)"));
+        if (logging) {
+            note.accept("resolve " + call + " " + fate + (answer ? "" : " (no one listening)"));
+        }
         Object result = null;
         RuntimeException failure = null;
         if (apply) {

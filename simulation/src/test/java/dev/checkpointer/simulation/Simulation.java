@@ -29,13 +29,13 @@ import reactor.core.publisher.Mono;
  *   <li><b>crash</b> a process;</li>
  *   <li><b>term</b>: the coordinators' shared term moves above every epoch claimed so far.</li>
  * </ul>
- * After every step the {@link Oracle} checks the invariants. When the choices run out (or after
- * {@link #MAX_STEPS}), the run settles: every process resumes, every pending call is resolved OK in order and
+ * After every step the {@link Oracle} checks the invariants. After {@link #MAX_STEPS} steps (every decision is 0
+ * once the choices run out: the oldest call is answered OK, or the first idle actor starts), the run settles: every process resumes, every pending call is resolved OK in order and
  * every timer runs, until nothing is left; then every operation must have finished, and the final checks run.
  */
 final class Simulation {
-    /** Most steps one schedule takes before it settles. */
-    static final int MAX_STEPS = 400;
+    /** Steps of one schedule before it settles (once the choices run out, every decision is 0). */
+    static final int MAX_STEPS = 200;
     /** Most steps of settling; more means the engine does not come to rest. */
     static final int MAX_SETTLE_STEPS = 4000;
     /** Retries without jitter, so that backoff is a pure function of the schedule. */
@@ -70,6 +70,7 @@ final class Simulation {
     private int tags;
     private int saves;
     private int step;
+    private boolean stopAtViolation = true;
 
     private Simulation(Schedule schedule, SimTime time, boolean keepLog) {
         this.schedule = schedule;
@@ -77,7 +78,7 @@ final class Simulation {
         this.choices = new Choices(schedule.choices());
         this.log = keepLog ? new ArrayList<>() : null;
         this.time = time;
-        this.store = new SimStore(time, params.pageSize(), this::note);
+        this.store = new SimStore(time, params.pageSize(), keepLog ? this::note : null);
         Schedule.Params p = params;
         int k = Math.max(0, Math.min(3, p.keepLast()));
         boolean anyRetention = false;
@@ -130,10 +131,21 @@ final class Simulation {
         return Math.max(lo, Math.min(hi, v));
     }
 
-    /** Runs a schedule. */
+    /** Runs a schedule, stopping at the first violation. */
     static Result run(Schedule schedule, boolean keepLog) {
+        return run(schedule, keepLog, true);
+    }
+
+    /**
+     * Runs a schedule.
+     *
+     * @param keepLog whether to keep the event log (costs time)
+     * @param stopAtViolation whether to stop at the first violation (false runs the whole schedule, e.g. to measure)
+     */
+    static Result run(Schedule schedule, boolean keepLog, boolean stopAtViolation) {
         try (SimTime time = SimTime.install()) {
             Simulation sim = new Simulation(schedule, time, keepLog);
+            sim.stopAtViolation = stopAtViolation;
             return sim.execute();
         }
     }
@@ -141,14 +153,14 @@ final class Simulation {
     private Result execute() {
         note("schedule " + schedule.encode());
         try {
-            while (step < MAX_STEPS && !choices.exhausted() && oracle.violation() == null) {
+            while (step < MAX_STEPS && (oracle.violation() == null || !stopAtViolation)) {
                 Event e = table.get(choices.next(table.size()));
                 if (!perform(e)) {
                     break; // nothing can happen: settle
                 }
                 afterStep();
             }
-            if (oracle.violation() == null) {
+            if (oracle.violation() == null || !stopAtViolation) {
                 settle();
             }
             if (oracle.violation() == null) {
@@ -337,7 +349,7 @@ final class Simulation {
         for (SimProcess p : processes) {
             p.stalled(false);
         }
-        for (int i = 0; i < MAX_SETTLE_STEPS && oracle.violation() == null; i++) {
+        for (int i = 0; i < MAX_SETTLE_STEPS && (oracle.violation() == null || !stopAtViolation); i++) {
             List<SimStore.PendingCall> calls = store.resolvable();
             if (!calls.isEmpty()) {
                 store.resolve(calls.get(0), SimStore.Fate.OK);
@@ -346,9 +358,7 @@ final class Simulation {
             }
             afterStep();
         }
-        if (oracle.violation() == null) {
-            oracle.fail("LIVE", "the engine did not come to rest within " + MAX_SETTLE_STEPS + " settling steps");
-        }
+        oracle.fail("LIVE", "the engine did not come to rest within " + MAX_SETTLE_STEPS + " settling steps");
     }
 
     // --------------------------------------------------------------------------------------------- for actors
@@ -390,14 +400,18 @@ final class Simulation {
                 v -> {
                     if (!op.done) {
                         finish(op);
-                        note("end " + what + ": " + summary(v));
+                        if (log != null) {
+                            note("end " + what + ": " + summary(v));
+                        }
                         onSuccess.accept(v);
                     }
                 },
                 e -> {
                     if (!op.done) {
                         finish(op);
-                        note("end " + what + ": " + e);
+                        if (log != null) {
+                            note("end " + what + ": " + e);
+                        }
                         onError.accept(e);
                     }
                 },
@@ -465,6 +479,10 @@ final class Simulation {
 
     Oracle oracle() {
         return oracle;
+    }
+
+    boolean logging() {
+        return log != null;
     }
 
     void note(String line) {
