@@ -1,0 +1,152 @@
+package dev.checkpointer.simulation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The white-box oracle reads the v2 wire format of {@code docs/PROTOCOL.md} as written there, and flags each kind of
+ * broken chain: objects written by hand, as a v2 engine would (or would not) write them.
+ */
+class ChainOracleTest {
+    private SimTime time;
+    private SimStore store;
+    private Oracle oracle;
+    private final SimProcess writer = new SimProcess("t", Duration.ZERO);
+    private int step;
+
+    @BeforeEach
+    void setUp() {
+        time = SimTime.install();
+        store = new SimStore(time, 3, null);
+        oracle = new Oracle(store, 0);
+        store.observe(oracle);
+    }
+
+    @AfterEach
+    void tearDown() {
+        time.close();
+    }
+
+    private void put(String key, String text) {
+        store.putRaw(key, text.getBytes(StandardCharsets.UTF_8), writer);
+        oracle.afterStep(++step);
+    }
+
+    private static String link(long id, String sha) {
+        return "{\"id\":" + id + ",\"manifestSha256\":\"" + sha + "\"}";
+    }
+
+    /** A manifest file; returns its bytes' SHA-256 through the store afterwards. */
+    private String manifest(long id, long epoch, @Nullable String parent, String tag, String artifactKey, byte[] artifact) {
+        String body = "{\"formatVersion\":\"2.0\",\"id\":" + id + ",\"epoch\":" + epoch + ",\"createdAt\":\"2026-01-01T00:00:00Z\",\"writerId\":\"t\""
+                + (parent == null ? "" : ",\"parent\":" + parent)
+                + ",\"partitions\":[{\"operator\":\"counts\",\"partition\":0,\"kind\":\"SNAPSHOT\",\"key\":\"" + artifactKey
+                + "\",\"offset\":0,\"size\":" + artifact.length + ",\"sha256\":\"" + SimStore.sha256(artifact) + "\"}]"
+                + ",\"metadata\":{\"save\":\"" + tag + "\"}}";
+        String file = "{\"format\":\"checkpointer-manifest\",\"bodySha256\":\"" + SimStore.sha256(body.getBytes(StandardCharsets.UTF_8))
+                + "\",\"manifest\":" + body + "}\n";
+        store.putRaw(artifactKey, artifact, writer);
+        put(Oracle.Layout.manifest(id), file);
+        return SimStore.sha256(file.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void pointer(long id, @Nullable String sha, @Nullable String parent, long epoch, long floor) {
+        put("_latest", "{\"format\":\"checkpointer-pointer\",\"formatVersion\":\"2.0\",\"id\":" + id
+                + (sha == null ? "" : ",\"manifestSha256\":\"" + sha + "\"") + (parent == null ? "" : ",\"parent\":" + parent)
+                + ",\"epoch\":" + epoch + ",\"floor\":" + floor + ",\"writerId\":\"t\",\"digest\":\"00\"}");
+    }
+
+    private static String artifact(long id) {
+        return Oracle.Layout.dir(id) + "counts/0.abcd.snapshot";
+    }
+
+    private String check() {
+        return oracle.violation() == null ? "none" : oracle.violation().check;
+    }
+
+    @Test
+    void aWellFormedChainPasses() {
+        pointer(0, null, null, 1, 0);
+        String m1 = manifest(1, 1, null, "s1", artifact(1), new byte[20]);
+        pointer(1, m1, null, 1, 0);
+        String m2 = manifest(2, 1, link(1, m1), "s2", artifact(2), new byte[30]);
+        pointer(2, m2, link(1, m1), 1, 0);
+        oracle.finish();
+        assertThat(check()).isEqualTo("none");
+    }
+
+    @Test
+    void aPointerMovingBackIsI6() {
+        pointer(0, null, null, 2, 0);
+        pointer(0, null, null, 1, 0);
+        assertThat(check()).isEqualTo("I6");
+    }
+
+    @Test
+    void publishingAManifestOfALowerEpochIsI4() {
+        pointer(0, null, null, 2, 0);
+        String m1 = manifest(1, 1, null, "s1", artifact(1), new byte[20]);
+        pointer(1, m1, null, 2, 0);
+        assertThat(check()).isEqualTo("I4");
+    }
+
+    @Test
+    void publishingAManifestNotPreparedOnTheHeadIsI4() {
+        pointer(0, null, null, 1, 0);
+        String m1 = manifest(1, 1, null, "s1", artifact(1), new byte[20]);
+        pointer(1, m1, null, 1, 0);
+        String m2 = manifest(2, 1, null, "s2", artifact(2), new byte[20]);
+        pointer(2, m2, null, 1, 0);
+        assertThat(check()).isEqualTo("I4");
+    }
+
+    @Test
+    void aChainMemberLosingAnArtifactIsI5() {
+        pointer(0, null, null, 1, 0);
+        String m1 = manifest(1, 1, null, "s1", artifact(1), new byte[20]);
+        pointer(1, m1, null, 1, 0);
+        put(artifact(1), "other bytes");
+        assertThat(check()).isEqualTo("I5");
+    }
+
+    @Test
+    void aChainMemberReplacedIsCaught() {
+        pointer(0, null, null, 1, 0);
+        String m1 = manifest(1, 1, null, "s1", artifact(1), new byte[20]);
+        pointer(1, m1, null, 1, 0);
+        String m2 = manifest(2, 1, link(1, m1), "s2", artifact(2), new byte[20]);
+        pointer(2, m2, link(1, m1), 1, 0);
+        manifest(1, 1, null, "s9", artifact(1), new byte[20]);
+        assertThat(check()).isIn("I1", "I5", "BB5");
+    }
+
+    @Test
+    void aPublishablePreparedManifestLosingAnArtifactIsI5() {
+        pointer(0, null, null, 1, 0);
+        String m1 = manifest(1, 1, null, "s1", artifact(1), new byte[20]);
+        pointer(1, m1, null, 1, 0);
+        manifest(2, 1, link(1, m1), "s2", artifact(2), new byte[20]);
+        put(artifact(2), "swept");
+        assertThat(check()).isEqualTo("I5");
+    }
+
+    @Test
+    void aTombstoneKeepsTheWalkGoing() {
+        pointer(0, null, null, 1, 0);
+        String m1 = manifest(1, 1, null, "s1", artifact(1), new byte[20]);
+        pointer(1, m1, null, 1, 0);
+        String m2 = manifest(2, 1, link(1, m1), "s2", artifact(2), new byte[20]);
+        pointer(2, m2, link(1, m1), 1, 0);
+        oracle.deleteIssued(1);
+        put(Oracle.Layout.manifest(1), "{\"format\":\"checkpointer-tombstone\",\"bodySha256\":\"x\",\"tombstone\":{\"formatVersion\":\"2.0\",\"id\":1,"
+                + "\"manifestSha256\":\"" + m1 + "\",\"epoch\":1}}");
+        oracle.finish();
+        assertThat(check()).isEqualTo("none");
+    }
+}

@@ -1,0 +1,73 @@
+package dev.checkpointer.simulation;
+
+import dev.checkpointer.internal.ProtocolRules.Rule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+
+/**
+ * How schedules are generated: by jqwik for the properties (so that a failure shrinks: fewer and smaller choices,
+ * smaller parameters), and from a plain seed for the bounded searches of {@link RuleFlipTest} and
+ * {@link DefectSearch}.
+ */
+final class Generators {
+    /** Largest choice value: enough for every decision's range, small enough to shrink fast. */
+    static final int MAX_CHOICE = 1023;
+    /** Longest choice list: about {@link Simulation#MAX_STEPS} steps of 1 to 3 decisions. */
+    static final int MAX_CHOICES = 600;
+
+    private Generators() {}
+
+    /** Parameters, every field shrinking towards its simplest value. */
+    static Arbitrary<Schedule.Params> params(Set<Rule> disabled) {
+        Arbitrary<int[]> actors = Combinators.combine(
+                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2),
+                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(1, 2), Arbitraries.integers().between(0, 1),
+                Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 63))
+                .as((a, b, c, d, e, f, g, h) -> new int[] {a, b, c, d, e, f, g, h});
+        Arbitrary<int[]> faults = Combinators.combine(
+                Arbitraries.integers().between(0, Schedule.Params.GRACE.length - 1),
+                Arbitraries.integers().between(0, Schedule.Params.SKEW.length - 1),
+                Arbitraries.integers().between(0, Schedule.Params.SKEW.length - 1),
+                Arbitraries.integers().between(0, 20), Arbitraries.integers().between(0, 20),
+                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.integers().between(2, 4))
+                .as((a, b, c, d, e, f, g, h) -> new int[] {a, b, c, d, e, f, g, h});
+        return Combinators.combine(actors, faults).as((a, f) -> {
+            int[] v = new int[17];
+            System.arraycopy(a, 0, v, 0, 8);
+            System.arraycopy(f, 0, v, 8, 8);
+            v[16] = Schedule.Params.ruleMask(disabled);
+            return Schedule.Params.of(v);
+        });
+    }
+
+    /** A choice sequence. */
+    static Arbitrary<List<Integer>> choices() {
+        return Arbitraries.integers().between(0, MAX_CHOICE).list().ofMaxSize(MAX_CHOICES)
+                .withSizeDistribution(net.jqwik.api.RandomDistribution.uniform());
+    }
+
+    /** A schedule drawn from a seed, within the given bounds per parameter (inclusive). */
+    static Schedule fromSeed(long seed, int[] lo, int[] hi, Set<Rule> disabled) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] v = new int[17];
+        for (int i = 0; i < 16; i++) {
+            v[i] = lo[i] + r.nextInt(hi[i] - lo[i] + 1);
+        }
+        v[16] = Schedule.Params.ruleMask(disabled);
+        int n = 100 + r.nextInt(MAX_CHOICES - 100);
+        List<Integer> cs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            cs.add(r.nextInt(MAX_CHOICE + 1));
+        }
+        return new Schedule(Schedule.Params.of(v), List.copyOf(cs));
+    }
+
+    /** Bounds that let every parameter take every value. */
+    static final int[] ALL_LO = {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+    static final int[] ALL_HI = {2, 2, 2, 2, 2, 1, 3, 63, 4, 5, 5, 20, 20, 2, 2, 4};
+}
