@@ -75,13 +75,23 @@ final class Protocol {
     Mono<View> refresh() {
         return readPointer().flatMap(v -> {
             if (v.kind() == Kind.EMPTY) {
-                return anyManifest().map(any -> {
+                return anyManifest().flatMap(any -> {
                     if (!any) {
-                        return v;
+                        return Mono.just(v);
                     }
-                    View lost = new View(null, null, Kind.LOST, "the pointer " + Layout.LATEST + " is missing but checkpoints exist");
-                    ctx.state.read(lost);
-                    return lost;
+                    // Checkpoints exist: either the pointer was created after we looked (a writer published
+                    // meanwhile), or it is really gone. The engine never deletes it, so a second look tells.
+                    return readPointer().flatMap(again -> {
+                        if (again.kind() == Kind.OK) {
+                            return probe(again, again.headId() + 1, 0, 0);
+                        }
+                        if (again.kind() == Kind.LOST) {
+                            return Mono.just(again);
+                        }
+                        View lost = new View(null, null, Kind.LOST, "the pointer " + Layout.LATEST + " is missing but checkpoints exist");
+                        ctx.state.read(lost);
+                        return Mono.just(lost);
+                    });
                 });
             }
             if (v.kind() == Kind.LOST) {

@@ -87,8 +87,17 @@ final class ChainOracle {
             oracle.fail("I6", "_latest is " + (po == null ? "gone" : "no longer a format-2 pointer"));
             return;
         }
-        Pointer p = new Pointer(pj.path("id").asLong(), text(pj, "manifestSha256"), link(pj.path("parent")),
-                pj.path("epoch").asLong(), pj.path("floor").asLong());
+        String text = new String(po.bytes(), java.nio.charset.StandardCharsets.UTF_8);
+        int bodyStart = text.indexOf("\"pointer\":");
+        int bodyEnd = text.lastIndexOf('}');
+        if (bodyStart < 0 || bodyEnd <= bodyStart || !SimStore.sha256(text.substring(bodyStart + "\"pointer\":".length(), bodyEnd)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).equals(pj.path("bodySha256").asText(null))) {
+            oracle.fail("I6", "_latest's body digest does not verify: " + text);
+            return;
+        }
+        JsonNode body = Oracle.pointerBody(pj);
+        Pointer p = new Pointer(body.path("id").asLong(), text(body, "manifestSha256"), link(body.path("parent")),
+                body.path("epoch").asLong(), body.path("floor").asLong());
         transition(last, p, objects);
         last = p;
         if (p.id() > 0 && p.sha() == null) {

@@ -57,9 +57,11 @@ class ChainOracleTest {
     }
 
     private void pointer(long id, @Nullable String sha, @Nullable String parent, long epoch, long floor) {
-        put("_latest", "{\"format\":\"checkpointer-pointer\",\"formatVersion\":\"2.0\",\"id\":" + id
+        String body = "{\"formatVersion\":\"2.0\",\"id\":" + id
                 + (sha == null ? "" : ",\"manifestSha256\":\"" + sha + "\"") + (parent == null ? "" : ",\"parent\":" + parent)
-                + ",\"epoch\":" + epoch + ",\"floor\":" + floor + ",\"writerId\":\"t\",\"digest\":\"00\"}");
+                + ",\"epoch\":" + epoch + ",\"floor\":" + floor + ",\"writerId\":\"t\"}";
+        put("_latest", "{\"format\":\"checkpointer-pointer\",\"bodySha256\":\"" + SimStore.sha256(body.getBytes(StandardCharsets.UTF_8))
+                + "\",\"pointer\":" + body + "}");
     }
 
     private static String artifact(long id) {

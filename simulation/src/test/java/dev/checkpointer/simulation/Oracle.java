@@ -338,6 +338,12 @@ final class Oracle implements SimStore.Observer {
         chain.afterStep();
     }
 
+    /** The fields of a pointer: inside the envelope's {@code pointer} object (format 2), or the object itself (format 1). */
+    static JsonNode pointerBody(JsonNode root) {
+        JsonNode body = root.get("pointer");
+        return body != null && body.isObject() ? body : root;
+    }
+
     private void checkPointer() {
         SimStore.Obj p = store.objects().get(LATEST);
         if (p == null) {
@@ -348,13 +354,14 @@ final class Oracle implements SimStore.Observer {
             fail("BB6", "_latest is not JSON");
             return;
         }
-        long id = root.path("id").asLong(-1);
+        JsonNode body = pointerBody(root);
+        long id = body.path("id").asLong(-1);
         if (id < lastPointerId) {
             fail("BB6", "_latest moved back from id " + lastPointerId + " to " + id);
         }
         lastPointerId = Math.max(lastPointerId, id);
         if (id > 0) {
-            String sha = root.path("manifestSha256").asText(null);
+            String sha = body.path("manifestSha256").asText(null);
             SimStore.Obj m = store.objects().get(Layout.manifest(id));
             String actual = m == null ? null : SimStore.sha256(m.bytes());
             if (m == null || !actual.equals(sha)) {
