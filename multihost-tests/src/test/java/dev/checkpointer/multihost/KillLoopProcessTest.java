@@ -116,8 +116,9 @@ class KillLoopProcessTest {
         System.out.printf("[%s] kill loop: %d iterations in %.1f s; operations: %s%n", s, iterations, (System.nanoTime() - testStart) / 1e9, tally);
 
         long verifyStart = System.nanoTime();
-        List<CheckpointId> listedBefore = verifyListed(loc, "after the loop", v);
-        System.out.printf("[%s] listed after the loop: %s%n", s, listedBefore);
+        Listing before = verifyListed(loc, "after the loop", v);
+        List<CheckpointId> listedBefore = before.ids();
+        System.out.printf("[%s] listed after the loop: %s; latest() %s%n", s, listedBefore, before.latest());
 
         try (Checkpointer pruner = Checkpointer.builder().location(loc.uri()).orphanGracePeriod(Duration.ZERO).build()) {
             v.checked("prune() failed");
@@ -147,9 +148,8 @@ class KillLoopProcessTest {
             }
             v.checked("after prune: latest() changed");
             CheckpointId latest = latestId(fresh, "latest() does not verify", "after prune", v);
-            CheckpointId lastBefore = listedBefore.isEmpty() ? null : listedBefore.get(listedBefore.size() - 1);
-            if (!java.util.Objects.equals(latest, lastBefore)) {
-                v.add("after prune: latest() changed", "latest() is " + latest + ", the last listed before prune was " + lastBefore);
+            if (!java.util.Objects.equals(latest, before.latest())) {
+                v.add("after prune: latest() changed", "latest() is " + latest + ", before prune it was " + before.latest());
             }
             System.out.printf("[%s] listed after prune: %s; latest() %s%n", s, after, latest);
         }
@@ -162,9 +162,9 @@ class KillLoopProcessTest {
      * A fresh checkpointer lists every checkpoint, loads each and reads every partition; {@code latest()} must be
      * the last one listed.
      *
-     * @return the ids listed
+     * @return the ids listed, and latest()
      */
-    private static List<CheckpointId> verifyListed(StoreUnderTest.Location loc, String when, Violations v) {
+    private static Listing verifyListed(StoreUnderTest.Location loc, String when, Violations v) {
         try (Checkpointer fresh = Checkpointer.open(loc.uri())) {
             v.checked("listed checkpoint does not load and verify");
             List<Manifest> listed = list(fresh, when, v);
@@ -177,9 +177,12 @@ class KillLoopProcessTest {
             if (!java.util.Objects.equals(latest, last)) {
                 v.add("latest() is not the last listed checkpoint", when + ": latest() is " + latest + ", the last listed is " + last + " (listed: " + ids + ")");
             }
-            return ids;
+            return new Listing(ids, latest);
         }
     }
+
+    /** What {@link #verifyListed} saw. */
+    private record Listing(List<CheckpointId> ids, CheckpointId latest) {}
 
     /** Counts the outcomes a killed process reported, by operation kind; an ERROR line is a violation. */
     private static void tally(Proc p, Map<String, Integer> tally, Violations v) {
@@ -189,6 +192,9 @@ class KillLoopProcessTest {
                 String key = f[2] + " " + f[0].toLowerCase(java.util.Locale.ROOT)
                         + (f[0].equals("FAIL") && f.length == 4 ? " " + f[3].substring(0, Math.max(0, f[3].indexOf(':'))) : "");
                 tally.merge(key, 1, Integer::sum);
+                if (f[0].equals("FAIL") && !line.contains(" ConcurrentCheckpointException: ")) {
+                    System.out.println("  " + p.name + ": " + line);
+                }
             } else if (f[0].equals("ERROR")) {
                 v.add("chaos process failed", p.name + ": " + line);
             }

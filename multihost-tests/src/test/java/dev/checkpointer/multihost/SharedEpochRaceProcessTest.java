@@ -26,12 +26,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Two JVMs ({@link RacerMain}) share one location and one explicit writer epoch ({@code Snapshot.builder().epoch(E)}),
  * each with its own {@link Checkpointer}, writer id and {@code Retention.keepLast(3)}, and race {@value #DEFAULT_ROUNDS}
- * back-to-back saves each (released together by one {@code GO}; nothing paces them apart). Meanwhile this JVM reads
- * {@code _latest} through the SPI as fast as one read at a time allows. Afterwards, from the racers' result files
- * (one JSON line per round) and a fresh {@code Checkpointer}:
+ * back-to-back saves each (released together by one {@code GO}; nothing paces them apart). Each save holds two inline
+ * partitions and two stored ones ({@link WriterContent.Shape#RACE}), bytes and metadata a pure function of (writer,
+ * round). Meanwhile this JVM reads {@code _latest} through the SPI ({@link LatestPoller}). Afterwards, from the
+ * racers' result files (one JSON line per round) and a fresh {@code Checkpointer}:
  * <ol type="a">
  *   <li>no id was reported as a successful save twice (by the two writers, or by one);</li>
- *   <li>{@code _latest} never moved back while polled, and its final id is the highest id ever seen;</li>
+ *   <li>{@code _latest} never moved back while polled, and its final id is the highest id ever seen (and the
+ *       highest id any save reported);</li>
  *   <li>{@code latest()} is the highest id any save reported, is that save's manifest, and every partition reads
  *       back with exactly the bytes its writer wrote in that round;</li>
  *   <li>{@code list()} returns only ids that some save reported as a success, each with that save's manifest and
@@ -39,16 +41,26 @@ import org.junit.jupiter.params.provider.MethodSource;
  * </ol>
  * Every check runs; the test fails once, at the end, listing every violation by kind ({@link Violations}).
  *
- * <p>Rounds per writer: system property {@value #ROUNDS_PROPERTY} (default {@value #DEFAULT_ROUNDS}).
+ * <p>The poller pauses {@value #DEFAULT_POLL_PAUSE_MICROS} µs between reads (system property
+ * {@value #POLL_PAUSE_PROPERTY}): about 500 reads a second on {@code file:}, 10 to 15 per pointer change. Without
+ * the pause it reads 7,000 to 10,000 times a second and takes one of the machine's two cores from the racers,
+ * which evens out their timing: on v1 it found 0 or 1 duplicate ids per run (three runs), against 3 to 9 with the
+ * pause and 5 to 15 for the two racers alone (no test JVM reading).
  *
- * <p>Measured on the 2-core build machine, 1,000 rounds per writer, v1 engine (run time of the test method, JVM
- * start-ups included): {@code file:} about 30 s, S3Mock about 75 s (see the report printed by each run).
+ * <p>Rounds per writer: system property {@value #ROUNDS_PROPERTY} (default {@value #DEFAULT_ROUNDS}); stores:
+ * {@value StoreUnderTest#ONLY_PROPERTY} (e.g. {@code file}).
  *
- * <p>On the v1 engine this test fails for the reason it exists: retention of one writer deletes a manifest that the
- * other writer then creates again under the same id (create-if-absent succeeds on the deleted key), and that save
- * reports success for an id committed before, so (a) reports duplicate ids and (d) may list a checkpoint whose
- * manifest is not the one the first save reported. Commit protocol v2 (docs/PROTOCOL.md, invariants I1, I2, I6, I7)
- * makes it pass.
+ * <p>Run time of the test method on the 2-core build machine, 1,000 rounds per writer, v1 engine, JVM start-ups
+ * included: {@code file:} 26 to 30 s; S3Mock 90 to 125 s with other builds sharing the machine (load average 5
+ * to 9), 258 s at load average 16. S3Mock serves one request at a time, so the race there runs at its pace (save
+ * p50 60 to 80 ms against 15 to 25 ms on {@code file:}).
+ *
+ * <p>On the v1 engine this test fails on {@code file:} for the reason it exists: while one writer's save is between
+ * choosing its id and creating its manifest, the other commits that id and three more, and its retention deletes
+ * the manifest; the create-if-absent then succeeds on the freed key and the slow save reports success for an id
+ * committed before ((a): 3 to 9 duplicate ids per run). On S3Mock the same race has not shown up in four runs: with
+ * requests served one at a time, the other writer cannot get four commits into that window. Commit protocol v2
+ * (docs/PROTOCOL.md, invariants I1, I2, I6, I7) makes both pass.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 @org.junit.jupiter.api.extension.ExtendWith(dev.checkpointer.store.s3.S3MockServer.Extension.class)
@@ -61,8 +73,9 @@ class SharedEpochRaceProcessTest {
     private static final Duration RUN_BOUND = Duration.ofMinutes(8);
     private static final List<String> WRITERS = List.of("A", "B");
     static final String POLL_PAUSE_PROPERTY = "multihost.race.pollPauseMicros";
+    static final long DEFAULT_POLL_PAUSE_MICROS = 1000;
     /** Between two reads of {@code _latest} (see the class comment for why not zero). */
-    private static final Duration POLL_PAUSE = Duration.ofNanos(1000L * Long.getLong(POLL_PAUSE_PROPERTY, 1000));
+    private static final Duration POLL_PAUSE = Duration.ofNanos(1000L * Long.getLong(POLL_PAUSE_PROPERTY, DEFAULT_POLL_PAUSE_MICROS));
 
     /** Kept when a test fails: logs/ holds each racer's stderr, results/ its outcomes. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
