@@ -43,7 +43,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the test fails once at the end with every violation ({@link Violations}).
  *
  * <p>Iterations: system property {@value #ITERATIONS_PROPERTY} (default {@value #DEFAULT_ITERATIONS} on
- * {@code file:}, {@value #DEFAULT_S3_ITERATIONS} on S3Mock); seed: {@value #SEED_PROPERTY}.
+ * {@code file:}, {@value #DEFAULT_S3_ITERATIONS} on S3Mock); seed: {@value #SEED_PROPERTY}; stores:
+ * {@value StoreUnderTest#ONLY_PROPERTY}. Run time on the 2-core build machine with other builds sharing it (load
+ * average about 13): {@code file:} 50 to 53 s, S3Mock 37 to 49 s (a JVM start with the S3 SDK costs 2 to 4 s).
+ *
+ * <p>On the v1 engine it fails on both stores (every run with checks after each iteration: three on each): after
+ * some iterations a listed checkpoint, often {@code latest()} itself, has a partition whose object is gone ("no
+ * such object"): another lane's or process's {@code prune()} (zero grace period), {@code abort()} or retention
+ * deleted the artifacts of a save or commit still in flight, which then created its manifest, v1's commit point,
+ * over them (it happens in iterations with one process too). And {@code latest()} is not the last listed checkpoint
+ * when a manifest sits above a gap ({@code list()} shows it, {@code latest()} follows ids one by one). Retention
+ * deletes most of these a few iterations later: a check after the loop alone failed in only one run of four on
+ * {@code file:} and two of three on S3Mock. Commit protocol v2 (I3, I5: nothing above the head is swept, abort is a
+ * claim, {@code latest()} is the head) makes it pass.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 @org.junit.jupiter.api.extension.ExtendWith(dev.checkpointer.store.s3.S3MockServer.Extension.class)

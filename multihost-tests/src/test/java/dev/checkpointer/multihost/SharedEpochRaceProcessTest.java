@@ -44,23 +44,24 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>The poller pauses {@value #DEFAULT_POLL_PAUSE_MICROS} µs between reads (system property
  * {@value #POLL_PAUSE_PROPERTY}): about 500 reads a second on {@code file:}, 10 to 15 per pointer change. Without
  * the pause it reads 7,000 to 10,000 times a second and takes one of the machine's two cores from the racers,
- * which evens out their timing: on v1 it found 0 or 1 duplicate ids per run (three runs), against 3 to 9 with the
+ * which evens out their timing: on v1 it found 0 or 1 duplicate ids per run (four runs), against 2 to 9 with the
  * pause and 5 to 15 for the two racers alone (no test JVM reading).
  *
  * <p>Rounds per writer: system property {@value #ROUNDS_PROPERTY} (default {@value #DEFAULT_ROUNDS}); stores:
  * {@value StoreUnderTest#ONLY_PROPERTY} (e.g. {@code file}).
  *
  * <p>Run time of the test method on the 2-core build machine, 1,000 rounds per writer, v1 engine, JVM start-ups
- * included: {@code file:} 26 to 30 s; S3Mock 90 to 125 s with other builds sharing the machine (load average 5
- * to 9), 258 s at load average 16. S3Mock serves one request at a time, so the race there runs at its pace (save
- * p50 60 to 80 ms against 15 to 25 ms on {@code file:}).
+ * included: {@code file:} 24 to 38 s; S3Mock 103 to 123 s with other builds sharing the machine (load average 5
+ * to 9), 178 s at load average 13 and 258 s at 16. S3Mock serves one request at a time, so the race there runs at
+ * its pace (save p50 60 to 120 ms, against 15 to 25 ms on {@code file:}). {@code -Dmultihost.race.rounds=200}
+ * took 31 s on S3Mock.
  *
  * <p>On the v1 engine this test fails on {@code file:} for the reason it exists: while one writer's save is between
  * choosing its id and creating its manifest, the other commits that id and three more, and its retention deletes
  * the manifest; the create-if-absent then succeeds on the freed key and the slow save reports success for an id
- * committed before ((a): 3 to 9 duplicate ids per run). On S3Mock the same race has not shown up in four runs: with
- * requests served one at a time, the other writer cannot get four commits into that window. Commit protocol v2
- * (docs/PROTOCOL.md, invariants I1, I2, I6, I7) makes both pass.
+ * committed before ((a): 2 to 9 duplicate ids per run, four runs). On S3Mock the same race has not shown up in
+ * four runs: with requests served one at a time, the other writer hardly ever gets four commits into that window.
+ * Commit protocol v2 (docs/PROTOCOL.md, invariants I1, I2, I6, I7) makes both pass.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 @org.junit.jupiter.api.extension.ExtendWith(dev.checkpointer.store.s3.S3MockServer.Extension.class)
