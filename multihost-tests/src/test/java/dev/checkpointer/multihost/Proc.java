@@ -128,10 +128,15 @@ final class Proc implements AutoCloseable {
 
     /** Waits (bounded) for the process to exit and for its output to be read to the end. */
     int awaitExit() {
+        return awaitExit(WAIT);
+    }
+
+    /** Like {@link #awaitExit()}, for processes that run longer than {@link #WAIT}. */
+    int awaitExit(Duration bound) {
         try {
-            if (!process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new AssertionError(name + " did not exit within " + WAIT.toSeconds() + " s\n" + describe());
+                throw new AssertionError(name + " did not exit within " + bound.toSeconds() + " s\n" + describe());
             }
             reader.join(WAIT.toMillis());
         } catch (InterruptedException e) {

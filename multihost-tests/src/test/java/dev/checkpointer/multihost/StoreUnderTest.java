@@ -1,6 +1,7 @@
 package dev.checkpointer.multihost;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -46,6 +47,15 @@ record StoreUnderTest(String name, Function<Path, Location> locate) {
     /** Every store to run against. */
     static Stream<StoreUnderTest> all() {
         return Stream.of(FILE, S3);
+    }
+
+    /** System property: a comma-separated list of store names to run the long process tests on (default: all). */
+    static final String ONLY_PROPERTY = "multihost.stores";
+
+    /** {@link #all()}, or those named by {@value #ONLY_PROPERTY}. */
+    static Stream<StoreUnderTest> selected() {
+        String only = System.getProperty(ONLY_PROPERTY, "");
+        return all().filter(s -> only.isBlank() || List.of(only.split(",")).contains(s.name()));
     }
 
     @Override
