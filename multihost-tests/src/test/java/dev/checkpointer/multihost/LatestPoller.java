@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Reads {@code _latest} through the SPI back to back (one read in flight, no pause) on a thread of its own, and
  * records every time its {@code id} (or {@code epoch}) is lower than the value read just before: the pointer moving
- * back. Only the {@code id} and {@code epoch} fields are read (Jackson tree API), which format-1 and format-2
+ * back. Only the {@code id} and {@code epoch} fields are read (Jackson tree API; in format 2 inside the envelope's
+ * {@code pointer} body), which format-1 and format-2
  * pointers both have. A missing pointer (before the first commit) is counted, not an error.
  */
 final class LatestPoller implements AutoCloseable {
@@ -99,6 +100,9 @@ final class LatestPoller implements AutoCloseable {
             errorCount++;
             note(errors, "read " + reads + ": _latest is not JSON: " + Wire.oneLine(e));
             return -1;
+        }
+        if (pointer.has("pointer")) {
+            pointer = pointer.get("pointer"); // format 2: the fields sit in the envelope's body
         }
         JsonNode idNode = pointer.get("id");
         if (idNode == null || !idNode.canConvertToLong()) {
