@@ -382,14 +382,13 @@ final class Saves {
     Mono<PartitionEntry> stage(CheckpointId id, String operator, int partition, PartitionKind kind, Payload payload) {
         Snapshot.Partition p = new Snapshot.Partition(operator, partition, kind, payload);
         Queue<String> uploaded = new ConcurrentLinkedQueue<>();
-        return stageOne(id, p, uploaded)
+        return Cancellation.beforeValue(stageOne(id, p, uploaded)
                 .doOnNext(e -> {
                     if (e.key() != null) {
                         confirmed.put(e.key(), e.size());
                     }
                 })
-                .doOnError(e -> deleteQuietly(uploaded, "a failed stage").subscribe())
-                .doOnCancel(() -> deleteQuietly(uploaded, "a cancelled stage").subscribe());
+                .doOnError(e -> deleteQuietly(uploaded, "a failed stage").subscribe()), () -> deleteQuietly(uploaded, "a cancelled stage").subscribe());
     }
 
     Mono<Manifest> commit(CheckpointId id, CheckpointMetadata metadata, List<PartitionEntry> entries) {

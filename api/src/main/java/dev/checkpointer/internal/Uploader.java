@@ -154,7 +154,7 @@ final class Uploader {
                         md.update(b.duplicate());
                     }), partSize);
                     int[] number = {0};
-                    Mono<Optional<Part>> nextPart = permits.acquire().flatMap(permit -> reader.next()
+                    Mono<Optional<Part>> nextPart = permits.acquire().flatMap(permit -> Cancellation.beforeValue(reader.next()
                             .map(bytes -> Optional.of(new Part(++number[0], bytes, permit)))
                             .defaultIfEmpty(Optional.empty())
                             .doOnNext(p -> {
@@ -162,9 +162,8 @@ final class Uploader {
                                     permit.release();
                                 }
                             })
-                            .doOnError(e -> permit.release())
-                            .doOnCancel(permit::release));
-                    return nextPart.repeat()
+                            .doOnError(e -> permit.release()), permit::release));
+                    return Cancellation.beforeValue(nextPart.repeat()
                             .takeWhile(Optional::isPresent)
                             .map(Optional::get)
                             .flatMap(part -> calls.retried("uploadPart", () -> upload.uploadPart(part.number, Payload.of(part.bytes)))
@@ -187,8 +186,7 @@ final class Uploader {
                             })
                             .flatMap(info -> checkStored(key, info, payload.length()))
                             .map(info -> new Digested(Sha256.hex(md), count[0]))
-                            .onErrorResume(e -> abort(upload).then(Mono.error(e)))
-                            .doOnCancel(() -> abort(upload).subscribe())
+                            .onErrorResume(e -> abort(upload).then(Mono.error(e))), () -> abort(upload).subscribe())
                             .doFinally(s -> reader.cancel());
                 });
     }
@@ -225,7 +223,9 @@ final class Uploader {
                     }
                 }
             });
-            return Mono.fromFuture(done, true).doOnCancel(() -> {
+            // Only a cancellation before the result was handed over undoes it (a disposed downstream may cancel a
+            // source that already delivered).
+            return Cancellation.beforeValue(Mono.fromFuture(done, true), () -> {
                 if (!state.compareAndSet(RUNNING, CANCELLED) && state.get() == LANDED) {
                     undo.accept(result.get());
                 }
