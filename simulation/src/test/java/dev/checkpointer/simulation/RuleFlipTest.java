@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.checkpointer.internal.ProtocolRules.Rule;
 import java.util.EnumSet;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -13,11 +12,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * ({@link dev.checkpointer.internal.ProtocolRules#building}), a bounded search over the actor mix that exercises
  * the rule finds a violation. Together with {@link ProtocolSimulationTest} (every rule on: no violation), this
  * shows that every rule is necessary and that the simulation would notice its absence.
- *
- * <p>Needs the v2 engine: the v1 engine ignores the switches, so on v1 every search "succeeds" on the v1 defects
- * ({@link V1DefectsTest}) whatever rule is off, which proves the search machinery but nothing rule-specific.
+
  */
-@Disabled("needs the v2 engine")
 class RuleFlipTest {
     /** Most schedules one search may try. */
     static final int BUDGET = 5_000;

@@ -2,14 +2,12 @@ package dev.checkpointer.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * Regression cases: one schedule per defect class of the v1 engine, found by {@link DefectSearch} and shrunk.
- * Each asserts that the schedule breaks no invariant, so each fails on the v1 engine (with the check named in
- * its comment) and must pass on the v2 engine. Disabled while the engine in this tree is v1; to see them fail,
- * run with {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
+ * Regression cases: one schedule per defect class of the v1 engine, found by {@link DefectSearch} on the v1 engine
+ * (before commit protocol v2) and shrunk. Each asserts that the schedule breaks no invariant: each failed on the v1
+ * engine with the check named in its comment, and passes on the v2 engine.
  */
 class V1DefectsTest {
 
@@ -25,7 +23,6 @@ class V1DefectsTest {
      * BB1: "id 1 is two checkpoints: e1.1 reported success of s2; and e0.1 reported success of s1".
      */
     @Test
-    @Disabled("fails on the v1 engine: defect 1 (id reuse)")
     void idReuse() {
         noViolation("s1.0.2.0.0.1.0.1.c.0.0.0.0.5.0.0.2.0_0.0.0.0.0.0.0.0.0.0.87");
     }
@@ -36,7 +33,6 @@ class V1DefectsTest {
      * id. BB1: "id 2 is two checkpoints: r1.1 was handed s5 by latest(); and w1.4 reported success of s7".
      */
     @Test
-    @Disabled("fails on the v1 engine: defect 2 (zombie state comes back)")
     void zombieStateComesBack() {
         noViolation("s1.2.0.0.0.2.0.1.3.0.0.0.4.2.2.1.2.0_0.0.0.0.0.0.0.0.iw.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0"
                 + ".0.ja.0.0.jf.8x.0.0.c0.0.0.1r.a3.0.0.0.0.0.0.33.0.bz.0.av.0.2e.0.0.ny.0.8h.0.8d.0.0.0.2n.0.am.0.a7.0.0.ri.0.0"
@@ -51,7 +47,6 @@ class V1DefectsTest {
      * by w0.1) was damaged by p0.1: ….snapshot is gone".
      */
     @Test
-    @Disabled("fails on the v1 engine: defect 3 (prune deletes what a save still needs)")
     void pruneDeletesWhatASaveStillNeeds() {
         noViolation("s1.1.0.0.1.1.0.0.0.0.0.0.0.0.0.0.2.0_0.d.0.0.0.0.0.0.0.0.0.0.0.0.0.0.14.0.0.0.0.0.0.0.0.0.0.0.qt");
     }
@@ -61,7 +56,6 @@ class V1DefectsTest {
      * committed 1. BB4: "checkpoint 1 (save s1, success reported by c0.1) was damaged by c1.1: ….snapshot is gone".
      */
     @Test
-    @Disabled("fails on the v1 engine: defect 4 (abort deletes a committed checkpoint)")
     void abortDeletesACommittedCheckpoint() {
         noViolation("s1.0.0.2.0.1.0.0.0.0.0.0.0.0.0.0.2.0_0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.14.0.ob");
     }
@@ -72,7 +66,6 @@ class V1DefectsTest {
      * reported ConcurrentCheckpointException, but r0.1 was handed its manifest of id 1 by latest()".
      */
     @Test
-    @Disabled("fails on the v1 engine: defect 5 (withdrawal visible to readers)")
     void withdrawalVisibleToReaders() {
         noViolation("s1.2.0.0.0.1.0.0.0.0.0.0.0.0.0.0.2.0_0.0.0.0.0.0.0.0.14.0.e8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b1");
     }
@@ -83,7 +76,6 @@ class V1DefectsTest {
      * checkpoint 6 but its manifest is gone".
      */
     @Test
-    @Disabled("fails on the v1 engine: defect 5 (pointer names a withdrawn manifest)")
     void pointerNamesAWithdrawnManifest() {
         noViolation("s1.1.0.0.0.1.0.0.0.0.0.0.0.f.0.0.2.0_0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0"
                 + ".0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ok.1d.0.0.dh");
