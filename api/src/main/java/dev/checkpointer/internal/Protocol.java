@@ -328,10 +328,20 @@ final class Protocol {
     /** After a refused create: our own earlier attempt (its response lost), or someone else's file. */
     private Mono<Prepared> whoHolds(CheckpointId id, String sha, Manifest m) {
         return chain.read(id)
-                .flatMap(r -> r.file().sha256().equals(sha)
+                // Ours: the manifest itself, or the tombstone left when it was committed and then deleted.
+                .flatMap(r -> sha.equals(r.file().linkedSha256())
                         ? Mono.just(new Prepared(m, sha, r.etag()))
                         : Mono.<Prepared>error(new IdTaken(id, r.file())))
-                .onErrorResume(e -> Context.isNotFound(e) || Context.isUntrustworthy(e), e -> Mono.error(new IdTaken(id, null)));
+                .onErrorResume(Context::isUntrustworthy, e -> Mono.error(new IdTaken(id, null)))
+                .onErrorResume(Context::isNotFound, e -> readPointer().flatMap(v -> {
+                    if (v.floor() > id.value()) {
+                        // Gone below the floor: it may have been ours, rolled forward by someone else, then expired.
+                        return Mono.<Prepared>error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "cannot tell whether checkpoint " + id
+                                + " was committed: its manifest key was taken, and has since expired below the floor " + v.floor(), e));
+                    }
+                    // Swept as garbage at or below the head, or never there: in either case not a commit of ours.
+                    return Mono.<Prepared>error(new IdTaken(id, null));
+                }));
     }
 
     /**
