@@ -331,17 +331,24 @@ final class Protocol {
                 // Ours: the manifest itself, or the tombstone left when it was committed and then deleted.
                 .flatMap(r -> sha.equals(r.file().linkedSha256())
                         ? Mono.just(new Prepared(m, sha, r.etag()))
-                        : Mono.<Prepared>error(new IdTaken(id, r.file())))
-                .onErrorResume(Context::isUntrustworthy, e -> Mono.error(new IdTaken(id, null)))
-                .onErrorResume(Context::isNotFound, e -> readPointer().flatMap(v -> {
-                    if (v.floor() > id.value()) {
-                        // Gone below the floor: it may have been ours, rolled forward by someone else, then expired.
-                        return Mono.<Prepared>error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "cannot tell whether checkpoint " + id
-                                + " was committed: its manifest key was taken, and has since expired below the floor " + v.floor(), e));
-                    }
-                    // Swept as garbage at or below the head, or never there: in either case not a commit of ours.
-                    return Mono.<Prepared>error(new IdTaken(id, null));
-                }));
+                        : notOurs(id, r.file(), null))
+                .onErrorResume(Context::isUntrustworthy, e -> notOurs(id, null, e))
+                .onErrorResume(Context::isNotFound, e -> notOurs(id, null, e));
+    }
+
+    /**
+     * The key holds something else, or nothing any more. At or above the floor that settles it: a published manifest
+     * there is never removed (only replaced by its own tombstone), so ours was never published. Below the floor it
+     * does not: ours may have been rolled forward by someone else, then expired, and the key reused by garbage.
+     */
+    private Mono<Prepared> notOurs(CheckpointId id, @Nullable ManifestFile there, @Nullable Throwable cause) {
+        return readPointer().flatMap(v -> {
+            if (v.floor() > id.value()) {
+                return Mono.<Prepared>error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "cannot tell whether checkpoint " + id
+                        + " was committed: its manifest key was taken, and the id has since expired below the floor " + v.floor(), cause));
+            }
+            return Mono.<Prepared>error(new IdTaken(id, there));
+        });
     }
 
     /**
