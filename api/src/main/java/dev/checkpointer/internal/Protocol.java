@@ -37,6 +37,8 @@ final class Protocol {
     static final int CAS_ATTEMPTS = 16;
     /** Manifest keys above the head looked at by one refresh, at most. */
     private static final int PROBE_LIMIT = 32;
+    /** Times one refresh starts probing again after a roll-forward lost its compare-and-swap. */
+    private static final int PROBE_RESTARTS = 4;
 
     private final Context ctx;
     private final Chain chain;
@@ -134,7 +136,7 @@ final class Protocol {
                 .flatMap(r -> {
                     ctx.state.sawId(next);
                     if (r.file() instanceof ManifestFile.Live live && publishable(live, v)) {
-                        return rollForward(v, live).flatMap(after -> after == v
+                        return rollForward(v, live, restarts).flatMap(after -> after == v
                                 ? Mono.just(v) // could not publish it (e.g. read-only credentials): the head stays
                                 : probe(after, next + 1, looked + 1, restarts));
                     }
@@ -160,7 +162,7 @@ final class Protocol {
      * Publishes someone else's prepared manifest (a writer that crashed between prepare and publish, or lost its
      * response). Returns the new view, or {@code v} itself when the compare-and-swap could not be made.
      */
-    private Mono<View> rollForward(View v, ManifestFile.Live live) {
+    private Mono<View> rollForward(View v, ManifestFile.Live live, int restarts) {
         Pointer p = v.pointer();
         Manifest m = live.manifest();
         Pointer next = Pointer.of(live.id().value(), live.sha256(), live.parent(), Math.max(p.epoch(), m.epoch()), p.floor(), ctx.writerId());
@@ -178,8 +180,9 @@ final class Protocol {
                                 ctx.store.describe(), m.writerId());
                         return after;
                     })
-                    .onErrorResume(Context::isPrecondition, e -> readPointer().flatMap(fresh -> fresh.kind() == Kind.OK
-                            ? probe(fresh, fresh.headId() + 1, 0, 0) : Mono.just(fresh)));
+                    // The pointer moved meanwhile: look again from the new head, a bounded number of times.
+                    .onErrorResume(Context::isPrecondition, e -> readPointer().flatMap(fresh -> fresh.kind() == Kind.OK && restarts < PROBE_RESTARTS
+                            ? probe(fresh, fresh.headId() + 1, 0, restarts + 1) : Mono.just(fresh)));
         }).onErrorResume(e -> e instanceof StoreException, e -> {
             log.debug("could not roll checkpoint {} forward ({}); the head stays at {}", live.id(), e.toString(), p.id());
             return Mono.just(v);

@@ -164,9 +164,11 @@ final class Reads {
 
     /** Every live chain member, oldest first; unreadable members are reported (listener, log), never skipped silently. */
     Flux<Manifest> list() {
-        return protocol.readPointer()
+        // The same fresh look as latest() (a manifest a crashed writer prepared on the head is rolled forward), so
+        // that the newest listed checkpoint is the one latest() returns.
+        return protocol.refresh()
                 .flatMap(v -> switch (v.kind()) {
-                    case EMPTY -> protocol.refresh().flatMap(fresh -> fresh.kind() == Kind.LOST ? recovered(fresh) : Mono.<Pointer>empty());
+                    case EMPTY -> Mono.<Pointer>empty();
                     case LOST -> recovered(v);
                     case OK -> Mono.just(v.pointer());
                 })
