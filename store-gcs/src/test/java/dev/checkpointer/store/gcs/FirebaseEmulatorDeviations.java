@@ -35,11 +35,12 @@ final class FirebaseEmulatorDeviations implements ExecutionCondition {
 
     /**
      * CheckpointerContract tests whose outcome depends on a lost create-if-absent or compare-and-swap: a second
-     * commit of one id, a fenced zombie, a second {@code begin()}, and concurrent pointer moves that must never go
-     * backwards.
+     * commit of one id, a fenced zombie, a second {@code begin()}, concurrent pointer moves that must never go
+     * backwards, and an abort whose claim (create-if-absent of an abort marker) must be refused on a committed id.
      */
     private static final Set<String> CHECKPOINTER_CONTRACT = Set.of(
             "aSnapshotMayNameItsIdButNeverReuseOne",
+            "abortRemovesWhatWasStagedButNeverACommittedCheckpoint",
             "twoWritersRacingForOneIdNeverBothCommit",
             "aNewerInstanceFencesTheOlderOne",
             "twoCoordinatorsCannotBeginTheSameCheckpoint",
