@@ -23,7 +23,7 @@ public final class Main {
      * @param args command-line arguments
      */
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, Charset.defaultCharset()), true);
+        PrintWriter out = new StdoutWriter(System.out, Charset.defaultCharset());
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, Charset.defaultCharset()), true);
         int code = run(out, err, args);
         out.flush();
