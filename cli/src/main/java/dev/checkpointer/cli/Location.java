@@ -162,6 +162,43 @@ final class Location implements AutoCloseable {
         return ids;
     }
 
+    /**
+     * When {@code _latest} does not exist: the ids whose manifest key holds a manifest or a tombstone (or a file
+     * that cannot be parsed), i.e. evidence of checkpoints a pointer should name. Abort markers do not count: a
+     * coordinator may leave one at a location that never committed. Empty when the pointer exists.
+     *
+     * @return the ids, ascending
+     */
+    List<CheckpointId> manifestsWithoutPointer() {
+        if (read(POINTER).isPresent()) {
+            return List.of();
+        }
+        List<CheckpointId> out = new ArrayList<>();
+        for (CheckpointId id : manifestIds()) {
+            Optional<byte[]> bytes = read(manifestKey(id));
+            if (bytes.isEmpty()) {
+                continue;
+            }
+            StoredFile f = StoredFile.parse(bytes.get());
+            if (f == null || !StoredFile.ABORT.equals(f.format())) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The floor {@code _latest} records (the oldest retained chain member), when the pointer exists and its body
+     * digest holds; 0 for a format-1 pointer (which has none).
+     *
+     * @return the floor, or empty when the pointer is missing or cannot be trusted
+     */
+    Optional<Long> pointerFloor() {
+        return read(POINTER).map(StoredFile::parse)
+                .filter(f -> f.digestOk() && (f.format() == null || StoredFile.POINTER.equals(f.format())))
+                .map(f -> f.number("floor", 0));
+    }
+
     private static Retry transientRetry() {
         return Retry.backoff(RAW_ATTEMPTS - 1, Duration.ofMillis(200))
                 .filter(e -> e instanceof StoreException se && se.isTransient())
