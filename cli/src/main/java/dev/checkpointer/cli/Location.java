@@ -163,6 +163,17 @@ final class Location implements AutoCloseable {
     }
 
     /**
+     * The size of every object under {@code checkpoints/}, by key.
+     *
+     * @return the sizes
+     */
+    Map<String, Long> sizes() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        store.list(CHECKPOINTS).retryWhen(transientRetry()).toIterable().forEach(i -> out.put(i.key(), i.size()));
+        return out;
+    }
+
+    /**
      * When {@code _latest} does not exist: the ids whose manifest key holds a manifest or a tombstone (or a file
      * that cannot be parsed), i.e. evidence of checkpoints a pointer should name. Abort markers do not count: a
      * coordinator may leave one at a location that never committed. Empty when the pointer exists.
