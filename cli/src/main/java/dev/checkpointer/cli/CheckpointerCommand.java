@@ -14,14 +14,15 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "Inspects, verifies, prunes and copies the checkpoints that the checkpointer library writes to object "
-                    + "stores, and runs a crash-and-recover demo.",
+            "Inspects, verifies, repairs, prunes and copies the checkpoints that the checkpointer library writes to "
+                    + "object stores, and runs a crash-and-recover demo.",
             ""
         },
         subcommands = {
             ListCommand.class,
             InspectCommand.class,
             VerifyCommand.class,
+            RepairCommand.class,
             DeleteCommand.class,
             PruneCommand.class,
             CopyCommand.class,
@@ -44,6 +45,7 @@ import picocli.CommandLine.Spec;
             "  checkpointer list file:./demo-checkpoints",
             "  checkpointer inspect file:./demo-checkpoints latest",
             "  checkpointer verify file:./demo-checkpoints all",
+            "  checkpointer repair file:./demo-checkpoints     (stop every writer first)",
             "  checkpointer copy file:./demo-checkpoints s3://my-bucket/clicks --all"
         })
 final class CheckpointerCommand implements Callable<Integer> {

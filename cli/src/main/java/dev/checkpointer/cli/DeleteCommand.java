@@ -1,5 +1,6 @@
 package dev.checkpointer.cli;
 
+import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.Checkpointer;
@@ -16,9 +17,14 @@ import reactor.core.publisher.Mono;
 /** {@code delete URI ID}: removes one checkpoint. */
 @Command(name = "delete", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Delete one checkpoint.",
-        description = "Deletes one checkpoint: its manifest first (so it stops being committed), then its artifacts. "
-                + "A checkpoint whose manifest is corrupt is deleted too. Exits 3, deleting nothing, when there is no "
-                + "such checkpoint. Deleting the newest checkpoint makes the one before it the latest.")
+        description = {
+            "Deletes one committed checkpoint: its manifest is replaced by a tombstone (so the chain of committed "
+                    + "checkpoints stays whole and the id can never be committed again), then its artifacts are removed. "
+                    + "A checkpoint whose manifest is corrupt is deleted too. Exits 3, deleting nothing, when there is "
+                    + "no such checkpoint.",
+            "Deleting the newest checkpoint makes 'latest' resolve to the one before it; the pointer _latest itself "
+                    + "never moves back (it keeps naming the deleted id, and the next save continues above it)."
+        })
 final class DeleteCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,8 +52,17 @@ final class DeleteCommand implements Callable<Integer> {
                         "no checkpoint " + id + " at " + Format.location(uri) + "; nothing deleted");
             }
             cp.delete(id).block();
+            out.println("deleted checkpoint " + id + " from " + Format.location(uri));
+            Checkpoint now = cp.latest().block();
+            CheckpointId latest = now == null ? null : now.manifest().id();
+            if (latest == null || latest.compareTo(id) < 0) {
+                // It was the newest: reads go back to the one before it, the pointer does not.
+                out.println("checkpoint " + id + " was the newest: 'latest' now resolves to "
+                        + (latest == null ? "no checkpoint (none remains)" : "checkpoint " + latest + ", the one before it")
+                        + ". The pointer never moves back: " + Location.POINTER + " still names " + id
+                        + " as its head, and the next save gets a higher id.");
+            }
         }
-        out.println("deleted checkpoint " + id + " from " + Format.location(uri));
         out.flush();
         return ExitCodes.OK;
     }

@@ -248,7 +248,11 @@ final class Demo {
             finalRestores = restored.consumedAll() && restored.totals().equals(expected);
             Progress quiet = Progress.start("verify", 0, Progress.Mode.NEVER, out);
             for (CheckpointId id : List.copyOf(written)) {
-                VerifyCommand.Result r = VerifyCommand.verify(Objects.requireNonNull(cp.load(id).block(s.timeout())), quiet);
+                VerifyCommand.Result r = VerifyCommand.verify(cp, Objects.requireNonNull(cp.load(id).block(s.timeout())), quiet);
+                if (r == null) {
+                    verifyProblems.add("checkpoint " + id + " was deleted while it was being verified");
+                    continue;
+                }
                 verified++;
                 partitionsVerified += r.partitions();
                 r.failures().forEach(f -> verifyProblems.add("checkpoint " + id + " " + f.where() + ": " + f.message()));

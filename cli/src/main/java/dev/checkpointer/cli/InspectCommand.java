@@ -1,7 +1,10 @@
 package dev.checkpointer.cli;
 
 import dev.checkpointer.Checkpoint;
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.CheckpointNotFoundException;
 import dev.checkpointer.Checkpointer;
+import dev.checkpointer.CorruptMetadataException;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import java.io.PrintWriter;
@@ -9,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -21,11 +26,18 @@ import picocli.CommandLine.Spec;
 /** {@code inspect URI [ID|latest]}: one manifest, readable. */
 @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Show one checkpoint's manifest, readable.",
-        description = "Shows one checkpoint's manifest: epoch, time, writer, fingerprint, every partition (kind, size, "
-                + "where it is stored, the stage call that wrote it, SHA-256), the stage calls grouped (one token per "
-                + "upload, e.g. one per worker's stage() when many hosts wrote the checkpoint), source offsets, sink "
-                + "epochs, watermarks and metadata. The manifest is verified against its digest first; partition bytes "
-                + "are not read (see 'verify').")
+        description = {
+            "Shows one committed checkpoint's manifest: epoch, time, writer, fingerprint, its parent link (the "
+                    + "checkpoint it was committed on, and that manifest's SHA-256), every partition (kind, size, where it "
+                    + "is stored, the stage call that wrote it, SHA-256), the stage calls grouped (one token per upload, "
+                    + "e.g. one per worker's stage() when many hosts wrote the checkpoint), source offsets, sink epochs, "
+                    + "watermarks and metadata. The manifest is verified against its digest first; partition bytes are "
+                    + "not read (see 'verify').",
+            "With --json, prints the manifest file exactly as stored (checkpoints/{id:020d}/manifest.json, byte for "
+                    + "byte: the envelope {\"format\", \"bodySha256\", \"manifest\": {...}} of format 2, or the bare "
+                    + "object of format 1), after the library verified it; its SHA-256 is the digest the child's parent "
+                    + "link and _latest name."
+        })
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -40,7 +52,7 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store = new StoreOptions();
 
-    @Option(names = "--json", description = "Print the manifest as stored (JSON; inline partitions keep their base64 bytes).")
+    @Option(names = "--json", description = "Print the manifest file exactly as stored (JSON; inline partitions keep their base64 bytes).")
     boolean json;
 
     @Override
@@ -48,16 +60,39 @@ final class InspectCommand implements Callable<Integer> {
         Target t = Target.parse(target, false);
         PrintWriter out = spec.commandLine().getOut();
         Manifest m;
-        try (Checkpointer cp = store.open(uri)) {
+        byte[] stored = null;
+        try (Location location = store.location(uri); Checkpointer cp = location.builder().build()) {
             Checkpoint c = t.load(cp, uri);
             m = c.manifest();
+            if (json) {
+                stored = asStored(location, Objects.requireNonNull(m.id()));
+            }
         }
-        if (json) {
-            Json.print(out, m);
+        if (stored != null) {
+            StdoutWriter.printExactly(out, stored);
         } else {
             print(out, m);
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The manifest file of a checkpoint the library just loaded (and so verified), read again as stored. What is
+     * printed must be that manifest: the file is checked to be a manifest of this id whose body digest holds.
+     */
+    static byte[] asStored(Location location, CheckpointId id) {
+        String key = Location.manifestKey(id);
+        byte[] bytes = location.read(key).orElseThrow(() -> new CheckpointNotFoundException(id,
+                "checkpoint " + id + " was deleted while it was being inspected ('" + key + "' is gone)", null));
+        StoredFile f = StoredFile.parse(bytes);
+        if (f != null && StoredFile.TOMBSTONE.equals(f.format())) {
+            throw new CheckpointNotFoundException(id, "checkpoint " + id + " was deleted while it was being inspected", null);
+        }
+        if (f == null || !(f.format() == null || StoredFile.MANIFEST.equals(f.format())) || !f.digestOk() || f.id() != id.value()) {
+            throw new CorruptMetadataException(key, List.of("the file read back after verification is not the verified manifest of checkpoint "
+                    + id + " (changed or corrupted since)"), null);
+        }
+        return bytes;
     }
 
     static void print(PrintWriter out, Manifest m) {
@@ -68,6 +103,10 @@ final class InspectCommand implements Callable<Integer> {
         head.row("epoch", m.epoch());
         head.row("created", m.createdAt());
         head.row("writer", m.writerId());
+        head.row("parent", link(m, m.parent()));
+        if (m.grandparent().isPresent()) {
+            head.row("grandparent", link(m, m.grandparent()));
+        }
         head.row("fingerprint", m.fingerprint() == null ? "-" : m.fingerprint());
         head.row("state", Format.summary(m) + " (" + inline + " inline in the manifest, " + (m.partitions().size() - inline) + " stored)");
         head.lines("  ").stream().skip(1).forEach(out::println);
@@ -152,6 +191,14 @@ final class InspectCommand implements Callable<Integer> {
             }
             return new Origin(e.offset() > 0 ? PACKED : STORED, "-");
         }
+    }
+
+    /** A link as {@code 6 (manifest sha256 <hex>)}; none for the first checkpoint, implicit for format 1. */
+    static String link(Manifest m, Optional<Manifest.Link> link) {
+        if (link.isPresent()) {
+            return link.get().id() + " (manifest sha256 " + link.get().manifestSha256() + ")";
+        }
+        return m.formatMajor() == 1 ? "- (format 1: the next lower format-1 checkpoint)" : "- (the first checkpoint of the location)";
     }
 
     private static void section(PrintWriter out, String title, boolean empty, Runnable body) {

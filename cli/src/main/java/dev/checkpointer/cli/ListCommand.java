@@ -1,5 +1,6 @@
 package dev.checkpointer.cli;
 
+import dev.checkpointer.CheckpointId;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import java.io.PrintWriter;
@@ -7,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,9 +20,10 @@ import picocli.CommandLine.Spec;
 /** {@code list URI}: the committed checkpoints, oldest first. */
 @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
         header = "List the committed checkpoints at a location.",
-        description = "Lists the committed checkpoints at a location, oldest first: id, epoch, creation time, "
-                + "partitions and bytes. Checkpoints whose manifest cannot be read are skipped with a warning on "
-                + "stderr (see 'verify').")
+        description = "Lists the committed checkpoints at a location, oldest first (the chain that _latest reaches by "
+                + "parent links): id, epoch, creation time, partitions and bytes. Checkpoints whose manifest cannot be "
+                + "read are left out with a warning on stderr, and so is a missing or corrupt _latest (the listing is "
+                + "then of the chain recovered from the manifests); see 'verify' and 'repair'.")
 final class ListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -47,9 +50,23 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ChainWatch watch = new ChainWatch(warning -> {
+            err.println("checkpointer list: warning: " + warning);
+            err.flush();
+        });
         List<Entry> entries;
-        try (Checkpointer cp = store.open(uri)) {
+        try (Location location = store.location(uri); Checkpointer cp = location.builder().listener(watch).build()) {
             entries = cp.list().map(Entry::of).collectList().blockOptional().orElse(List.of());
+            if (entries.isEmpty() && watch.recovery() == null) {
+                List<CheckpointId> orphaned = location.manifestsWithoutPointer();
+                if (!orphaned.isEmpty()) {
+                    err.println("checkpointer list: warning: " + Location.POINTER + " is missing but " + orphaned.size()
+                            + " checkpoint manifest(s) exist (" + orphaned.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                            + "), which reads do not see; see 'verify'");
+                    err.flush();
+                }
+            }
         }
         if (json) {
             Json.print(out, new Listing(entries));

@@ -10,8 +10,8 @@ import picocli.CommandLine;
 /**
  * Entry point of the {@code checkpointer} command ({@code java -jar checkpointer.jar --help}).
  *
- * <p>Commands: {@code list}, {@code inspect}, {@code verify}, {@code delete}, {@code prune}, {@code copy} and
- * {@code demo}. Every command has {@code --help}; machine-readable output is available with {@code --json}. Exit
+ * <p>Commands: {@code list}, {@code inspect}, {@code verify}, {@code repair}, {@code delete}, {@code prune},
+ * {@code copy} and {@code demo}. Every command has {@code --help}; machine-readable output is available with {@code --json}. Exit
  * codes: 0 success, 1 verification failed, 2 usage error, 3 not found, 4 store or other error.
  */
 public final class Main {
@@ -23,7 +23,7 @@ public final class Main {
      * @param args command-line arguments
      */
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, Charset.defaultCharset()), true);
+        PrintWriter out = new StdoutWriter(System.out, Charset.defaultCharset());
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, Charset.defaultCharset()), true);
         int code = run(out, err, args);
         out.flush();

@@ -1,5 +1,6 @@
 package dev.checkpointer.cli;
 
+import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointerBuilder;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.InvalidInputException;
@@ -7,6 +8,8 @@ import dev.checkpointer.PruneReport;
 import dev.checkpointer.Retention;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -22,10 +25,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Keep the newest N checkpoints and sweep debris.",
         description = {
-            "Deletes all but the newest N checkpoints (--keep), then sweeps artifacts that no manifest references "
-                    + "and that are older than the grace period (debris of crashed or aborted saves), and store-level "
-                    + "debris such as temp files and incomplete multipart uploads.",
-            "Without --keep, only debris is removed. The newest checkpoint is always kept."
+            "Deletes all but the newest N checkpoints (--keep), then sweeps garbage older than the grace period: "
+                    + "everything under ids below the oldest retained checkpoint, and everything under ids up to the "
+                    + "newest checkpoint that no committed checkpoint references (debris of saves that lost, crashed or "
+                    + "were aborted, abort markers, reservations), plus store-level debris there such as temp files and "
+                    + "incomplete multipart uploads.",
+            "Debris above the newest checkpoint is kept: a save still in progress may need it. It is swept by a later "
+                    + "prune, once a later checkpoint has passed its id.",
+            "Without --keep, only garbage is removed. The newest checkpoint is always kept."
         })
 final class PruneCommand implements Callable<Integer> {
     @Spec
@@ -38,43 +45,69 @@ final class PruneCommand implements Callable<Integer> {
     @Nullable Integer keep;
 
     @Option(names = "--grace", paramLabel = "DURATION",
-            description = "Only sweep unreferenced artifacts older than this (e.g. 30m, 2h, 0; default 1h). Keep it longer "
-                    + "than your slowest save so that a save in progress elsewhere is never swept.")
+            description = "Only sweep garbage older than this (e.g. 30m, 2h, 0; default 1h), measured on the store's clock. "
+                    + "It only delays sweeping, for inspection: what a save in progress needs lies above the newest "
+                    + "checkpoint, where prune never deletes.")
     @Nullable Duration grace;
 
     @Mixin
     StoreOptions store = new StoreOptions();
 
-    @Option(names = "--json", description = "Print JSON: {\"deletedCheckpoints\", \"deletedOrphans\", \"cleanedIncomplete\", \"bytesFreed\"}.")
+    @Option(names = "--json", description = "Print JSON: {\"deletedCheckpoints\": [ids, ascending], \"deletedOrphans\": [keys], \"cleanedIncomplete\": [keys], \"bytesFreed\"}.")
     boolean json;
+
+    /**
+     * The JSON document.
+     *
+     * @param deletedCheckpoints checkpoints deleted by retention, ascending
+     * @param deletedOrphans keys of garbage swept
+     * @param cleanedIncomplete store-level debris cleaned (temp files, incomplete multipart uploads)
+     * @param bytesFreed bytes removed
+     */
+    record Pruned(List<Long> deletedCheckpoints, List<String> deletedOrphans, List<String> cleanedIncomplete, long bytesFreed) {
+        static Pruned of(PruneReport r, long bytesFreed) {
+            return new Pruned(r.deletedCheckpoints().stream().map(CheckpointId::value).sorted().toList(),
+                    r.deletedOrphans().stream().sorted().toList(), r.cleanedIncomplete().stream().sorted().toList(), bytesFreed);
+        }
+    }
 
     @Override
     public Integer call() {
-        CheckpointerBuilder b = store.builder(uri);
-        if (keep != null) {
-            if (keep < 1) {
-                throw new InvalidInputException("--keep must be at least 1 (the newest checkpoint is always kept), got " + keep);
-            }
-            b.retention(Retention.keepLast(keep));
-        }
-        if (grace != null) {
-            b.orphanGracePeriod(grace);
+        if (keep != null && keep < 1) {
+            throw new InvalidInputException("--keep must be at least 1 (the newest checkpoint is always kept), got " + keep);
         }
         PruneReport report;
-        try (Checkpointer cp = b.build()) {
-            report = Objects.requireNonNull(cp.prune().block());
+        long freed;
+        try (Location location = store.location(uri)) {
+            CheckpointerBuilder b = location.builder();
+            if (keep != null) {
+                b.retention(Retention.keepLast(keep));
+            }
+            if (grace != null) {
+                b.orphanGracePeriod(grace);
+            }
+            try (Checkpointer cp = b.build()) {
+                // The bytes freed are measured on the store (what was listed before and is gone after): the library's
+                // own figure leaves out what retention deleted.
+                Map<String, Long> before = location.sizes();
+                report = Objects.requireNonNull(cp.prune().block());
+                Map<String, Long> after = location.sizes();
+                long gone = before.entrySet().stream().filter(e -> !after.containsKey(e.getKey())).mapToLong(Map.Entry::getValue).sum();
+                freed = Math.max(report.bytesFreed(), gone);
+            }
         }
         PrintWriter out = spec.commandLine().getOut();
+        Pruned pruned = Pruned.of(report, freed);
         if (json) {
-            Json.print(out, report);
+            Json.print(out, pruned);
             return ExitCodes.OK;
         }
-        int n = report.deletedCheckpoints().size();
+        int n = pruned.deletedCheckpoints().size();
         out.println("deleted " + n + (n == 1 ? " checkpoint" : " checkpoints")
-                + (n == 0 ? "" : " (" + report.deletedCheckpoints().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")"));
-        out.println("swept " + report.deletedOrphans().size() + " orphaned artifact(s) and " + report.cleanedIncomplete().size()
+                + (n == 0 ? "" : " (" + pruned.deletedCheckpoints().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")"));
+        out.println("swept " + pruned.deletedOrphans().size() + " orphaned artifact(s) and " + pruned.cleanedIncomplete().size()
                 + " incomplete upload(s) or temp file(s)");
-        out.println("freed " + Format.bytes(report.bytesFreed()) + " at " + Format.location(uri));
+        out.println("freed " + Format.bytes(pruned.bytesFreed()) + " at " + Format.location(uri));
         out.flush();
         return ExitCodes.OK;
     }

@@ -20,4 +20,9 @@ final class StoreOptions {
     Checkpointer open(String uri) {
         return builder(uri).build();
     }
+
+    /** The store itself, for commands that also read objects as stored (a checkpointer over it: {@link Location#builder()}). */
+    Location location(String uri) {
+        return Location.open(uri, options);
+    }
 }

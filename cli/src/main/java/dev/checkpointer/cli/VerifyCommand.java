@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.CheckpointId;
-import dev.checkpointer.CheckpointListener;
 import dev.checkpointer.Checkpointer;
+import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import java.io.PrintWriter;
@@ -14,9 +14,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,19 +29,24 @@ import picocli.CommandLine.Spec;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** {@code verify URI [ID|latest|all]}: re-reads and hashes every artifact. */
+/** {@code verify URI [ID|latest|all]}: re-reads and hashes every artifact, and checks the chain and the pointer. */
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
-        header = "Re-read and SHA-256 check every artifact of checkpoints.",
+        header = "Re-read and SHA-256 check every artifact of checkpoints; check the chain and _latest.",
         description = {
             "Re-reads every partition of the checkpoint(s) and checks its size and SHA-256 against the manifest "
-                    + "(whose own digest is checked first). Reports every failure, naming the partition, and exits 1 if "
+                    + "(whose own digest is checked first). Reports every problem, naming the partition, and exits 1 if "
                     + "there is any.",
-            "With 'all', manifests that cannot be read are reported too (between the oldest and the newest checkpoint, "
-                    + "and the newest itself)."
+            "With 'all' (the default), every committed checkpoint is verified: every member of the chain that _latest "
+                    + "reaches by parent links, down to the oldest retained one. A chain member whose manifest is "
+                    + "missing, unreadable or does not match the digest its child links it by is a failure, and so is "
+                    + "an artifact that is missing or does not match.",
+            "The pointer is checked too, whatever is verified: when _latest is missing or corrupt while checkpoints "
+                    + "exist (reads then fall back to the newest chain that verifies, and saves are refused), verify "
+                    + "fails (exit 1) and says so; 'checkpointer repair' fixes the pointer (stop every writer first). "
+                    + "A location whose _latest is missing while checkpoint manifests exist is such a failure, not "
+                    + "'nothing to verify'."
         })
 final class VerifyCommand implements Callable<Integer> {
-    /** Gaps in the id sequence longer than this are not probed for unreadable manifests. */
-    static final int MAX_GAP_PROBES = 10_000;
     private static final int PARTITION_CONCURRENCY = 4;
 
     @Spec
@@ -55,12 +62,17 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store = new StoreOptions();
 
-    @Option(names = "--json", description = "Print JSON: {\"ok\", \"checkpoints\": [{\"id\", \"ok\", \"partitions\", \"bytes\", \"failures\": [{\"operator\", \"partition\", \"code\", \"message\"}]}], \"bytesVerified\"}.")
+    @Option(names = "--json", description = "Print JSON: {\"ok\", \"problems\": [{\"code\", \"message\"}], \"checkpoints\": [{\"id\", \"ok\", "
+            + "\"partitions\", \"bytes\", \"failures\": [{\"operator\", \"partition\", \"code\", \"message\"}]}], \"bytesVerified\"}; "
+            + "\"problems\" are the location's own (codes POINTER_RECOVERED, POINTER_MISSING, CHAIN_BROKEN).")
     boolean json;
 
     @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "auto",
             description = "Show progress on stderr: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, i.e. only on a terminal).")
     Progress.Mode progress = Progress.Mode.AUTO;
+
+    /** Codes of failures that mean the data or metadata is bad (exit 1), as opposed to the store failing (exit 4). */
+    static final Set<String> VERIFICATION_CODES = Set.of("INTEGRITY", "CORRUPT_METADATA", "INCOMPATIBLE", "STORE_NOT_FOUND", "MANIFEST_MISSING");
 
     /** One failure; {@code operator} and {@code partition} are absent when the manifest itself failed. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -71,11 +83,16 @@ final class VerifyCommand implements Callable<Integer> {
             return new Failure(e == null ? null : e.operator(), e == null ? null : e.partition(), code, ExitCodes.describe(t));
         }
 
+        /** A chain member the library reported unreadable: a verification failure whatever the cause. */
+        static Failure unreadable(CheckpointException error) {
+            if (error.code() == ErrorCode.CHECKPOINT_NOT_FOUND) {
+                return new Failure(null, null, "MANIFEST_MISSING", ExitCodes.describe(error));
+            }
+            return of(null, error);
+        }
+
         boolean verification() {
-            return switch (code) {
-                case "INTEGRITY", "CORRUPT_METADATA", "INCOMPATIBLE", "STORE_NOT_FOUND" -> true;
-                default -> false;
-            };
+            return VERIFICATION_CODES.contains(code);
         }
 
         String where() {
@@ -86,69 +103,171 @@ final class VerifyCommand implements Callable<Integer> {
     /** The outcome for one checkpoint. */
     record Result(long id, boolean ok, int partitions, long bytes, List<Failure> failures) {}
 
+    /**
+     * A problem of the location itself rather than of one checkpoint.
+     *
+     * @param code {@code POINTER_RECOVERED} (reads had to recover a missing or corrupt {@code _latest}),
+     *     {@code POINTER_MISSING} ({@code _latest} is missing while checkpoint manifests exist, and reads see none), or
+     *     {@code CHAIN_BROKEN} (the chain cannot be followed below two consecutive unreadable members)
+     * @param message what it means
+     */
+    record Problem(String code, String message) {}
+
     /** The JSON document. */
-    record Report(boolean ok, List<Result> checkpoints, long bytesVerified) {}
+    record Report(boolean ok, List<Problem> problems, List<Result> checkpoints, long bytesVerified) {}
 
     @Override
     public Integer call() {
         Target t = Target.parse(target, true);
         PrintWriter out = spec.commandLine().getOut();
-        Map<CheckpointId, CheckpointException> corrupt = new ConcurrentHashMap<>();
-        CheckpointListener passedOver = new CheckpointListener() {
-            @Override
-            public void onCorruptCheckpoint(CheckpointId id, CheckpointException error) {
-                corrupt.putIfAbsent(id, error);
-            }
-        };
+        ChainWatch watch = new ChainWatch();
         List<Result> results = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         long verifiedBytes;
-        try (Checkpointer cp = store.builder(uri).listener(passedOver).build()) {
+        try (Location location = store.location(uri); Checkpointer cp = location.builder().listener(watch).build()) {
             Map<Long, Result> unreadable = new TreeMap<>();
             List<Checkpoint> checkpoints = new ArrayList<>();
+            List<Long> listedIds = new ArrayList<>();
+            List<CheckpointId> notLoaded = new ArrayList<>();
+            CheckpointException notFound = null;
             if (t.all()) {
-                List<Manifest> listed = cp.list().collectList().blockOptional().orElse(List.of());
-                for (Manifest m : listed) {
+                for (Manifest m : cp.list().collectList().blockOptional().orElse(List.of())) {
+                    CheckpointId id = Objects.requireNonNull(m.id());
+                    listedIds.add(id.value());
                     try {
-                        checkpoints.add(Objects.requireNonNull(cp.load(Objects.requireNonNull(m.id())).block()));
+                        checkpoints.add(Objects.requireNonNull(cp.load(id).block()));
                     } catch (RuntimeException e) {
-                        if (ExitCodes.of(e) != ExitCodes.NOT_FOUND) { // else deleted since it was listed
-                            unreadable.put(Objects.requireNonNull(m.id()).value(), failed(Objects.requireNonNull(m.id()), e));
+                        if (ExitCodes.of(e) == ExitCodes.NOT_FOUND) {
+                            notLoaded.add(id); // deleted since it was listed, or (below) the pointer is lost
+                        } else {
+                            unreadable.put(id.value(), failed(id, e));
                         }
                     }
                 }
-                probeGaps(cp, listed, unreadable);
-                // latest() reports a newest checkpoint that cannot be trusted to the listener, which list() skips.
-                cp.latest().onErrorResume(e -> Mono.empty()).block();
-                corrupt.forEach((id, e) -> unreadable.putIfAbsent(id.value(), failed(id, e)));
             } else {
-                checkpoints.add(t.load(cp, uri));
+                try {
+                    checkpoints.add(t.load(cp, uri));
+                } catch (CheckpointException e) {
+                    if (e.code() != ErrorCode.CHECKPOINT_NOT_FOUND) {
+                        throw e;
+                    }
+                    if (t.id() != null) {
+                        notLoaded.add(t.id());
+                    }
+                    notFound = e; // exit 3, unless the pointer explains it (below)
+                }
+            }
+            problems.addAll(pointerProblems(location, cp, watch));
+            if (!problems.isEmpty() && !notLoaded.isEmpty()) {
+                // With _latest lost, load(id) may not find what list() recovered: verify what latest() returns, and
+                // say which checkpoints could not be verified.
+                Checkpoint newest = cp.latest().onErrorResume(e -> Mono.empty()).block();
+                for (CheckpointId id : notLoaded) {
+                    if (newest != null && id.equals(newest.manifest().id())) {
+                        checkpoints.add(newest);
+                    } else {
+                        unreadable.put(id.value(), new Result(id.value(), false, 0, 0, List.of(new Failure(null, null, "NOT_VERIFIED",
+                                "checkpoint " + id + " cannot be loaded while " + Location.POINTER + " is lost (see above): not verified"))));
+                    }
+                }
+            } else if (notFound != null && problems.isEmpty()) {
+                throw notFound;
             }
             long total = checkpoints.stream().mapToLong(c -> c.manifest().totalBytes()).sum();
             Progress bar = Progress.start("verify", total, progress, spec.commandLine().getErr());
             for (Checkpoint c : checkpoints) {
-                results.add(verify(c, bar));
+                Result r = verify(cp, c, bar);
+                if (r != null) {
+                    results.add(r);
+                }
             }
             bar.finish();
             verifiedBytes = bar.done();
+            watch.corrupt().forEach((id, e) -> unreadable.putIfAbsent(id.value(), new Result(id.value(), false, 0, 0, List.of(Failure.unreadable(e)))));
+            if (t.all()) {
+                chainBreak(location, listedIds, watch).ifPresent(problems::add);
+            }
             results.addAll(unreadable.values());
         }
         results.sort((a, b) -> Long.compare(a.id(), b.id()));
-        boolean ok = results.stream().allMatch(Result::ok);
+        boolean ok = problems.isEmpty() && results.stream().allMatch(Result::ok);
         if (json) {
-            Json.print(out, new Report(ok, results, verifiedBytes));
+            Json.print(out, new Report(ok, problems, results, verifiedBytes));
         } else {
-            print(out, results, verifiedBytes);
+            print(out, problems, results, verifiedBytes);
         }
         if (ok) {
             return ExitCodes.OK;
         }
-        boolean verificationFailure = results.stream().flatMap(r -> r.failures().stream()).anyMatch(Failure::verification);
+        boolean verificationFailure = !problems.isEmpty()
+                || results.stream().flatMap(r -> r.failures().stream()).anyMatch(Failure::verification);
         return verificationFailure ? ExitCodes.VERIFICATION_FAILED : ExitCodes.STORE_OR_OTHER;
     }
 
-    /** Streams every partition (each verified by the library at its end) and collects every failure. */
-    static Result verify(Checkpoint c, Progress bar) {
+    /**
+     * What is wrong with {@code _latest}: a recovery the library reported while reading, or (which the library does
+     * not report when no manifest names a parent) a pointer that is missing while checkpoint manifests exist.
+     */
+    static List<Problem> pointerProblems(Location location, Checkpointer cp, ChainWatch watch) {
+        if (watch.recovery() == null && location.read(Location.POINTER).isEmpty()) {
+            // Not every read recovers a missing pointer (load(id) does not); list() does, and says so.
+            cp.list().then().onErrorResume(e -> Mono.empty()).block();
+        }
+        ChainWatch.Recovery recovery = watch.recovery();
+        if (recovery != null) {
+            return List.of(new Problem("POINTER_RECOVERED", ChainWatch.describe(recovery)));
+        }
+        List<CheckpointId> orphaned = location.manifestsWithoutPointer();
+        if (!orphaned.isEmpty()) {
+            return List.of(new Problem("POINTER_MISSING", Location.POINTER + " is missing but " + orphaned.size()
+                    + (orphaned.size() == 1 ? " checkpoint manifest exists" : " checkpoint manifests exist") + " (" + ids(orphaned)
+                    + "): reads see no checkpoint at all, and the next save starts a new chain that leaves them behind. "
+                    + "Either the pointer was lost, or the location's first save crashed before it committed; inspect the "
+                    + "files before saving here again"));
+        }
+        return List.of();
+    }
+
+    /**
+     * The chain steps over one unreadable member (through the grandparent link its child carries), not two: when
+     * the walk ended at an unreadable member while manifests exist below it (at or above the pointer's floor), the
+     * members down there could not be verified, nor even told committed.
+     */
+    private static Optional<Problem> chainBreak(Location location, List<Long> listedIds, ChainWatch watch) {
+        if (watch.corrupt().isEmpty()) {
+            return Optional.empty();
+        }
+        long lowestCorrupt = watch.corrupt().keySet().iterator().next().value();
+        long lowestListed = listedIds.stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+        if (lowestListed < lowestCorrupt) {
+            return Optional.empty();
+        }
+        long floor = Math.max(1, location.pointerFloor().orElse(1L));
+        List<CheckpointId> below = location.manifestIds().stream()
+                .filter(id -> id.value() >= floor && id.value() < lowestCorrupt)
+                .toList();
+        if (below.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Problem("CHAIN_BROKEN", "the chain cannot be followed below checkpoint " + lowestCorrupt
+                + " (unreadable): " + below.size() + (below.size() == 1 ? " manifest" : " manifests") + " below it (" + ids(below)
+                + ") cannot be reached from " + Location.POINTER + ", so none of them was verified"));
+    }
+
+    private static String ids(List<CheckpointId> ids) {
+        int shown = Math.min(ids.size(), 10);
+        String list = ids.subList(0, shown).stream().map(String::valueOf).collect(Collectors.joining(", "));
+        return (ids.size() == 1 ? "id " : "ids ") + list + (shown < ids.size() ? ", … " + ids.get(ids.size() - 1) : "");
+    }
+
+    /**
+     * Streams every partition (each verified by the library at its end) and collects every failure. An artifact
+     * that is gone is a failure while the checkpoint is still committed; when the checkpoint itself was deleted
+     * meanwhile (the library says so the same way), it is no longer verified: null.
+     */
+    static @Nullable Result verify(Checkpointer cp, Checkpoint c, Progress bar) {
         Manifest m = c.manifest();
+        CheckpointId id = Objects.requireNonNull(m.id());
         List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
         Flux.fromIterable(m.partitions())
                 .flatMap(e -> c.stream(e.operator(), e.partition())
@@ -159,37 +278,53 @@ final class VerifyCommand implements Callable<Integer> {
                             return Mono.empty();
                         }), PARTITION_CONCURRENCY)
                 .blockLast();
-        List<Failure> sorted = new ArrayList<>(failures);
-        sorted.sort((a, b) -> a.where().compareTo(b.where()));
-        return new Result(Objects.requireNonNull(m.id()).value(), sorted.isEmpty(), m.partitions().size(), m.totalBytes(), List.copyOf(sorted));
-    }
-
-    private static Result failed(CheckpointId id, Throwable e) {
-        return new Result(id.value(), false, 0, 0, List.of(Failure.of(null, e)));
-    }
-
-    /** Ids missing from the listing between two listed ones: deleted (fine) or unreadable (reported). */
-    private static void probeGaps(Checkpointer cp, List<Manifest> listed, Map<Long, Result> unreadable) {
-        int probes = 0;
-        for (int i = 1; i < listed.size(); i++) {
-            long from = Objects.requireNonNull(listed.get(i - 1).id()).value() + 1;
-            long to = Objects.requireNonNull(listed.get(i).id()).value();
-            for (long id = from; id < to && probes < MAX_GAP_PROBES; id++, probes++) {
-                CheckpointId cid = CheckpointId.of(id);
-                try {
-                    cp.load(cid).block();
-                } catch (RuntimeException e) {
-                    if (ExitCodes.of(e) != ExitCodes.NOT_FOUND) {
-                        unreadable.put(id, failed(cid, e));
-                    }
-                }
+        List<Failure> sorted = new ArrayList<>();
+        boolean stillCommitted = true;
+        for (Failure f : failures) {
+            if (!f.code().equals(ErrorCode.CHECKPOINT_NOT_FOUND.name())) {
+                sorted.add(f);
+                continue;
             }
+            stillCommitted = stillCommitted && isCommitted(cp, id);
+            if (stillCommitted) {
+                String key = m.partition(Objects.requireNonNull(f.operator()), Objects.requireNonNull(f.partition()))
+                        .map(PartitionEntry::key).orElse("?");
+                sorted.add(new Failure(f.operator(), f.partition(), ErrorCode.STORE_NOT_FOUND.name(),
+                        "artifact '" + key + "' is missing, yet checkpoint " + id + " is still committed"));
+            }
+        }
+        if (!stillCommitted) {
+            return null;
+        }
+        sorted.sort((a, b) -> a.where().compareTo(b.where()));
+        return new Result(id.value(), sorted.isEmpty(), m.partitions().size(), m.totalBytes(), List.copyOf(sorted));
+    }
+
+    private static boolean isCommitted(Checkpointer cp, CheckpointId id) {
+        try {
+            cp.load(id).block();
+            return true;
+        } catch (RuntimeException e) {
+            if (ExitCodes.of(e) == ExitCodes.NOT_FOUND) {
+                return false;
+            }
+            return true; // unreadable now: still a chain member, reported as such
         }
     }
 
-    private void print(PrintWriter out, List<Result> results, long verifiedBytes) {
+    private static Result failed(CheckpointId id, Throwable e) {
+        Throwable t = ExitCodes.unwrap(e);
+        Failure f = t instanceof CheckpointException ce ? Failure.unreadable(ce) : Failure.of(null, t);
+        return new Result(id.value(), false, 0, 0, List.of(f));
+    }
+
+    private void print(PrintWriter out, List<Problem> problems, List<Result> results, long verifiedBytes) {
+        for (Problem p : problems) {
+            out.println("location " + Format.location(uri) + "  FAILED  " + p.code() + ": " + p.message());
+        }
         if (results.isEmpty()) {
-            out.println("no checkpoints at " + Format.location(uri) + ": nothing to verify");
+            out.println(problems.isEmpty() ? "no checkpoints at " + Format.location(uri) + ": nothing to verify"
+                    : "no checkpoint could be verified at " + Format.location(uri) + ": FAILED");
             out.flush();
             return;
         }
@@ -208,8 +343,10 @@ final class VerifyCommand implements Callable<Integer> {
                 }
             }
         }
+        String verdict = failed == 0 && problems.isEmpty() ? "all OK"
+                : (failed == 0 ? "checkpoints OK" : failed + " FAILED") + (problems.isEmpty() ? "" : ", location FAILED (see above)");
         out.println("verified " + results.size() + (results.size() == 1 ? " checkpoint, " : " checkpoints, ") + partitions + " partitions, "
-                + Format.bytes(verifiedBytes) + " read: " + (failed == 0 ? "all OK" : failed + " FAILED"));
+                + Format.bytes(verifiedBytes) + " read: " + verdict);
         out.flush();
     }
 }

@@ -23,7 +23,7 @@ class CopyTest {
 
     /** Everything but where the bytes live, who wrote it and when: must be equal after a copy. */
     private static JsonNode essentials(String uri, String id) {
-        JsonNode j = Cli.run("inspect", uri, id, "--json").json();
+        JsonNode j = Cli.run("inspect", uri, id, "--json").json().get("manifest");
         com.fasterxml.jackson.databind.node.ObjectNode o = Json.MAPPER.createObjectNode();
         for (String f : List.of("id", "epoch", "offsets", "sinkEpochs", "watermarks", "fingerprint", "metadata")) {
             o.set(f, j.get(f));
@@ -47,7 +47,7 @@ class CopyTest {
             assertThat(essentials(files, id)).isEqualTo(essentials(src, id));
         }
         assertThat(Cli.run("verify", files).exit()).isZero();
-        assertThat(Cli.run("inspect", files, "latest", "--json").json().get("id").asLong()).isEqualTo(3);
+        assertThat(Cli.run("inspect", files, "latest", "--json").json().get("manifest").get("id").asLong()).isEqualTo(3);
 
         Cli.Result again = Cli.run("copy", src, files, "--all", "--json");
         assertThat(again.exit()).as(again.toString()).isZero();

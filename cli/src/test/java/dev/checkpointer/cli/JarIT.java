@@ -62,5 +62,15 @@ class JarIT {
         Run verify = java(dir, "verify", "file:demo-checkpoints");
         assertThat(verify.exit()).as(verify.toString()).isZero();
         assertThat(verify.err()).as("quiet when not a terminal").isEmpty();
+
+        // inspect --json writes the manifest file's bytes to stdout unchanged.
+        Run inspect = java(dir, "inspect", "file:demo-checkpoints", "latest", "--json");
+        assertThat(inspect.exit()).as(inspect.toString()).isZero();
+        long id = Json.MAPPER.readTree(inspect.out()).get("manifest").get("id").asLong();
+        assertThat(inspect.out()).isEqualTo(Files.readString(dir.resolve("demo-checkpoints/checkpoints/" + String.format("%020d", id) + "/manifest.json"),
+                StandardCharsets.UTF_8));
+        Run repair = java(dir, "repair", "file:demo-checkpoints");
+        assertThat(repair.exit()).as(repair.toString()).isZero();
+        assertThat(repair.out()).contains("pointer is sound");
     }
 }

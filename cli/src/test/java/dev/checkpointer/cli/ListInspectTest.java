@@ -10,13 +10,19 @@ import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.PartitionKind;
 import dev.checkpointer.Payload;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ListInspectTest {
     private final String uri = Cli.memory();
@@ -131,8 +137,8 @@ class ListInspectTest {
         Cli.Result j = Cli.run("inspect", uri, "latest", "--json");
         assertThat(j.exit()).isZero();
         assertThat(j.out()).doesNotContain("stage calls", "STAGE");
-        assertThat(j.json().get("partitions").size()).isEqualTo(5);
-        assertThat(j.json().get("partitions").findValuesAsText("key")).containsExactlyInAnyOrderElementsOf(
+        assertThat(j.json().get("manifest").get("partitions").size()).isEqualTo(5);
+        assertThat(j.json().get("manifest").get("partitions").findValuesAsText("key")).containsExactlyInAnyOrderElementsOf(
                 m.partitions().stream().filter(e -> !e.isInline()).map(PartitionEntry::key).toList());
     }
 
@@ -142,13 +148,17 @@ class ListInspectTest {
     }
 
     @Test
-    void inspectJsonIsTheManifest() {
+    void inspectJsonIsTheManifestAsStored() {
         Manifest m = Cli.seed(uri, 1).get(0);
         Cli.Result r = Cli.run("inspect", uri, "latest", "--json");
-        assertThat(r.exit()).isZero();
-        JsonNode j = r.json();
+        assertThat(r.exit()).as(r.toString()).isZero();
+        JsonNode envelope = r.json();
+        assertThat(envelope.get("format").asText()).isEqualTo("checkpointer-manifest");
+        assertThat(envelope.get("bodySha256").asText()).matches("[0-9a-f]{64}");
+        JsonNode j = envelope.get("manifest");
         assertThat(j.get("id").asLong()).isEqualTo(1);
         assertThat(j.get("formatVersion").asText()).isEqualTo(Manifest.FORMAT_VERSION);
+        assertThat(j.has("parent")).as("the first checkpoint has no parent").isFalse();
         assertThat(j.get("fingerprint").asText()).isEqualTo("test-pipeline");
         assertThat(j.get("offsets").get("clicks").get("1").asText()).isEqualTo("200");
         assertThat(j.get("partitions").size()).isEqualTo(2);
@@ -156,6 +166,51 @@ class ListInspectTest {
         assertThat(p0.get("operator").asText()).isEqualTo("counts");
         assertThat(new String(Base64.getDecoder().decode(p0.get("inline").asText()), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("small state 1");
         assertThat(j.get("partitions").get(1).get("sha256").asText()).isEqualTo(m.partitions().get(1).sha256());
+        assertThat(r.out()).as("not re-serialised: the stored file is compact JSON").doesNotContain("\n  ");
+    }
+
+    /** The exact bytes of the file, which hash to the digest the next checkpoint's parent link names. */
+    @Test
+    void inspectJsonPrintsTheFileByteForByte(@TempDir Path dir) throws Exception {
+        String files = dir.toUri().toString();
+        List<Manifest> saved = Cli.seed(files, 2);
+        byte[] onDisk = Files.readAllBytes(dir.resolve("checkpoints/00000000000000000001/manifest.json"));
+        Cli.Result r = Cli.run("inspect", files, "1", "--json");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out().getBytes(StandardCharsets.UTF_8)).isEqualTo(onDisk);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(onDisk));
+        assertThat(saved.get(1).parent()).hasValueSatisfying(link -> {
+            assertThat(link.id().value()).isEqualTo(1);
+            assertThat(link.manifestSha256()).isEqualTo(sha);
+        });
+        assertThat(Cli.run("inspect", files, "2", "--json").json().get("manifest").get("parent").get("manifestSha256").asText()).isEqualTo(sha);
+    }
+
+    @Test
+    void inspectShowsTheParentLink(@TempDir Path dir) {
+        String files = dir.toUri().toString();
+        List<Manifest> saved = Cli.seed(files, 3);
+        Manifest.Link parent = saved.get(2).parent().orElseThrow();
+        Manifest.Link grandparent = saved.get(2).grandparent().orElseThrow();
+        Cli.Result r = Cli.run("inspect", files, "3");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).containsPattern("(?m)^  parent\\s+2 \\(manifest sha256 " + parent.manifestSha256() + "\\)$")
+                .containsPattern("(?m)^  grandparent\\s+1 \\(manifest sha256 " + grandparent.manifestSha256() + "\\)$");
+        Cli.Result first = Cli.run("inspect", files, "1");
+        assertThat(first.out()).containsPattern("(?m)^  parent\\s+- \\(the first checkpoint of the location\\)$")
+                .doesNotContain("grandparent");
+    }
+
+    @Test
+    void inspectOfADeletedCheckpointExits3(@TempDir Path dir) {
+        String files = dir.toUri().toString();
+        Cli.seed(files, 2);
+        assertThat(Cli.run("delete", files, "1").exit()).isZero();
+        for (String[] args : List.of(new String[] {"inspect", files, "1"}, new String[] {"inspect", files, "1", "--json"})) {
+            Cli.Result r = Cli.run(args);
+            assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.NOT_FOUND);
+            assertThat(r.out()).isEmpty();
+        }
     }
 
     @Test

@@ -13,7 +13,7 @@ class UsageTest {
     void topLevelHelpDocumentsCommandsAndExitCodes() {
         Cli.Result r = Cli.run("--help");
         assertThat(r.exit()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("list", "inspect", "verify", "delete", "prune", "copy", "demo")
+        assertThat(r.out()).contains("list", "inspect", "verify", "repair", "delete", "prune", "copy", "demo")
                 .contains("Exit codes:")
                 .containsPattern("(?m)^\\s*0\\s+success")
                 .containsPattern("(?m)^\\s*1\\s+verification failed")
@@ -24,7 +24,7 @@ class UsageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"list", "inspect", "verify", "delete", "prune", "copy", "demo"})
+    @ValueSource(strings = {"list", "inspect", "verify", "repair", "delete", "prune", "copy", "demo"})
     void everyCommandHasHelp(String command) {
         Cli.Result r = Cli.run(command, "--help");
         assertThat(r.exit()).as(r.toString()).isZero();
@@ -80,6 +80,9 @@ class UsageTest {
         assertThat(Cli.run("verify", "memory://x", "everything").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(Cli.run("prune", "memory://x", "--grace", "soon").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(Cli.run("copy", "memory://a", "memory://b", "--id", "1", "--all").exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(Cli.run("repair").exit()).as("missing URI").isEqualTo(ExitCodes.USAGE);
+        assertThat(Cli.run("repair", "nosuchscheme://bucket/prefix").exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(Cli.run("inspect", "nosuchscheme://bucket/prefix", "--json").err()).contains("no store module handles scheme 'nosuchscheme'");
     }
 
     @Test

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.store.memory.MemoryObjectStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class VerifyTest {
     private final String uri = Cli.memory();
@@ -79,6 +82,9 @@ class VerifyTest {
         assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
         assertThat(r.json().get("checkpoints").get(0).get("failures").get(0).get("code").asText()).isEqualTo("INTEGRITY");
         assertThat(r.json().get("checkpoints").get(1).get("failures").get(0).get("code").asText()).isEqualTo("STORE_NOT_FOUND");
+        assertThat(r.json().get("checkpoints").get(1).get("failures").get(0).get("message").asText())
+                .isEqualTo("artifact '" + Cli.storedKey(saved.get(1)) + "' is missing, yet checkpoint 2 is still committed");
+        assertThat(r.json().get("problems").size()).as("the pointer is sound").isZero();
     }
 
     @Test
@@ -104,6 +110,104 @@ class VerifyTest {
         assertThat(Cli.run("verify", uri, "latest").exit()).isEqualTo(ExitCodes.NOT_FOUND);
         Cli.seed(uri, 1);
         assertThat(Cli.run("verify", uri, "7").exit()).isEqualTo(ExitCodes.NOT_FOUND);
+    }
+
+    // ------------------------------------------------------------------------------------------------ protocol v2
+
+    /** A missing _latest while checkpoints exist fails verify, whatever is verified; the recovered chain is verified too. */
+    @Test
+    void aMissingPointerFailsAndTheRecoveredChainIsStillVerified(@TempDir Path dir) throws Exception {
+        String files = dir.toUri().toString();
+        Cli.seed(files, 3);
+        Files.delete(dir.resolve("_latest"));
+        Cli.Result r = Cli.run("verify", files);
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(r.out()).contains("location " + Format.location(files) + "  FAILED  POINTER_RECOVERED: _latest cannot be used")
+                .contains("missing").contains("checkpoint 3, recovered from the manifests").contains("checkpointer repair")
+                .contains("checkpoint 3  OK").contains("location FAILED").doesNotContain("nothing to verify");
+        JsonNode j = Cli.run("verify", files, "--json").json();
+        assertThat(j.get("ok").asBoolean()).isFalse();
+        assertThat(j.get("problems").get(0).get("code").asText()).isEqualTo("POINTER_RECOVERED");
+
+        Cli.Result latest = Cli.run("verify", files, "latest");
+        assertThat(latest.exit()).as(latest.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(latest.out()).contains("POINTER_RECOVERED").contains("checkpoint 3  OK");
+        Cli.Result one = Cli.run("verify", files, "1");
+        assertThat(one.exit()).as(one.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(one.out()).contains("POINTER_RECOVERED");
+    }
+
+    @Test
+    void aCorruptPointerFails(@TempDir Path dir) throws Exception {
+        String files = dir.toUri().toString();
+        Cli.seed(files, 3);
+        Files.writeString(dir.resolve("_latest"), "{\"format\":\"checkpointer-pointer\",\"bodySha256\":\"00\",\"pointer\":{}}");
+        Cli.Result r = Cli.run("verify", files, "--json");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        JsonNode j = r.json();
+        assertThat(j.get("problems").get(0).get("code").asText()).isEqualTo("POINTER_RECOVERED");
+        assertThat(j.get("problems").get(0).get("message").asText()).contains("corrupt");
+        assertThat(j.get("checkpoints").findValuesAsText("id")).containsExactly("1", "2", "3");
+        assertThat(j.get("checkpoints").findValuesAsText("ok")).containsOnly("true");
+        Cli.Result two = Cli.run("verify", files, "2");
+        assertThat(two.exit()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(two.out()).contains("checkpoint 2  OK").contains("POINTER_RECOVERED");
+    }
+
+    /** The library sees nothing when the only manifest has no parent and _latest is gone: not "nothing to verify". */
+    @Test
+    void aLoneManifestWithoutPointerIsAFailure(@TempDir Path dir) throws Exception {
+        String files = dir.toUri().toString();
+        Cli.seed(files, 1);
+        Files.delete(dir.resolve("_latest"));
+        for (String what : List.of("all", "latest", "1")) {
+            Cli.Result r = Cli.run("verify", files, what);
+            assertThat(r.exit()).as(what + ": " + r).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+            assertThat(r.out()).contains("POINTER_MISSING: _latest is missing but 1 checkpoint manifest exists (id 1)")
+                    .doesNotContain("nothing to verify");
+        }
+        Cli.Result list = Cli.run("list", files);
+        assertThat(list.exit()).isZero();
+        assertThat(list.err()).contains("warning: _latest is missing but 1 checkpoint manifest(s) exist (1)");
+        // An empty location is still fine.
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        assertThat(Cli.run("verify", empty.toUri().toString()).out()).contains("nothing to verify");
+    }
+
+    /** A chain member whose manifest is gone is reported by list() through the listener: a failure. */
+    @Test
+    void aChainMemberWithoutItsManifestFails(@TempDir Path dir) throws Exception {
+        String files = dir.toUri().toString();
+        Cli.seed(files, 3);
+        Files.delete(dir.resolve("checkpoints/00000000000000000002/manifest.json"));
+        Cli.Result r = Cli.run("verify", files, "--json");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        JsonNode cps = r.json().get("checkpoints");
+        assertThat(cps.findValuesAsText("id")).containsExactly("1", "2", "3");
+        assertThat(cps.get(1).get("failures").get(0).get("code").asText()).isEqualTo("MANIFEST_MISSING");
+        assertThat(cps.get(1).get("failures").get(0).get("message").asText()).contains("on the chain but its manifest is missing");
+        assertThat(cps.get(0).get("ok").asBoolean()).isTrue();
+        assertThat(cps.get(2).get("ok").asBoolean()).isTrue();
+        Cli.Result list = Cli.run("list", files);
+        assertThat(list.out()).contains("2 checkpoints");
+        assertThat(list.err()).contains("warning: checkpoint 2 cannot be read or trusted");
+    }
+
+    /** The walk steps over one unreadable member, not two: what lies below is reported as unverified. */
+    @Test
+    void twoUnreadableMembersInARowBreakTheChain(@TempDir Path dir) throws Exception {
+        String files = dir.toUri().toString();
+        Cli.seed(files, 4);
+        for (String id : List.of("2", "3")) {
+            Path m = dir.resolve("checkpoints/0000000000000000000" + id + "/manifest.json");
+            byte[] b = Files.readAllBytes(m);
+            b[b.length - 10] ^= 1;
+            Files.write(m, b);
+        }
+        Cli.Result r = Cli.run("verify", files);
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(r.out()).contains("CHAIN_BROKEN: the chain cannot be followed below checkpoint 2 (unreadable): 1 manifest below it (id 1)")
+                .contains("checkpoint 2  FAILED", "checkpoint 3  FAILED", "checkpoint 4  OK").doesNotContain("checkpoint 1  OK");
     }
 
     @Test

@@ -25,24 +25,42 @@ public class CheckpointerActuatorAutoConfiguration {
     /** Used by Spring. */
     public CheckpointerActuatorAutoConfiguration() {}
 
-    /** The health indicator, enabled unless {@code management.health.checkpointer.enabled=false}. */
+    /**
+     * The health indicator, enabled unless {@code management.health.checkpointer.enabled=false}, and the listener that
+     * lets it see pointer recoveries (a {@link dev.checkpointer.CheckpointListener} bean, so the auto-configured
+     * checkpointer is given it).
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnBean(Checkpointer.class)
     @ConditionalOnEnabledHealthIndicator("checkpointer")
     static class HealthConfiguration {
 
         /**
+         * Counts the reads that had to recover a missing or corrupt {@code _latest}.
+         *
+         * @return the tracker
+         */
+        @Bean
+        @ConditionalOnMissingBean
+        PointerRecoveryTracker checkpointerPointerRecoveryTracker() {
+            return new PointerRecoveryTracker();
+        }
+
+        /**
          * The health indicator.
          *
          * @param checkpointer the checkpointer
          * @param properties the settings ({@code checkpointer.health.*})
+         * @param recoveries the pointer-recovery tracker
          * @return the indicator
          */
         @Bean
         @ConditionalOnMissingBean(name = "checkpointerHealthIndicator")
-        CheckpointerHealthIndicator checkpointerHealthIndicator(Checkpointer checkpointer, CheckpointerProperties properties) {
+        CheckpointerHealthIndicator checkpointerHealthIndicator(Checkpointer checkpointer, CheckpointerProperties properties,
+                PointerRecoveryTracker recoveries) {
             CheckpointerProperties.Health h = properties.getHealth();
-            return new CheckpointerHealthIndicator(checkpointer, h.getMaxAge(), h.isRequireCheckpoint(), h.getTimeout(), Clock.systemUTC());
+            return new CheckpointerHealthIndicator(checkpointer, h.getMaxAge(), h.isRequireCheckpoint(), h.getTimeout(), Clock.systemUTC(),
+                    recoveries);
         }
     }
 

@@ -18,8 +18,9 @@ import org.springframework.context.annotation.Bean;
  * Micrometer metrics for the auto-configured {@link Checkpointer}, when Micrometer and a {@link MeterRegistry} bean
  * are present: a {@link CheckpointerBuilderCustomizer} that hands the registry to
  * {@link CheckpointerBuilder#meterRegistry(MeterRegistry, Iterable)}. The meters themselves (saves, loads, partition
- * reads, retries, throttles, integrity failures, fencing refusals, corrupt checkpoints, requests and bytes per store
- * operation) are the core's: see {@link CheckpointerMeters}. Turned off with {@code checkpointer.metrics.enabled=false}.
+ * reads, retries, throttles, integrity failures, fencing refusals, corrupt checkpoints, pointer recoveries
+ * ({@value CheckpointerMeters#POINTER_RECOVERIES}: reads that found {@code _latest} missing or corrupt), requests and
+ * bytes per store operation) are the core's: see {@link CheckpointerMeters}. Turned off with {@code checkpointer.metrics.enabled=false}.
  */
 @AutoConfiguration(before = CheckpointerAutoConfiguration.class, afterName = {
         "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",

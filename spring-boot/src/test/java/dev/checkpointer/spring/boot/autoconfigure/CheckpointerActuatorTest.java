@@ -1,7 +1,9 @@
 package dev.checkpointer.spring.boot.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.checkpointer.CheckpointException;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.spi.ObjectStore;
@@ -73,10 +75,92 @@ class CheckpointerActuatorTest {
         });
     }
 
+    // ------------------------------------------------------------------------------------------ pointer recovery
+
+    /**
+     * A lost _latest is DOWN (saves are refused until an operator repairs it), with what is wrong, what reads use and
+     * what to do; UP again once the pointer is repaired.
+     */
+    @Test
+    void aLostPointerIsDownUntilRepaired() {
+        String name = "actuator-pointer-" + UUID.randomUUID();
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(CheckpointerAutoConfiguration.class, CheckpointerActuatorAutoConfiguration.class))
+                .withPropertyValues("checkpointer.location=memory://" + name)
+                .run(ctx -> {
+                    Checkpointer cp = ctx.getBean(Checkpointer.class);
+                    assertThat(ctx).hasSingleBean(PointerRecoveryTracker.class);
+                    CheckpointerHealthIndicator health = ctx.getBean(CheckpointerHealthIndicator.class);
+                    cp.save(TestSnapshots.of("a")).block();
+                    cp.save(TestSnapshots.of("b")).block();
+                    Health sound = health.health().block();
+                    assertThat(sound.getStatus()).isEqualTo(Status.UP);
+                    assertThat(sound.getDetails()).containsEntry("pointer", "ok").doesNotContainKey("pointerRecoveries");
+
+                    MemoryObjectStore.named(name).delete("_latest").block();
+                    Health lost = health.health().block();
+                    assertThat(lost.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(lost.getDetails()).containsEntry("pointer", "lost").containsEntry("recoveredId", 2L).containsEntry("latestId", 2L)
+                            .containsEntry("pointerRecoveries", 1L).containsKey("age");
+                    assertThat((String) lost.getDetails().get("pointerProblem")).contains("missing");
+                    assertThat((String) lost.getDetails().get("reason")).contains("every save is refused");
+                    assertThat((String) lost.getDetails().get("action")).contains("stop every writer").contains("repairPointer()");
+                    assertThat(health.health().block().getStatus()).as("stays DOWN while the pointer is lost").isEqualTo(Status.DOWN);
+                    assertThatThrownBy(() -> cp.save(TestSnapshots.of("c")).block()).isInstanceOf(CheckpointException.class);
+
+                    cp.repairPointer().block();
+                    Health repaired = health.health().block();
+                    assertThat(repaired.getStatus()).isEqualTo(Status.UP);
+                    assertThat(repaired.getDetails()).containsEntry("pointer", "ok").containsEntry("latestId", 2L)
+                            .doesNotContainKeys("pointerProblem", "recoveredId");
+                    assertThat((Long) repaired.getDetails().get("pointerRecoveries")).as("the history stays visible").isGreaterThanOrEqualTo(2L);
+                });
+        MemoryObjectStore.dropNamed(name);
+    }
+
+    /** A checkpointer the application builds itself is judged too once it is given the tracker; a corrupt pointer counts. */
+    @Test
+    void aCorruptPointerIsDownForAnApplicationBuiltCheckpointerGivenTheTracker() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        PointerRecoveryTracker tracker = new PointerRecoveryTracker();
+        try (Checkpointer cp = Checkpointer.builder().store(store).listener(tracker).build()) {
+            cp.save(TestSnapshots.of("a")).block();
+            cp.save(TestSnapshots.of("b")).block();
+            store.flipByte("_latest", 40);
+            CheckpointerHealthIndicator health = new CheckpointerHealthIndicator(cp, null, false, Duration.ofSeconds(5), Clock.systemUTC(), tracker);
+            Health h = health.health().block();
+            assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(h.getDetails()).containsEntry("pointer", "lost").containsEntry("recoveredId", 2L);
+            assertThat((String) h.getDetails().get("pointerProblem")).contains("corrupt");
+            assertThat(tracker.last().recovered().value()).isEqualTo(2);
+
+            // Without the tracker the indicator does not judge the pointer (and says nothing about it).
+            Health blind = new CheckpointerHealthIndicator(cp, null, false, Duration.ofSeconds(5), Clock.systemUTC()).health().block();
+            assertThat(blind.getStatus()).isEqualTo(Status.UP);
+            assertThat(blind.getDetails()).doesNotContainKey("pointer");
+        }
+    }
+
+    /** When no chain verifies, reads find nothing: still DOWN (not "none yet"), with recoveredId none. */
+    @Test
+    void aLostPointerWithNothingToRecoverIsDownEvenWithoutRequireCheckpoint() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        PointerRecoveryTracker tracker = new PointerRecoveryTracker();
+        try (Checkpointer cp = Checkpointer.builder().store(store).listener(tracker).build()) {
+            cp.save(TestSnapshots.of("a")).block();
+            cp.save(TestSnapshots.of("b")).block();
+            store.flipByte("_latest", 40);
+            store.keys().stream().filter(k -> k.endsWith("manifest.json")).forEach(k -> store.flipByte(k, 40));
+            Health h = new CheckpointerHealthIndicator(cp, null, false, Duration.ofSeconds(5), Clock.systemUTC(), tracker).health().block();
+            assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(h.getDetails()).containsEntry("latest", "none").containsEntry("pointer", "lost").containsEntry("recoveredId", "none");
+        }
+    }
+
     @Test
     void healthIndicatorCanBeDisabled() {
         runner.withPropertyValues("management.health.checkpointer.enabled=false").run(ctx ->
-                assertThat(ctx).hasNotFailed().doesNotHaveBean(CheckpointerHealthIndicator.class));
+                assertThat(ctx).hasNotFailed().doesNotHaveBean(CheckpointerHealthIndicator.class).doesNotHaveBean(PointerRecoveryTracker.class));
     }
 
     @Test

@@ -99,6 +99,29 @@ class CheckpointerMetricsTest {
         assertThat(registry.find(CheckpointerMeters.THROTTLES).counters()).isEmpty();
     }
 
+    /** The counter of protocol v2's pointer recoveries reaches the registry the starter hands to the core. */
+    @Test
+    void pointerRecoveriesAreCounted() {
+        String name = "metrics-recovery-" + UUID.randomUUID();
+        bare.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withPropertyValues("checkpointer.location=memory://" + name).run(ctx -> {
+            MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+            Checkpointer cp = ctx.getBean(Checkpointer.class);
+            cp.save(TestSnapshots.of("one")).block();
+            cp.save(TestSnapshots.of("two")).block();
+            cp.latest().block();
+            assertThat(registry.find(CheckpointerMeters.POINTER_RECOVERIES).counters()).as("a sound pointer is not counted").isEmpty();
+
+            MemoryObjectStore.named(name).delete("_latest").block();
+            assertThat(cp.latest().block().manifest().id().value()).as("reads recover").isEqualTo(2);
+            assertThat(registry.get(CheckpointerMeters.POINTER_RECOVERIES).tag("store", "memory").tag("outcome", "recovered")
+                    .counter().count()).isEqualTo(1);
+            cp.repairPointer().block();
+            cp.latest().block();
+            assertThat(registry.get(CheckpointerMeters.POINTER_RECOVERIES).counter().count()).as("not after the repair").isEqualTo(1);
+        });
+        MemoryObjectStore.dropNamed(name);
+    }
+
     @Test
     void storeTagIsTheScheme() {
         assertThat(CheckpointerMeters.schemeOf("s3://bucket/prefix")).isEqualTo("s3");
