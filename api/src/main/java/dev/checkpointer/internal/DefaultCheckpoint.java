@@ -86,7 +86,8 @@ final class DefaultCheckpoint implements Checkpoint {
     /** An artifact that is gone: the checkpoint was deleted (or expired) after this reader loaded it. */
     private CheckpointNotFoundException gone(String key, Throwable cause) {
         return new CheckpointNotFoundException(manifest.id(), "checkpoint " + manifest.id() + " is gone: its object '" + key
-                + "' was deleted after the checkpoint was loaded (delete() or retention)", cause);
+                + "' no longer exists (the checkpoint was deleted or expired by retention since it was loaded, or the object was"
+                + " removed outside this library)", cause);
     }
 
     private PartitionEntry entry(String operator, int partition) {

@@ -132,24 +132,40 @@ final class Janitor {
     }
 
     /**
+     * What retention removed: the checkpoints (oldest first) and the keys it deleted.
+     *
+     * @param ids checkpoints removed (tombstoned inside the window, or expired below the floor)
+     * @param keys objects deleted
+     */
+    record Removal(List<CheckpointId> ids, List<String> keys) {
+        static final Removal NONE = new Removal(List.of(), List.of());
+    }
+
+    /**
      * Carries out a plan whose floor is written: tombstones the members retention no longer keeps inside the window,
      * then deletes everything the expired members referenced, in one batched delete. Failures are logged: what is
      * left is garbage that {@code prune()} sweeps.
-     *
-     * @return the ids removed and the bytes freed (as far as known)
      */
-    Mono<List<CheckpointId>> execute(Plan plan) {
+    Mono<Removal> execute(Plan plan) {
         if (plan.isEmpty()) {
-            return Mono.just(List.of());
+            return Mono.just(Removal.NONE);
         }
-        List<CheckpointId> removed = new ArrayList<>();
+        List<CheckpointId> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> deletedKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
         Mono<Void> tombstones = Flux.fromIterable(plan.tombstone())
-                .concatMap(m -> tombstone(m.link())
-                        .then(Mono.defer(() -> deleteInBatches(m.keys() == null ? List.of() : m.keys())))
-                        .doOnSuccess(x -> removed.add(m.id())).onErrorResume(e -> {
-                    log.warn("retention could not delete checkpoint {}; prune() will retry: {}", m.id(), e.toString());
-                    return Mono.empty();
-                }))
+                .concatMap(m -> {
+                    List<String> keys = m.keys() == null ? List.of() : m.keys();
+                    return tombstone(m.link())
+                            .then(Mono.defer(() -> deleteInBatches(keys)))
+                            .doOnSuccess(x -> {
+                                removed.add(m.id());
+                                deletedKeys.addAll(keys);
+                            })
+                            .onErrorResume(e -> {
+                                log.warn("retention could not delete checkpoint {}; prune() will retry: {}", m.id(), e.toString());
+                                return Mono.empty();
+                            });
+                })
                 .then();
         List<String> keys = new ArrayList<>();
         for (Member m : plan.expired()) {
@@ -159,7 +175,7 @@ final class Janitor {
             }
         }
         return tombstones
-                .then(deleteInBatches(keys).onErrorResume(e -> {
+                .then(deleteInBatches(keys).then(Mono.fromRunnable(() -> deletedKeys.addAll(keys))).onErrorResume(e -> {
                     log.warn("retention could not delete {} object(s) of expired checkpoints; prune() will: {}", keys.size(), e.toString());
                     return Mono.empty();
                 }))
@@ -168,10 +184,12 @@ final class Janitor {
                         ctx.state.forget(m.id().value());
                         removed.add(m.id());
                     }
-                    if (!removed.isEmpty()) {
-                        log.debug("retention removed checkpoint(s) {} at {}", removed, ctx.store.describe());
+                    List<CheckpointId> ids = new ArrayList<>(removed);
+                    ids.sort(java.util.Comparator.naturalOrder());
+                    if (!ids.isEmpty()) {
+                        log.debug("retention removed checkpoint(s) {} at {}", ids, ctx.store.describe());
                     }
-                    return removed;
+                    return new Removal(List.copyOf(ids), List.copyOf(deletedKeys));
                 }));
     }
 
@@ -190,14 +208,14 @@ final class Janitor {
      * Applies retention on its own (for {@code prune()}): raises the floor by compare-and-swap when retention wants
      * it higher, then carries out the plan.
      */
-    Mono<List<CheckpointId>> retain(View start) {
+    Mono<Removal> retain(View start) {
         return retain(start, Protocol.CAS_ATTEMPTS);
     }
 
-    private Mono<List<CheckpointId>> retain(View v, int attemptsLeft) {
+    private Mono<Removal> retain(View v, int attemptsLeft) {
         Pointer p = v.pointer();
         if (p == null || p.id() == 0 || !ctx.config.retention().isActive()) {
-            return Mono.just(List.of());
+            return Mono.just(Removal.NONE);
         }
         return chain.walk(Ref.of(p.head()), Ref.of(p.parent()), Math.max(1, p.floor()), false).next()
                 .flatMap(top -> top.member() == null || top.id().value() != p.id() ? Mono.just(Plan.none()) : plan(v, top.member()))
@@ -207,7 +225,7 @@ final class Janitor {
                     }
                     return protocol.cas(v, p.withFloor(plan.floor(), ctx.writerId()))
                             .then(execute(plan))
-                            .onErrorResume(Context::isPrecondition, e -> attemptsLeft <= 1 ? Mono.just(List.<CheckpointId>of())
+                            .onErrorResume(Context::isPrecondition, e -> attemptsLeft <= 1 ? Mono.just(Removal.NONE)
                                     : protocol.readPointer().flatMap(fresh -> retain(fresh, attemptsLeft - 1)));
                 });
     }
@@ -239,13 +257,28 @@ final class Janitor {
         });
     }
 
-    /** The chain member with this id; empty when the id is not on the chain. */
+    /**
+     * The chain member with this id; empty when the id is not on the chain. A member that is on the chain but whose
+     * manifest cannot be read is refused: it cannot be tombstoned (its tombstone must keep its parent links), and
+     * deleting its manifest would cut the chain.
+     */
     private Mono<java.util.Optional<Member>> locate(Pointer p, CheckpointId id) {
         long x = id.value();
         return chain.walk(Ref.of(p.head()), Ref.of(p.parent()), x, false)
                 .filter(s -> s.id().value() <= x)
                 .next()
-                .map(s -> s.id().value() == x && s.member() != null ? java.util.Optional.of(s.member()) : java.util.Optional.<Member>empty())
+                .flatMap(s -> {
+                    if (s.id().value() != x) {
+                        return Mono.just(java.util.Optional.<Member>empty());
+                    }
+                    if (s.member() == null) {
+                        return Mono.error(new dev.checkpointer.CorruptMetadataException(Layout.manifest(id), List.of("checkpoint " + id
+                                + " is on the chain but its manifest cannot be read (" + (s.problem() == null ? "unknown" : s.problem().getMessage())
+                                + "); it is not deleted, because its tombstone must keep links that only its manifest holds: retention expires it"
+                                + " once the floor passes it"), s.problem()));
+                    }
+                    return Mono.just(java.util.Optional.of(s.member()));
+                })
                 .defaultIfEmpty(java.util.Optional.empty());
     }
 
@@ -344,15 +377,28 @@ final class Janitor {
             if (v.kind() == Kind.EMPTY || v.pointer() == null) {
                 return Mono.just(new PruneReport(List.of(), List.of(), List.of(), 0));
             }
-            return retain(v).flatMap(expired -> protocol.readPointer().flatMap(now -> now.kind() == Kind.OK
-                    ? sweep(now.pointer(), expired)
-                    : Mono.error(protocol.pointerLost(now))));
+            // One listing, taken first: the sizes of what retention and the sweep delete, and what the sweep looks at.
+            return ctx.calls.listAll(Layout.CHECKPOINTS).flatMap(listing -> retain(v)
+                    .flatMap(removal -> protocol.readPointer().flatMap(now -> now.kind() == Kind.OK
+                            ? sweep(now.pointer(), removal, listing)
+                            : Mono.error(protocol.pointerLost(now)))));
         });
     }
 
-    private Mono<PruneReport> sweep(Pointer p, List<CheckpointId> expired) {
+    private Mono<PruneReport> sweep(Pointer p, Removal removal, List<ObjectInfo> listing) {
+        Set<String> gone = new HashSet<>(removal.keys());
+        long retainedBytes = 0;
+        List<ObjectInfo> remaining = new ArrayList<>();
+        for (ObjectInfo i : listing) {
+            if (gone.contains(i.key())) {
+                retainedBytes += i.size();
+            } else {
+                remaining.add(i);
+            }
+        }
+        long retentionBytes = retainedBytes;
         if (!ctx.on(Rule.REACHABILITY_GC)) {
-            return sweepByClock(expired);
+            return sweepByClock(removal.ids());
         }
         return chain.walk(Ref.of(p.head()), Ref.of(p.parent()), Math.max(1, p.floor()), false).collectList().flatMap(steps -> {
             Set<String> referenced = new HashSet<>();
@@ -378,9 +424,10 @@ final class Janitor {
             long floor = p.floor();
             long head = p.id();
             long undecided = unknownBelow;
-            return ctx.calls.listAll(Layout.CHECKPOINTS).flatMap(infos -> {
+            return Mono.defer(() -> {
+                List<ObjectInfo> infos = remaining;
                 Instant storeNow = Instant.EPOCH;
-                for (ObjectInfo i : infos) {
+                for (ObjectInfo i : listing) {
                     if (i.lastModified().isAfter(storeNow)) {
                         storeNow = i.lastModified();
                     }
@@ -408,7 +455,7 @@ final class Janitor {
                 }
                 return deleteInBatches(doomed)
                         .then(cleanupIncomplete(head, cutoff))
-                        .map(cleaned -> new PruneReport(expired, doomed, cleaned, bytes[0]));
+                        .map(cleaned -> new PruneReport(removal.ids(), doomed, cleaned, retentionBytes + bytes[0]));
             });
         });
     }

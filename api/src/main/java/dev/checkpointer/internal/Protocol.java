@@ -110,17 +110,17 @@ final class Protocol {
     }
 
     /**
-     * With no pointer: whether checkpoints were ever committed here (then the pointer is lost, not new). Only a
-     * manifest with a parent, a format-1 manifest or a tombstone proves a pointer existed; abort markers and
-     * first manifests (no parent) can be left by coordinators and writers of a location that never committed.
-     * An unreadable one counts as a commit, to be safe. Every id found is remembered as taken.
+     * With no pointer: whether checkpoints were ever prepared here (then the pointer is lost, not new). Every
+     * manifest is prepared on an existing pointer (a writer with an explicit epoch creates one before its first
+     * manifest), so any manifest or tombstone proves a pointer existed; abort markers do not (a coordinator may
+     * abort on a location that never had one). An unreadable file counts, to be safe. Every id found is remembered
+     * as taken.
      */
     private Mono<Boolean> anyManifest() {
         return chain.manifestIds().flatMap(ids -> Flux.fromIterable(ids)
                 .doOnNext(ctx.state::sawId)
                 .concatMap(i -> chain.read(CheckpointId.of(i))
-                        .map(r -> r.file() instanceof ManifestFile.Tombstone
-                                || r.file() instanceof ManifestFile.Live live && (live.isV1() || live.parent() != null))
+                        .map(r -> r.file() instanceof ManifestFile.Tombstone || r.file() instanceof ManifestFile.Live)
                         .onErrorResume(Context::isNotFound, e -> Mono.just(false))
                         .onErrorResume(Context::isUntrustworthy, e -> Mono.just(true)))
                 .any(Boolean::booleanValue));
@@ -218,6 +218,18 @@ final class Protocol {
         long pointerEpoch = v.epoch();
         if (requested.isPresent()) {
             long e = requested.getAsLong();
+            if (v.kind() == Kind.EMPTY) {
+                // Create the pointer first (a claim of this epoch): every manifest is then prepared on an existing
+                // pointer, so manifests without a pointer can only mean a lost one.
+                return cas(v, Pointer.of(0, null, null, e, 0, ctx.writerId())).thenReturn(e)
+                        .onErrorResume(Context::isPrecondition, x -> readPointer().flatMap(fresh -> fresh.kind() == Kind.EMPTY
+                                ? Mono.error(new ConcurrentCheckpointException(Layout.LATEST + " at " + ctx.store.describe()
+                                        + " was created and removed while this writer was creating it", false, x))
+                                : epochFor(requested, fresh)));
+            }
+            if (v.kind() == Kind.LOST) {
+                return Mono.error(pointerLost(v));
+            }
             if (e < pointerEpoch && ctx.on(Rule.EPOCH_FENCING)) {
                 return Mono.error(new ConcurrentCheckpointException("epoch " + e + " is fenced: epoch " + pointerEpoch
                         + " has been claimed at " + ctx.store.describe(), true));

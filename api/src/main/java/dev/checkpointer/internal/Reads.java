@@ -95,8 +95,8 @@ final class Reads {
     Mono<Checkpoint> load(CheckpointId id) {
         return protocol.readPointer()
                 .flatMap(v -> switch (v.kind()) {
-                    case EMPTY -> Mono.<Pointer>error(new CheckpointNotFoundException(id));
-                    case LOST -> protocol.refresh().flatMap(fresh -> fresh.kind() == Kind.LOST ? recovered(fresh)
+                    // No pointer: a new location, or a lost pointer (then reads recover from the manifests).
+                    case EMPTY, LOST -> protocol.refresh().flatMap(fresh -> fresh.kind() == Kind.LOST ? recovered(fresh)
                             : fresh.kind() == Kind.OK ? Mono.just(fresh.pointer()) : Mono.<Pointer>empty())
                             .switchIfEmpty(Mono.error(new CheckpointNotFoundException(id)));
                     case OK -> Mono.just(v.pointer());
