@@ -151,19 +151,60 @@ public final class Workload {
     }
 
     /**
-     * Every key a checkpointer's committed checkpoints reference, plus the pointer.
+     * Every key the chain holds: the pointer, the manifest and artifacts of every live member ({@code list()}), and
+     * the tombstone of every member deleted inside the window (protocol v2: {@code delete(id)} replaces a member's
+     * manifest with a tombstone, which stays so that the chain can be walked and the id never committed again). The
+     * tombstones are found with Jackson: files at manifest keys whose envelope format is {@code checkpointer-tombstone},
+     * with ids from the pointer's floor to its head. This is what {@code prune()} must leave once the head has passed
+     * every id that holds debris (it never touches ids above the head).
      *
      * @param cp the checkpointer
+     * @param store a handle on the same location
      * @return the keys
      */
-    public static Set<String> referencedKeys(Checkpointer cp) {
+    public static Set<String> referencedKeys(Checkpointer cp, ObjectStore store) {
         Set<String> keys = new HashSet<>();
         for (Manifest m : cp.list().collectList().block(TIMEOUT)) {
-            keys.add("checkpoints/" + m.id().padded() + "/manifest.json");
+            keys.add(StoredJson.manifestKey(m.id()));
             m.partitions().stream().map(PartitionEntry::key).filter(k -> k != null).forEach(keys::add);
+        }
+        StoredJson.PointerFields p = StoredJson.pointer(store);
+        for (String key : store.list("checkpoints/").map(dev.checkpointer.spi.ObjectInfo::key).collectList().block(TIMEOUT)) {
+            long id = idOf(key);
+            if (key.endsWith("/manifest.json") && id >= Math.max(1, p.floor()) && id <= p.id()
+                    && StoredJson.format(StoredJson.read(store, key)).filter(StoredJson.TOMBSTONE::equals).isPresent()) {
+                keys.add(key);
+            }
         }
         keys.add("_latest");
         return keys;
+    }
+
+    /**
+     * The checkpoint id a key lies under.
+     *
+     * @param key e.g. {@code checkpoints/00000000000000000007/state/0.ab.snapshot}
+     * @return the id, or -1 for a key outside {@code checkpoints/{id}/}
+     */
+    public static long idOf(String key) {
+        if (!key.startsWith("checkpoints/") || key.length() < 33 || key.charAt(32) != '/') {
+            return -1;
+        }
+        try {
+            return Long.parseLong(key.substring(12, 32));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The highest checkpoint id any key at the location lies under.
+     *
+     * @param keys the keys
+     * @return the id, or 0
+     */
+    public static long highestId(java.util.Collection<String> keys) {
+        return keys.stream().mapToLong(Workload::idOf).max().orElse(0);
     }
 
     /**
