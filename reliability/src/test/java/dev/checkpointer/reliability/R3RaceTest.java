@@ -100,13 +100,18 @@ class R3RaceTest {
                 A contested round can still end with no winner: when the zombie, trusting its stale cached view, \
                 creates the contested manifest first, the live writers lose that id and the zombie is then fenced at \
                 the pointer (its epoch is below the pointer's); its manifest stays, dead, and is never published or \
-                rolled forward (a roll-forward needs an epoch at least the pointer's)."""
+                rolled forward (a roll-forward needs an epoch at least the pointer's). On GCS the checkpointers' \
+                store handles make a read that reports STORE_NOT_FOUND again (up to three times): the GCS store \
+                reports an object replaced while it is read as missing (G1, an open store defect), which would \
+                otherwise fail racing saves for a reason outside the engine; such reads are counted and the criterion \
+                is KNOWN ISSUE while G1 is open."""
                 .formatted(Scale.count(ROUNDS), Scale.count(EMULATOR_ROUNDS), generation(Scale.count(ROUNDS)),
                         generation(Scale.count(EMULATOR_ROUNDS))));
 
+        java.util.concurrent.atomic.AtomicLong masked = new java.util.concurrent.atomic.AtomicLong();
         try (Location loc = target.create("r3-" + writers);
                 PointerWatch watch = new PointerWatch(loc.open(), Duration.ofMillis(target.emulator() ? 25 : 2))) {
-            ObjectStore readerStore = loc.open();
+            ObjectStore readerStore = G1Workaround.on(target, loc.open(), masked);
             Checkpointer reader = Workload.builder(readerStore).build();
             Map<Long, Manifest> committed = new HashMap<>();
             List<String> problems = new ArrayList<>();
@@ -144,7 +149,7 @@ class R3RaceTest {
                     }
                     List<Checkpointer> next = new ArrayList<>();
                     for (int w = 0; w < writers; w++) {
-                        next.add(Workload.builder(loc.open()).writerId("g" + epoch + "-w" + w).build());
+                        next.add(Workload.builder(G1Workaround.on(target, loc.open(), masked)).writerId("g" + epoch + "-w" + w).build());
                     }
                     generation = next;
                     // The new generation starts: its first save fences the previous one.
@@ -276,9 +281,11 @@ class R3RaceTest {
             section.check("0 double commits, every manifest its writer's own [" + where + "]", doubleCommits == 0 && foreign == 0 && listExact,
                     committed.size() + " committed ids, all distinct, each loaded and compared; list() matches: " + listExact
                             + "; no id named as head with two digests in " + String.format("%,d", watch.reads()) + " watcher reads");
-            if (g1 > 0) {
+            if (g1 + masked.get() > 0) {
+                Report.openIssue("G1", KnownIssues.G1);
                 section.criterion("every racing save commits or is refused with ConcurrentCheckpointException [" + where + "]", Verdict.KNOWN_ISSUE,
-                        g1 + " saves failed because the GCS store read the replaced `_latest` as missing (G1; some through E1)");
+                        masked.get() + " reads of existing objects that the GCS store reported missing were made again (G1, worked around); "
+                                + g1 + " saves failed with it all the same");
             } else {
                 section.check("every racing save commits or is refused with ConcurrentCheckpointException [" + where + "]", true,
                         attempts + zombieAttempts + " saves");
@@ -331,16 +338,17 @@ class R3RaceTest {
                 `prune()` must leave exactly the newest three checkpoints and what they reference."""
                 .formatted(Scale.count(SHARED_ROUNDS), Scale.count(SHARED_EMULATOR_ROUNDS), SHARED_WRITERS, SHARED_EPOCH, LAG));
         List<String> problems = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicLong masked = new java.util.concurrent.atomic.AtomicLong();
         try (Location loc = target.create("r3-shared");
                 PointerWatch watch = new PointerWatch(loc.open(), Duration.ofMillis(target.emulator() ? 25 : 2))) {
-            ObjectStore readerStore = loc.open();
+            ObjectStore readerStore = G1Workaround.on(target, loc.open(), masked);
             Checkpointer reader = Workload.builder(readerStore).build();
             List<Checkpointer> writers = new ArrayList<>();
             for (int w = 0; w < SHARED_WRITERS; w++) {
-                writers.add(Workload.builder(loc.open()).writerId("s-w" + w).retention(dev.checkpointer.Retention.keepLast(3)).build());
+                writers.add(Workload.builder(G1Workaround.on(target, loc.open(), masked)).writerId("s-w" + w).retention(dev.checkpointer.Retention.keepLast(3)).build());
             }
-            Checkpointer laggard = Workload.builder(loc.open()).writerId("s-laggard").retention(dev.checkpointer.Retention.keepLast(3)).build();
-            Checkpointer pruner = Workload.builder(loc.open()).writerId("s-pruner").retention(dev.checkpointer.Retention.keepLast(3))
+            Checkpointer laggard = Workload.builder(G1Workaround.on(target, loc.open(), masked)).writerId("s-laggard").retention(dev.checkpointer.Retention.keepLast(3)).build();
+            Checkpointer pruner = Workload.builder(G1Workaround.on(target, loc.open(), masked)).writerId("s-pruner").retention(dev.checkpointer.Retention.keepLast(3))
                     .orphanGracePeriod(Duration.ofMillis(20)).build();
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.atomic.AtomicLong prunes = new java.util.concurrent.atomic.AtomicLong();
@@ -537,9 +545,11 @@ class R3RaceTest {
                     pointerBehind == 0 && listShort == 0 && back.isEmpty() && finalExact && keysExact && pruneErrors.isEmpty(),
                     String.format("%,d prunes during %d rounds; %d rounds where _latest/latest() was not the highest commit; %d backward moves "
                             + "in %,d watcher reads; final list %s", prunes.get(), rounds, pointerBehind, back.size(), watch.reads(), listed));
-            if (g1 + g1Prunes.size() > 0) {
+            if (g1 + g1Prunes.size() + masked.get() > 0) {
+                Report.openIssue("G1", KnownIssues.G1);
                 section.criterion("every racing save and prune ends as the protocol says [" + target.name() + ", shared epoch]", Verdict.KNOWN_ISSUE,
-                        g1 + " saves and " + g1Prunes.size() + " prunes failed because the GCS store read the replaced `_latest` as missing (G1; some through E1)");
+                        masked.get() + " reads of existing objects that the GCS store reported missing were made again (G1, worked around); "
+                                + g1 + " saves and " + g1Prunes.size() + " prunes failed with it all the same");
             }
             section.headline(where, String.format("%d rounds, %,d commits, %d double commits, %,d concurrent prunes, laggard refused %s",
                     rounds, committed.size(), doubleCommits, prunes.get(), Report.rate(laggardRefused, laggardAttempts)));
