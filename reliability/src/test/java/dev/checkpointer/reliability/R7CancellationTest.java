@@ -129,7 +129,9 @@ class R7CancellationTest {
                 one more checkpoint is saved, so that the head passes every id a cancelled save used (protocol v2: \
                 `prune()` never touches ids above the head, where a save may still commit), and `prune()` must then \
                 leave exactly the chain: the live checkpoints, the tombstones of the late commits deleted to go back to \
-                checkpoint 1 (v2's `delete` replaces the manifest with a tombstone) and `_latest`, with no pending upload."""
+                checkpoint 1 (v2's `delete` replaces the manifest with a tombstone) and `_latest`, with no pending upload \
+                (v2 measures the grace period on the store's clock, the newest last-modified time it lists; the \
+                emulators' are whole seconds, so with blocks still staged the suite lets that second pass first)."""
                 .formatted(Scale.count(POINTS), Scale.count(EMULATOR_POINTS)));
         Random random = new Random(SEED + target.name().hashCode());
         List<Point> results = new ArrayList<>();
@@ -157,11 +159,14 @@ class R7CancellationTest {
             // removes all of it, Azure's uncommitted blobs included.
             ObjectStore look = loc.open();
             Checkpointer pruner = Workload.builder(look).build();
+            Workload.letTheStoreSecondPass(target, loc);
             pruner.save(Workload.snapshot(2)).block(Workload.TIMEOUT);
             pruner.prune().block(Workload.TIMEOUT);
             boolean sweptAll = new java.util.TreeSet<>(loc.keys()).equals(new java.util.TreeSet<>(Workload.referencedKeys(pruner, look)))
                     && loc.pendingUploads().orElse(0) == 0;
-            swept = sweptAll ? "all" : "not all: " + loc.keys().size() + " keys, " + loc.pendingUploads() + " pending uploads";
+            java.util.Set<String> extra = new java.util.TreeSet<>(loc.keys());
+            extra.removeAll(Workload.referencedKeys(pruner, look));
+            swept = sweptAll ? "all" : "not all: " + loc.keys().size() + " keys (unreferenced: " + extra + "), " + loc.pendingUploads() + " pending uploads";
         }
         List<String> problems = results.stream().filter(p -> p.problem != null).map(Point::problem).toList();
         long cancelled = count(results, SaveOutcome.Status.CANCELLED);
@@ -311,8 +316,13 @@ class R7CancellationTest {
         int leftArtifacts = 0;
         String problem = null;
         if (status == SaveOutcome.Status.CANCELLED) {
-            // The engine removes a cancelled save's uploads asynchronously: wait, bounded, for the keys to settle.
+            // The engine removes a cancelled save's uploads asynchronously: wait, bounded, for the keys to settle. Then
+            // (outside virtual time) for them to stay put a while: a write that was already sent when the cancel came
+            // may land a moment later and be removed by the engine after it; judged here, not in the next point.
             List<String> after = Workload.settle(loc::keys, before, Duration.ofMillis(500), Duration.ofSeconds(10));
+            if (!(loc instanceof MemoryTarget.MemoryLocation)) {
+                after = Workload.settle(loc::keys, null, Duration.ofMillis(300), Duration.ofSeconds(10));
+            }
             int pending = Workload.settle(() -> loc.pendingUploads().orElse(0), pendingBefore, Duration.ofMillis(300), Duration.ofSeconds(3));
             long latestAfter = reader.latest().block(Workload.TIMEOUT).manifest().id().value();
             List<String> added = new ArrayList<>(after);

@@ -238,6 +238,23 @@ public final class Workload {
     }
 
     /**
+     * Before the write that should make store-level debris (an abandoned multipart upload, Azure's uncommitted blocks)
+     * old enough for {@code prune()}: protocol v2 measures the grace period against the newest last-modified time the
+     * listing shows (the store's clock), and the emulators' timestamps are whole seconds, so debris from the same second
+     * as the newest object is not older than it, even with no grace period. When such debris is pending on an emulator
+     * target, this waits into the next second, so that what is written next is strictly newer.
+     *
+     * @param target the target
+     * @param loc the location
+     */
+    public static void letTheStoreSecondPass(StoreTarget target, Location loc) {
+        if (target.emulator() && loc.pendingUploads().orElse(0) > 0) {
+            long ms = System.currentTimeMillis();
+            reactor.core.publisher.Mono.delay(Duration.ofMillis(1000 - ms % 1000 + 50)).block();
+        }
+    }
+
+    /**
      * Waits, bounded, until a condition holds: for effects the engine completes asynchronously after it signalled
      * (the clean-up of a refused or cancelled save). Polls every 20 ms on the calling thread.
      *
@@ -264,7 +281,7 @@ public final class Workload {
      * {@code quiet}, or when {@code bound} has passed.
      *
      * @param value reads the value
-     * @param target the value hoped for
+     * @param target the value hoped for (null: none, wait only for the value to stay unchanged for {@code quiet})
      * @param quiet how long a value must stay unchanged to count as settled
      * @param bound the longest wait
      * @param <T> the type
