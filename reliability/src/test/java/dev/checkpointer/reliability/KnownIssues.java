@@ -17,8 +17,11 @@ final class KnownIssues {
             + "gets 404 and the store reports `STORE_NOT_FOUND` for an object that exists (about a third of the reads of an "
             + "object replaced back to back, on FakeGcsServer, which follows GCS here). Protocol v2 reads a missing `_latest` as "
             + "lost: a racing save on GCS then fails with `CorruptMetadataException` (\"the pointer _latest is missing but "
-            + "checkpoints exist\", or \"... repaired first\"), or with E1's `IllegalStateException` when the publish re-reads "
-            + "the pointer, and a concurrent `prune()` fails the same way. Nothing wrong is committed or returned. Strict test: "
+            + "checkpoints exist\"), or with E1's `IllegalStateException` when the publish re-reads the pointer (and a save that "
+            + "fails so after preparing its manifest can still be rolled forward: E2's pattern); `load()` reports a committed "
+            + "checkpoint as not found; a concurrent `prune()` fails. Seen in R3 and in store-gcs's own "
+            + "`GcsCheckpointerContractTest.twoWritersRacingForOneIdNeverBothCommit`. R3 works around it on GCS (`G1Workaround` "
+            + "reads again, up to three times) and counts the reads it made good. Strict test: "
             + "`StoreDefectsTest.g1AReadOfAnObjectReplacedMeanwhileIsNeverNotFound` (disabled).";
 
     /** The engine: a pointer that reads as absent during a publish escapes as an IllegalStateException. */
@@ -26,7 +29,7 @@ final class KnownIssues {
             + "`java.lang.IllegalStateException: no pointer to publish on`**, not a `CheckpointException`. When the publish CAS "
             + "fails and the re-read pointer is missing (deleted by an operator, or G1 on GCS), the manifest (which has a parent) "
             + "matches neither an empty nor a sound pointer. Expected: the `CorruptMetadataException` a lost pointer gives "
-            + "everywhere else (\"writes need the pointer repaired first\"). Strict test: "
+            + "everywhere else (\"writes need the pointer repaired first\"). Shown by R4's lost-pointer probes on every store. Strict test: "
             + "`EngineDefectsTest.e1APointerDeletedBeforeThePublishFailsTheSaveWithACheckpointException` (disabled).";
 
     /** The engine: a writer running when the pointer is lost is not refused before it writes. */

@@ -281,10 +281,10 @@ class R4CorruptionTest {
     }
 
     /**
-     * Two cases of a lost pointer that {@link #pointerLossAndRepair} (fresh checkpointers, two checkpoints) does not
+     * Cases of a lost pointer that {@link #pointerLossAndRepair} (fresh checkpointers, two checkpoints) does not
      * cover, each on a location of its own: a writer that was running when the pointer was corrupted saves again (it
-     * must be refused before it writes: E2), and the pointer of a location holding only its first checkpoint is deleted
-     * (reads must recover it: E3). What they show is recorded as KNOWN ISSUE while those defects are open; whatever
+     * must be refused before it writes: E2), or when it was deleted (it must fail with a {@code CheckpointException}:
+     * E1), and the pointer of a location holding only its first checkpoint is deleted (reads must recover it: E3). What they show is recorded as KNOWN ISSUE while those defects are open; whatever
      * happens, nothing unverified may be returned.
      */
     private static void lostPointerProbes(StoreTarget target, Section section) {
@@ -315,6 +315,25 @@ class R4CorruptionTest {
             } else {
                 section.check("a writer running when _latest is lost is refused before it writes [" + where + "]", false, evidence);
                 assertThat(evidence).as("E2 probe").isNull();
+            }
+        }
+        try (Location loc = target.create("r4-e1")) {
+            // The same with _latest deleted: the running writer's publish finds no pointer at all.
+            Checkpointer w = Workload.builder(loc.open()).build();
+            w.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
+            w.save(Workload.snapshot(2)).block(Workload.TIMEOUT);
+            loc.open().delete("_latest").block(Workload.TIMEOUT);
+            Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> w.save(Workload.snapshot(3)).block(Workload.TIMEOUT));
+            String evidence = "the running writer's save " + (t == null ? "committed" : "failed with " + t);
+            if (t instanceof CheckpointException) {
+                section.check("a save that finds _latest deleted fails with a CheckpointException [" + where + "]", true, evidence);
+            } else if (t instanceof IllegalStateException) {
+                Report.openIssue("E1", KnownIssues.E1);
+                section.criterion("a save that finds _latest deleted fails with a CheckpointException [" + where + "]",
+                        dev.checkpointer.reliability.Verdict.KNOWN_ISSUE, evidence + " (E1)");
+            } else {
+                section.check("a save that finds _latest deleted fails with a CheckpointException [" + where + "]", false, evidence);
+                assertThat(evidence).as("E1 probe").isNull();
             }
         }
         try (Location loc = target.create("r4-e3")) {
