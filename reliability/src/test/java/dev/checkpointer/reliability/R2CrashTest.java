@@ -59,7 +59,11 @@ class R2CrashTest {
                 fresh location is set up, a new process runs the operation and dies at call k: every call from k on \
                 fails (with "after effect", call k's write lands first, as when the process dies after the request \
                 reached the store). Then another new process opens the location: `latest()` must be the previous or \
-                the new checkpoint and verify byte for byte (`read` and `stream` of every partition), every listed \
+                the new checkpoint and verify byte for byte; which one is fixed by what the crash left at checkpoint \
+                2's manifest key (read with Jackson first): for the save, a manifest means the new one (if `_latest` \
+                still named checkpoint 1, this `latest()` must roll it forward and publish it: v2 never withdraws a \
+                prepared manifest), an abort marker or nothing the previous one; for the delete, a tombstone means the \
+                previous one, the manifest the new one, and nothing is not allowed (v2's delete leaves a tombstone) (`read` and `stream` of every partition), every listed \
                 checkpoint must verify (no half checkpoint), and `prune()` must leave exactly the chain (live \
                 members' manifests and artifacts, tombstones of deleted members, `_latest`) plus whatever lies under \
                 ids above the head, untouched (protocol v2: a save crashed above the head may still commit, so its \
@@ -77,7 +81,7 @@ class R2CrashTest {
                 prune set-up has no abandoned upload."""
                 .formatted(Scale.count(EMULATOR_POINTS_PER_OP)));
         Table table = section.table("Crash points", "store", "operation", "calls per operation", "points covered",
-                "recovered to previous", "recovered to new", "recovery verified", "debris kept above the head, removed once the head passed it", "next save committed");
+                "recovered to previous", "recovered to new (of which a prepared manifest rolled forward by latest())", "recovery verified", "debris kept above the head, removed once the head passed it", "next save committed");
         int totalPoints = 0;
         int totalOk = 0;
         List<String> problems = new ArrayList<>();
@@ -104,6 +108,7 @@ class R2CrashTest {
                 int verified = 0;
                 int cleaned = 0;
                 int writable = 0;
+                int rolled = 0;
                 for (int i = 0; i < points; i++) {
                     Result r = futures.get(i).get(Workload.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                     String label = labels.get(i);
@@ -117,6 +122,7 @@ class R2CrashTest {
                         next++;
                     }
                     verified++;
+                    rolled += r.rolledForward ? 1 : 0;
                     cleaned += r.cleaned ? 1 : 0;
                     writable += r.writable ? 1 : 0;
                     if (!r.cleaned) {
@@ -126,7 +132,7 @@ class R2CrashTest {
                         problems.add(label + ": the next save failed");
                     }
                 }
-                table.row(target.name(), op.description, calls, points, previous, next, Report.rate(verified, points),
+                table.row(target.name(), op.description, calls, points, previous, op == Op.SAVE ? next + " (" + rolled + ")" : next, Report.rate(verified, points),
                         Report.rate(cleaned, points), Report.rate(writable, points));
                 totalPoints += points;
                 totalOk += Math.min(verified, Math.min(cleaned, writable));
@@ -210,9 +216,9 @@ class R2CrashTest {
         return "unexpected " + extra + ", missing " + missing;
     }
 
-    private record Result(long version, boolean cleaned, boolean writable, String problem) {
+    private record Result(long version, boolean cleaned, boolean writable, boolean rolledForward, String problem) {
         static Result problem(String text) {
-            return new Result(-1, false, false, text);
+            return new Result(-1, false, false, false, text);
         }
     }
 
@@ -233,6 +239,10 @@ class R2CrashTest {
                 return Result.problem("the dying operation failed with " + t);
             }
 
+            // What the crash left at checkpoint 2's manifest key, read with Jackson before anyone recovers.
+            ObjectStore look = loc.open();
+            long headBefore = StoredJson.pointer(look).id();
+            String at2 = StoredJson.readIfPresent(look, StoredJson.manifestKey(2)).map(b -> StoredJson.format(b).orElse("unreadable")).orElse("nothing");
             Checkpointer recovered = Workload.builder(loc.open()).build();
             Checkpoint latest = recovered.latest().block(Workload.TIMEOUT);
             if (latest == null) {
@@ -242,12 +252,29 @@ class R2CrashTest {
             if (!allowed(op).contains(version)) {
                 return Result.problem("latest() is version " + version + ", expected one of " + allowed(op));
             }
+            // Protocol v2: a manifest prepared on the head is rolled forward by the next latest(), never withdrawn; an
+            // abort marker (the save settled an unknown create) means it never commits; a delete leaves a tombstone.
+            boolean rolledForward = false;
+            if (op == Op.SAVE) {
+                long expected = at2.equals(StoredJson.MANIFEST) ? 2 : 1;
+                if (version != expected) {
+                    return Result.problem("checkpoint 2's manifest key held " + at2 + " (head " + headBefore + "), yet latest() is version " + version);
+                }
+                rolledForward = at2.equals(StoredJson.MANIFEST) && headBefore == 1;
+                if (rolledForward && StoredJson.pointer(look).id() != 2) {
+                    return Result.problem("latest() returned the prepared checkpoint 2 but did not publish it: _latest is " + StoredJson.pointer(look));
+                }
+            } else if (op == Op.DELETE) {
+                long expected = at2.equals(StoredJson.TOMBSTONE) ? 1 : at2.equals(StoredJson.MANIFEST) ? 2 : -1;
+                if (version != expected) {
+                    return Result.problem("checkpoint 2's manifest key held " + at2 + " after the crashed delete, yet latest() is version " + version);
+                }
+            }
             for (Manifest m : recovered.list().collectList().block(Workload.TIMEOUT)) {
                 Workload.verify(recovered.load(m.id()).block(Workload.TIMEOUT)); // no half checkpoint anywhere
             }
             // Protocol v2: prune deletes garbage at or below the head only. Debris of a save that crashed above the head
             // stays (that save could still commit), until a later checkpoint's id passes it.
-            ObjectStore look = loc.open();
             long head = StoredJson.pointer(look).id();
             List<String> aboveBefore = loc.keys().stream().filter(key -> Workload.idOf(key) > head).toList();
             recovered.prune().block(Workload.TIMEOUT);
@@ -274,7 +301,7 @@ class R2CrashTest {
                 return Result.problem("prune after the head passed id " + debris + " left debris: "
                         + diff(Workload.referencedKeys(recovered, look), loc.keys()) + ", pending uploads " + loc.pendingUploads());
             }
-            return new Result(version, cleaned, writable, null);
+            return new Result(version, cleaned, writable, rolledForward, null);
         } catch (AssertionError | RuntimeException e) {
             return Result.problem(e.toString());
         }
