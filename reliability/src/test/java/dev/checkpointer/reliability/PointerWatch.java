@@ -22,7 +22,7 @@ final class PointerWatch implements AutoCloseable {
     private final List<String> backwards = new ArrayList<>();
     private final java.util.Map<Long, String> digests = new java.util.HashMap<>();
     private final List<String> twoDigests = new ArrayList<>();
-    private volatile boolean stop;
+    private volatile boolean stopped;
     private StoredJson.PointerFields last;
 
     PointerWatch(ObjectStore store, Duration pause) {
@@ -34,7 +34,7 @@ final class PointerWatch implements AutoCloseable {
     }
 
     private void run() {
-        while (!stop) {
+        while (!stopped) {
             try {
                 StoredJson.PointerFields p = StoredJson.pointer(store);
                 reads.incrementAndGet();
@@ -81,13 +81,18 @@ final class PointerWatch implements AutoCloseable {
         return List.copyOf(twoDigests);
     }
 
-    @Override
-    public void close() {
-        stop = true;
+    /** Stops watching (waits, bounded, for the last read); idempotent. */
+    void stop() {
+        stopped = true;
         try {
             thread.join(Workload.TIMEOUT.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }

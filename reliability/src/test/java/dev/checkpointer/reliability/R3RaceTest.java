@@ -260,7 +260,7 @@ class R3RaceTest {
                 zombieCommits += byZombies.size();
                 problems.add("checkpoints on the chain written by a zombie: " + byZombies);
             }
-            watch.close();
+            watch.stop();
             List<String> watchedBack = watch.backwards();
             if (!watchedBack.isEmpty()) {
                 backwards += watchedBack.size();
@@ -516,7 +516,7 @@ class R3RaceTest {
                     problems.add("after the run, checkpoint " + m.id() + " is not what its writer returned");
                 }
             }
-            watch.close();
+            watch.stop();
             List<String> back = watch.backwards();
             if (!back.isEmpty()) {
                 problems.add("the watcher saw _latest move back: " + back);
