@@ -10,10 +10,7 @@ import dev.checkpointer.CorruptMetadataException;
 import dev.checkpointer.IncompatibleCheckpointException;
 import dev.checkpointer.IntegrityException;
 import dev.checkpointer.Manifest;
-import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.Payload;
-import dev.checkpointer.internal.ManifestCodec;
-import dev.checkpointer.internal.Pointer;
 import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ByteRange;
 import dev.checkpointer.spi.ObjectStore;
@@ -94,17 +91,26 @@ class R4CorruptionTest {
                 significant byte. *Detected* means: for an artifact, `read` fails with `IntegrityException` and \
                 `stream` ends with `IntegrityException` (the partitions of a sidecar outside the flipped byte still \
                 read correctly); for the manifest, `load` fails with `CorruptMetadataException` (or \
-                `IncompatibleCheckpointException`), `latest()` returns checkpoint 1 verified and `list()` omits 2; for \
-                `_latest`, `Pointer.decode` refuses it and `latest()` still returns checkpoint 2 verified. *Returned* \
-                counts any wrong byte handed over: a `read` that succeeded with other bytes, a `stream` that \
-                completed, or `latest()` returning an altered checkpoint."""
+                `IncompatibleCheckpointException`), `latest()` returns checkpoint 1 verified (protocol v2: it steps \
+                past the head's unreadable manifest by the parent link the pointer carries) and `list()` omits 2; for \
+                `_latest`, reads recover: the reader's listener hears `onPointerRecovery` naming checkpoint 2 and \
+                `latest()` still returns checkpoint 2 verified (v1 checked this with the engine's pointer decoder, \
+                which is not public any more; the engine's own report is the v2 equivalent). *Returned* counts any \
+                wrong byte handed over: a `read` that succeeded with other bytes, a `stream` that completed, or \
+                `latest()` returning an altered checkpoint. An inlined partition altered by someone who re-sealed \
+                the manifest's envelope (the suite edits the body with Jackson and recomputes `bodySha256`) no \
+                longer matches the digest `_latest` links the head by, so `load` refuses it and `latest()` falls back \
+                to checkpoint 1; re-sealed *and* relinked (the pointer's `manifestSha256` set to the new file's \
+                digest and the pointer's envelope re-sealed too), a fresh reader accepts the manifest, and the \
+                partition's own SHA-256 must refuse the altered bytes at `read` and `stream`."""
                 .formatted(Scale.count(PER_KIND), Scale.count(EMULATOR_PER_KIND)));
         try (Location loc = target.create("r4")) {
             ObjectStore store = loc.open();
             Checkpointer writer = Workload.builder(store).build();
             writer.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
             Manifest two = writer.save(Workload.snapshot(2)).block(Workload.TIMEOUT);
-            Checkpointer reader = Workload.builder(loc.open()).build();
+            Heard heard = new Heard();
+            Checkpointer reader = Workload.builder(loc.open()).listener(heard).build();
             String manifestKey = "checkpoints/" + two.id().padded() + "/manifest.json";
             String multiKey = two.partition("multi", 0).orElseThrow().key();
             String singleKey = two.partition("single", 0).orElseThrow().key();
@@ -117,11 +123,14 @@ class R4CorruptionTest {
             Tally single = new Tally("artifact (single-request object, 20,000 B)", "IntegrityException on read and stream");
             Tally sidecar = new Tally("sidecar-packed partition (2 partitions, 1,600 B)", "IntegrityException for the partition holding the byte");
             Tally inlineFlip = new Tally("inlined state, byte flipped in the manifest file", "CorruptMetadataException; latest() = 1");
-            Tally inlineSealed = new Tally("inlined state altered, manifest re-sealed with a valid envelope", "IntegrityException on read and stream");
+            Tally inlineSealed = new Tally("inlined state altered, manifest re-sealed with a valid envelope",
+                    "CorruptMetadataException (the pointer's link no longer matches); latest() = 1");
+            Tally inlineRelinked = new Tally("inlined state altered, manifest re-sealed and _latest relinked to it",
+                    "IntegrityException on read and stream (fresh reader)");
             Tally manifest = new Tally("manifest (anywhere in the file)", "CorruptMetadataException / IncompatibleCheckpointException; latest() = 1");
-            Tally latest = new Tally("_latest pointer", "CorruptMetadataException from Pointer.decode; latest() = 2, verified");
+            Tally latest = new Tally("_latest pointer", "onPointerRecovery(2) heard; latest() = 2, verified");
             Tally truncated = new Tally("truncated object (artifact, sidecar, manifest, _latest; 4 lengths each)", "as for a flipped byte");
-            tallies.addAll(List.of(multi, single, sidecar, inlineFlip, inlineSealed, manifest, latest, truncated));
+            tallies.addAll(List.of(multi, single, sidecar, inlineFlip, inlineSealed, inlineRelinked, manifest, latest, truncated));
 
             // Artifacts: each byte position belongs to one partition.
             // Every position of the large objects would be 220,000 flips: even the exhaustive run spreads 2,048 over them.
@@ -147,29 +156,35 @@ class R4CorruptionTest {
             }
             put(store, manifestKey, manifestBytes);
 
-            // Inlined state altered by someone who re-sealed the envelope: the partition's SHA-256 refuses it.
-            Manifest decoded = ManifestCodec.decode(manifestKey, manifestBytes, null);
+            // Inlined state altered by someone who re-sealed the envelope (the body edited with Jackson, bodySha256
+            // recomputed): the link in _latest refuses it. Re-sealed and relinked (the pointer rewritten to name the new
+            // file, its envelope re-sealed too): the partition's SHA-256 refuses it at read.
+            byte[] pointerBytes = read(store, "_latest");
             byte[] state = Base64.getDecoder().decode(inline);
             for (int i : positions(state.length, scaled(perKind, 2, 3))) {
                 byte[] altered = state.clone();
                 altered[i] ^= (byte) MASKS[i % MASKS.length];
-                put(store, manifestKey, ManifestCodec.encode(withInline(decoded, "inline", 0, altered)));
-                Verdict v = artifactDetected(reader, two.id(), "inline", 0, null);
-                Checkpoint l = reader.latest().block(Workload.TIMEOUT);
-                boolean latestWrong = false;
-                if (l != null && l.manifest().id().equals(two.id())) {
-                    // latest() may return the re-sealed manifest (see the note below), but never its altered bytes.
-                    latestWrong = !artifactDetected(reader, l, "inline", 0).detected;
-                }
-                inlineSealed.result(v.detected, v.returned || latestWrong, "inline byte " + i + ": " + v.detail);
+                byte[] resealed = withInline(manifestBytes, "inline", 0, altered);
+                put(store, manifestKey, resealed);
+                Verdict v = manifestDetected(reader, two.id());
+                inlineSealed.result(v.detected, v.returned, "inline byte " + i + ": " + v.detail);
+
+                put(store, "_latest", relinked(pointerBytes, StoredJson.sha256(resealed)));
+                Checkpointer fresh = Workload.builder(loc.open()).build();
+                Verdict r = artifactDetected(fresh, two.id(), "inline", 0, null);
+                Checkpoint l = fresh.latest().block(Workload.TIMEOUT);
+                boolean latestWrong = l == null || !l.manifest().id().equals(two.id()) || !artifactDetected(fresh, l, "inline", 0).detected;
+                inlineRelinked.result(r.detected, r.returned || latestWrong, "inline byte " + i + ": " + r.detail
+                        + (latestWrong ? "; latest() = " + (l == null ? null : l.manifest().id()) + " read without refusal" : ""));
+                put(store, "_latest", pointerBytes);
             }
             put(store, manifestKey, manifestBytes);
 
             // The manifest, anywhere.
             flipAll(store, manifestKey, scaled(perKind, 2, 1), manifest, at -> manifestDetected(reader, two.id()));
 
-            // The pointer: refused, and latest() still finds checkpoint 2 by listing.
-            flipAll(store, "_latest", scaled(perKind, 2, 1), latest, at -> pointerDetected(store, reader, two));
+            // The pointer: refused and reported; latest() still finds checkpoint 2, recovered from the manifests.
+            flipAll(store, "_latest", scaled(perKind, 2, 1), latest, at -> pointerDetected(heard, reader, two));
 
             // Objects cut short.
             for (String key : List.of(multiKey, singleKey, sidecarKey, manifestKey, "_latest")) {
@@ -184,7 +199,7 @@ class R4CorruptionTest {
                     if (key.equals(manifestKey)) {
                         v = manifestDetected(reader, two.id());
                     } else if (key.equals("_latest")) {
-                        v = pointerDetected(store, reader, two);
+                        v = pointerDetected(heard, reader, two);
                     } else if (key.equals(sidecarKey)) {
                         Verdict a = artifactDetected(reader, two.id(), "packed", 0, null);
                         Verdict b = artifactDetected(reader, two.id(), "packed", 1, null);
@@ -234,6 +249,13 @@ class R4CorruptionTest {
                 }
             }
 
+            // A lost pointer (corrupt, then missing): reads recover and report; saves are refused, writing nothing,
+            // until the pointer is repaired (repairPointer(), or repairPointerOnSave(true)).
+            Tally lostPointer = new Tally("_latest lost (corrupt, then missing): recovery, refusal, repair",
+                    "reads recover and report; a save refused, nothing written; repairPointer() / repairPointerOnSave(true), then saves commit");
+            tallies.add(lostPointer);
+            pointerLossAndRepair(loc, two, lostPointer);
+
             Table table = section.table("Detection by kind of object", "store", "kind", "expected", "altered", "detected", "returned to the caller");
             boolean all = true;
             long injected = 0;
@@ -250,13 +272,165 @@ class R4CorruptionTest {
                             + (problems.isEmpty() ? "" : "; first problems: " + problems.subList(0, Math.min(3, problems.size()))));
             section.headline(where, String.format("%,d alterations, %s detected, %d returned", injected,
                     Report.rate(tallies.stream().mapToLong(t -> t.detected).sum(), injected), tallies.stream().mapToLong(t -> t.returned).sum()));
-            section.describe("Note: a manifest re-sealed with a valid envelope (only a writer that bypasses the engine produces one) no longer "
-                    + "matches the digest in `_latest`; `latest()` reports it to `onCorruptCheckpoint` and then, falling back to listing, "
-                    + "may still return that checkpoint, because a manifest that decodes is accepted there. Its altered partition is refused "
-                    + "at read by the partition's SHA-256, so no altered byte reaches the caller.");
             assertThat(problems).isEmpty();
             assertThat(all).isTrue();
         }
+        if (mode.equals("sampled")) {
+            lostPointerProbes(target, section);
+        }
+    }
+
+    /**
+     * Cases of a lost pointer that {@link #pointerLossAndRepair} (fresh checkpointers, two checkpoints) does not
+     * cover, each on a location of its own: a writer that was running when the pointer was corrupted saves again (it
+     * must be refused before it writes: E2), or when it was deleted (it must fail with a {@code CheckpointException}:
+     * E1), and the pointer of a location holding only its first checkpoint is deleted (reads must recover it: E3). What they show is recorded as KNOWN ISSUE while those defects are open; whatever
+     * happens, nothing unverified may be returned.
+     */
+    private static void lostPointerProbes(StoreTarget target, Section section) {
+        String where = target.name();
+        try (Location loc = target.create("r4-e2")) {
+            Checkpointer w = Workload.builder(loc.open()).build();
+            w.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
+            w.save(Workload.snapshot(2)).block(Workload.TIMEOUT);
+            ObjectStore store = loc.open();
+            byte[] bad = read(store, "_latest");
+            bad[bad.length / 2] ^= 0x01;
+            put(store, "_latest", bad);
+            List<String> keys = loc.keys();
+            Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> w.save(Workload.snapshot(3)).block(Workload.TIMEOUT));
+            boolean refused = t instanceof CorruptMetadataException && String.valueOf(t.getMessage()).contains("repair");
+            boolean nothingWritten = Workload.await(() -> loc.keys().equals(keys), java.time.Duration.ofSeconds(2));
+            Checkpoint l = Workload.builder(loc.open()).build().latest().block(Workload.TIMEOUT);
+            long version = l == null ? -1 : Workload.verify(l); // whole, whatever it is
+            String evidence = "the running writer's save " + (t == null ? "committed" : "failed with " + t.getClass().getSimpleName())
+                    + (nothingWritten ? ", nothing written" : ", after writing " + (loc.keys().size() - keys.size()) + " object(s)")
+                    + "; a fresh reader's latest() is version " + version + ", verified";
+            if (refused && nothingWritten && version == 2) {
+                section.check("a writer running when _latest is lost is refused before it writes [" + where + "]", true, evidence);
+            } else if (refused && version >= 2) {
+                Report.openIssue("E2", KnownIssues.E2);
+                section.criterion("a writer running when _latest is lost is refused before it writes [" + where + "]", dev.checkpointer.reliability.Verdict.KNOWN_ISSUE,
+                        evidence + " (E2)");
+            } else {
+                section.check("a writer running when _latest is lost is refused before it writes [" + where + "]", false, evidence);
+                assertThat(evidence).as("E2 probe").isNull();
+            }
+        }
+        try (Location loc = target.create("r4-e1")) {
+            // The same with _latest deleted: the running writer's publish finds no pointer at all.
+            Checkpointer w = Workload.builder(loc.open()).build();
+            w.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
+            w.save(Workload.snapshot(2)).block(Workload.TIMEOUT);
+            loc.open().delete("_latest").block(Workload.TIMEOUT);
+            Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> w.save(Workload.snapshot(3)).block(Workload.TIMEOUT));
+            String evidence = "the running writer's save " + (t == null ? "committed" : "failed with " + t);
+            if (t instanceof CheckpointException) {
+                section.check("a save that finds _latest deleted fails with a CheckpointException [" + where + "]", true, evidence);
+            } else if (t instanceof IllegalStateException) {
+                Report.openIssue("E1", KnownIssues.E1);
+                section.criterion("a save that finds _latest deleted fails with a CheckpointException [" + where + "]",
+                        dev.checkpointer.reliability.Verdict.KNOWN_ISSUE, evidence + " (E1)");
+            } else {
+                section.check("a save that finds _latest deleted fails with a CheckpointException [" + where + "]", false, evidence);
+                assertThat(evidence).as("E1 probe").isNull();
+            }
+        }
+        try (Location loc = target.create("r4-e3")) {
+            Workload.builder(loc.open()).build().save(Workload.snapshot(1)).block(Workload.TIMEOUT);
+            ObjectStore store = loc.open();
+            store.delete("_latest").block(Workload.TIMEOUT);
+            Heard heard = new Heard();
+            Checkpoint l = Workload.builder(loc.open()).listener(heard).build().latest().block(Workload.TIMEOUT);
+            long version = l == null ? -1 : Workload.verify(l);
+            String evidence = "latest() " + (l == null ? "empty" : "version " + version + ", verified") + "; recoveries reported " + heard.recoveries;
+            if (version == 1 && heard.recoveries.contains(CheckpointId.of(1))) {
+                section.check("a missing _latest over only the first checkpoint is recovered for reads and reported [" + where + "]", true, evidence);
+            } else if (l == null) {
+                Report.openIssue("E3", KnownIssues.E3);
+                section.criterion("a missing _latest over only the first checkpoint is recovered for reads and reported [" + where + "]",
+                        dev.checkpointer.reliability.Verdict.KNOWN_ISSUE, evidence + " (E3)");
+            } else {
+                section.check("a missing _latest over only the first checkpoint is recovered for reads and reported [" + where + "]", false, evidence);
+                assertThat(evidence).as("E3 probe").isNull();
+            }
+        }
+    }
+
+    /**
+     * The pointer corrupted, then deleted, with checkpoints 1 and 2 committed. Corrupt: a fresh reader's
+     * {@code latest()} and {@code list()} recover checkpoint 2 and report it ({@code onPointerRecovery}); a fresh
+     * writer's save is refused with {@code CorruptMetadataException} naming the repair, and the location's keys stay as
+     * they were; {@code repairPointer()} makes checkpoint 2 the head again (format 2, same epoch and floor), and the
+     * next save commits 3. Missing: reads recover checkpoint 3; a writer with {@code repairPointerOnSave(true)}
+     * repairs and commits 4; {@code list()} is 1 to 4.
+     */
+    private static void pointerLossAndRepair(Location loc, Manifest two, Tally tally) {
+        ObjectStore store = loc.open();
+        byte[] original = read(store, "_latest");
+        StoredJson.PointerFields before = StoredJson.pointer(original);
+        List<String> why = new ArrayList<>();
+        boolean wrongReturned = false;
+
+        byte[] bad = original.clone();
+        bad[bad.length / 2] ^= 0x01; // inside the pointer's body: its bodySha256 no longer matches
+        put(store, "_latest", bad);
+        List<String> keys = loc.keys();
+        Heard heard = new Heard();
+        Checkpointer fresh = Workload.builder(loc.open()).listener(heard).build();
+        Checkpoint l = fresh.latest().block(Workload.TIMEOUT);
+        if (l == null || !l.manifest().equals(two) || Workload.verify(l) != 2) {
+            wrongReturned = true;
+            why.add("corrupt pointer: latest() = " + (l == null ? null : l.manifest().id()));
+        }
+        List<Long> listed = fresh.list().map(m -> m.id().value()).collectList().block(Workload.TIMEOUT);
+        if (!listed.equals(List.of(1L, 2L))) {
+            why.add("corrupt pointer: list() = " + listed);
+        }
+        if (heard.recoveries.isEmpty() || !heard.recoveries.stream().allMatch(two.id()::equals)) {
+            why.add("corrupt pointer: recoveries reported " + heard.recoveries);
+        }
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> fresh.save(Workload.snapshot(3)).block(Workload.TIMEOUT));
+        if (!(refused instanceof CorruptMetadataException) || !String.valueOf(refused.getMessage()).contains("repair")) {
+            why.add("corrupt pointer: save not refused as expected: " + refused);
+        }
+        if (!Workload.await(() -> loc.keys().equals(keys), java.time.Duration.ofSeconds(5))) {
+            why.add("corrupt pointer: the refused save changed the location: " + loc.keys().size() + " keys, " + keys.size() + " before");
+        }
+        Manifest repaired = fresh.repairPointer().block(Workload.TIMEOUT);
+        StoredJson.PointerFields after = StoredJson.pointer(store);
+        // The repaired floor may be the chain's lowest member (1) where the lost pointer said 0 (nothing expired): the same.
+        if (repaired == null || !repaired.equals(two) || after.format() != 2 || after.id() != 2 || after.epoch() != before.epoch()
+                || after.floor() < before.floor() || after.floor() > 1) {
+            why.add("repairPointer() returned " + (repaired == null ? null : repaired.id()) + ", pointer now " + after + " (format " + after.format()
+                    + "), was " + before);
+        }
+        Manifest three = fresh.save(Workload.snapshot(3)).block(Workload.TIMEOUT);
+        if (three.id().value() != 3 || Workload.verify(fresh.latest().block(Workload.TIMEOUT)) != 3) {
+            why.add("after repairPointer() the save committed " + three.id());
+        }
+
+        store.delete("_latest").block(Workload.TIMEOUT);
+        heard.clear();
+        Checkpointer reader = Workload.builder(loc.open()).listener(heard).build();
+        Checkpoint l3 = reader.latest().block(Workload.TIMEOUT);
+        if (l3 == null || Workload.verify(l3) != 3) {
+            wrongReturned = true;
+            why.add("missing pointer: latest() = " + (l3 == null ? null : l3.manifest().id()));
+        }
+        if (!heard.recoveries.contains(three.id())) {
+            why.add("missing pointer: recoveries reported " + heard.recoveries);
+        }
+        Checkpointer repairing = Workload.builder(loc.open()).repairPointerOnSave(true).build();
+        Manifest four = repairing.save(Workload.snapshot(4)).block(Workload.TIMEOUT);
+        List<Long> all = Workload.builder(loc.open()).build().list().map(m -> m.id().value()).collectList().block(Workload.TIMEOUT);
+        if (four.id().value() != 4 || !all.equals(List.of(1L, 2L, 3L, 4L)) || StoredJson.pointer(store).id() != 4) {
+            why.add("missing pointer: repairPointerOnSave(true) committed " + four.id() + ", list() " + all);
+        }
+        tally.injected = 2;
+        tally.detected = why.isEmpty() ? 2 : 0;
+        tally.returned = wrongReturned ? 1 : 0;
+        tally.problems.addAll(why);
     }
 
     /** What one alteration led to. */
@@ -302,15 +476,50 @@ class R4CorruptionTest {
         store.put(key, Payload.of(bytes), PutOptions.none()).block(Workload.TIMEOUT);
     }
 
-    private static Manifest withInline(Manifest m, String operator, int partition, byte[] bytes) {
-        List<PartitionEntry> entries = new ArrayList<>();
-        for (PartitionEntry e : m.partitions()) {
-            entries.add(e.operator().equals(operator) && e.partition() == partition
-                    ? new PartitionEntry(e.operator(), e.partition(), e.kind(), null, 0, bytes.length, e.sha256(), Base64.getEncoder().encodeToString(bytes))
-                    : e);
+    /**
+     * The manifest file with one inlined partition's bytes replaced (same length, so its size stays; its SHA-256 is
+     * left as it was, as an attacker who cannot invert it would), re-sealed: the body edited as a Jackson tree and
+     * {@code bodySha256} recomputed over the new body's bytes.
+     */
+    private static byte[] withInline(byte[] file, String operator, int partition, byte[] bytes) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = StoredJson.bodyTree(file);
+        boolean found = false;
+        for (com.fasterxml.jackson.databind.JsonNode e : body.withArray("partitions")) {
+            if (e.path("operator").asText().equals(operator) && e.path("partition").asInt(-1) == partition) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) e).put("inline", Base64.getEncoder().encodeToString(bytes)).put("size", bytes.length);
+                found = true;
+            }
         }
-        return new Manifest(m.formatVersion(), m.id(), m.epoch(), m.createdAt(), m.writerId(), entries, m.offsets(), m.sinkEpochs(),
-                m.watermarks(), m.fingerprint(), m.metadata());
+        assertThat(found).as("inline partition %s/%d in the manifest", operator, partition).isTrue();
+        return StoredJson.seal(StoredJson.MANIFEST, body);
+    }
+
+    /** The pointer file with its head's manifest digest replaced, re-sealed (body edited with Jackson, bodySha256 recomputed). */
+    private static byte[] relinked(byte[] pointerFile, String manifestSha256) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = StoredJson.bodyTree(pointerFile);
+        body.put("manifestSha256", manifestSha256);
+        return StoredJson.seal(StoredJson.POINTER, body);
+    }
+
+    /** What a reader's listener heard: pointer recoveries and corrupt checkpoints, cleared by each check. */
+    static final class Heard implements dev.checkpointer.CheckpointListener {
+        final List<CheckpointId> recoveries = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<CheckpointId> corrupt = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void onPointerRecovery(CheckpointId recovered, String reason) {
+            recoveries.add(recovered);
+        }
+
+        @Override
+        public void onCorruptCheckpoint(CheckpointId id, CheckpointException error) {
+            corrupt.add(id);
+        }
+
+        void clear() {
+            recoveries.clear();
+            corrupt.clear();
+        }
     }
 
     /** The expected bytes of a partition of checkpoint 2. */
@@ -408,16 +617,11 @@ class R4CorruptionTest {
                 detail + "; latest() = " + (l == null ? null : l.manifest().id()) + "; listed: " + listed);
     }
 
-    private static Verdict pointerDetected(ObjectStore store, Checkpointer reader, Manifest expected) {
-        boolean refused;
-        try {
-            Pointer.decode("_latest", read(store, "_latest"));
-            refused = false;
-        } catch (CorruptMetadataException e) {
-            refused = true;
-        }
+    private static Verdict pointerDetected(Heard heard, Checkpointer reader, Manifest expected) {
+        heard.clear();
         Checkpoint l = reader.latest().block(Workload.TIMEOUT);
-        boolean right = l != null && l.manifest().equals(expected); // the untouched manifest, which verified when it was loaded
-        return new Verdict(refused && right, !right, "decode refused: " + refused + "; latest() = " + (l == null ? null : l.manifest().id()));
+        boolean reported = !heard.recoveries.isEmpty() && heard.recoveries.stream().allMatch(expected.id()::equals);
+        boolean right = l != null && l.manifest().equals(expected) && Workload.verify(l) == Workload.versionOf(expected);
+        return new Verdict(reported && right, !right, "recoveries reported: " + heard.recoveries + "; latest() = " + (l == null ? null : l.manifest().id()));
     }
 }

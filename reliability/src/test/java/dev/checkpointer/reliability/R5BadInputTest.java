@@ -11,13 +11,7 @@ import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.internal.ManifestCodec;
-import dev.checkpointer.internal.Pointer;
-import dev.checkpointer.internal.Sha256;
-import dev.checkpointer.spi.Buffers;
-import dev.checkpointer.spi.ByteRange;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.store.memory.MemoryObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,6 +85,7 @@ class R5BadInputTest {
         long known = 0;
         long failed = 0;
         List<String> failures = new ArrayList<>();
+        List<String> knownCases = new ArrayList<>();
         for (Map.Entry<Catalogue.Case, Map<String, Outcome>> e : results.entrySet()) {
             Catalogue.Case c = e.getKey();
             n++;
@@ -112,6 +107,7 @@ class R5BadInputTest {
                 passed++;
             } else if (isKnown) {
                 known++;
+                knownCases.add("#" + n + " " + c.input() + " (" + c.knownIssue() + ")");
             } else {
                 failed++;
                 failures.add("#" + n + " " + c.category() + " " + c.input() + ": " + r);
@@ -123,7 +119,15 @@ class R5BadInputTest {
                 + " categories");
         section.check("each refused with the exact error type and message, nothing written", failed == 0,
                 passed + " passed, " + failed + " failed" + (failures.isEmpty() ? "" : ": " + failures.subList(0, Math.min(3, failures.size()))));
-        section.headline("catalogue", String.format("%d inputs, %d as specified, %d failed", cases.size(), passed, failed + known));
+        if (known > 0) {
+            section.criterion("hostile inputs that show an open defect outside this module", Verdict.KNOWN_ISSUE, String.join("; ", knownCases));
+            knownCases.forEach(k -> {
+                if (k.endsWith("(E3)")) {
+                    Report.openIssue("E3", KnownIssues.E3);
+                }
+            });
+        }
+        section.headline("catalogue", String.format("%d inputs, %d as specified, %d failed, %d known issues", cases.size(), passed, failed, known));
         registerKnownIssues();
         assertThat(failures).isEmpty();
     }
@@ -262,9 +266,29 @@ class R5BadInputTest {
 
     // ------------------------------------------------------------------------------------------------ fuzzing
 
+    /** What a fresh checkpointer's listener heard while one mutant was judged. */
+    private static final class Heard implements dev.checkpointer.CheckpointListener {
+        final List<CheckpointId> recoveries = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<CheckpointId> corrupt = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void onPointerRecovery(CheckpointId recovered, String reason) {
+            recoveries.add(recovered);
+        }
+
+        @Override
+        public void onCorruptCheckpoint(CheckpointId id, CheckpointException error) {
+            corrupt.add(id);
+        }
+    }
+
+    /** The fuzz modes: what is mutated and where it is planted. */
+    private static final String[] MODES = {"manifest, raw", "manifest, re-sealed", "pointer, raw", "prepared manifest above the head, re-sealed"};
+
     @Test
-    void fuzzedManifestsAndPointersAreRefusedCleanlyOrDecodeUnchanged() {
+    void fuzzedManifestsAndPointersAreRefusedCleanlyOrReadUnchangedThroughTheEngine() {
         int perMode = Scale.count(2000);
+        int preparedMutants = Scale.count(500);
         MemoryObjectStore store = MemoryObjectStore.create();
         Checkpointer cp = Workload.builder(store).build();
         cp.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
@@ -278,125 +302,230 @@ class R5BadInputTest {
                         .fingerprint("pipeline-v1")
                         .metadata("app", "fuzz")
                         .build()).block(Workload.TIMEOUT);
-        String key = "checkpoints/" + rich.id().padded() + "/manifest.json";
+        String key = StoredJson.manifestKey(rich.id());
         byte[] file = store.raw(key).orElseThrow();
-        Manifest original = ManifestCodec.decode(key, file, null);
-        String text = new String(file, StandardCharsets.UTF_8);
-        int bodyStart = text.indexOf("\"manifest\":") + "\"manifest\":".length();
-        int bodyEnd = text.lastIndexOf('}');
-        byte[] body = Arrays.copyOfRange(file, bodyStart, bodyEnd);
+        byte[] body = StoredJson.body(file);
         byte[] pointer = store.raw("_latest").orElseThrow();
-        Pointer originalPointer = Pointer.decode("_latest", pointer);
+        StoredJson.PointerFields originalPointer = StoredJson.pointer(pointer);
+        assertThat(originalPointer.format()).isEqualTo(2);
+        assertThat(originalPointer.id()).isEqualTo(rich.id().value());
+        // A prepared manifest of checkpoint 3 on the head (what a writer that crashed before publishing leaves): the
+        // rich body with id 3, parent 2 and only its inlined partitions, which latest() rolls forward.
+        com.fasterxml.jackson.databind.node.ObjectNode three = StoredJson.bodyTree(file);
+        three.put("id", 3);
+        three.set("grandparent", three.get("parent"));
+        three.putObject("parent").put("id", 2).put("manifestSha256", StoredJson.sha256(file));
+        com.fasterxml.jackson.databind.node.ArrayNode inlineOnly = three.putArray("partitions");
+        StoredJson.bodyTree(file).withArray("partitions").forEach(e -> {
+            if (e.has("inline")) {
+                inlineOnly.add(e);
+            }
+        });
+        byte[] body3 = three.toString().getBytes(StandardCharsets.UTF_8);
+        String key3 = StoredJson.manifestKey(3);
 
         Random random = new Random(8_2026L);
         Map<String, Long> outcomes = new TreeMap<>();
         List<String> unexpected = new ArrayList<>();
         long slowestNanos = 0;
-        List<byte[]> engineSample = new ArrayList<>();
-        int engineSampleSize = Scale.count(60);
-        for (int mode = 0; mode < 3; mode++) {
-            for (int i = 0; i < perMode; i++) {
-                String label;
-                byte[] input;
-                if (mode == 0) {
-                    input = mutate(file, random);
-                    label = "manifest, raw";
-                } else if (mode == 1) {
-                    input = BadInputs.sealed(new String(mutate(body, random), StandardCharsets.UTF_8));
-                    label = "manifest, re-sealed";
-                } else {
-                    input = mutate(pointer, random);
-                    label = "pointer, raw";
-                }
+        long refusedSavesChecked = 0;
+        for (int mode = 0; mode < MODES.length; mode++) {
+            String label = MODES[mode];
+            int count = mode == 3 ? preparedMutants : perMode;
+            for (int i = 0; i < count; i++) {
+                byte[] input = switch (mode) {
+                    case 0 -> mutate(file, random);
+                    case 1 -> BadInputs.sealed(new String(mutate(body, random), StandardCharsets.UTF_8));
+                    case 2 -> mutate(pointer, random);
+                    default -> BadInputs.sealed(new String(mutate(body3, random), StandardCharsets.UTF_8));
+                };
                 long t0 = System.nanoTime();
                 String outcome;
+                Heard heard = new Heard();
+                Checkpointer fresh = Workload.builder(store.sibling()).listener(heard).build();
                 try {
-                    if (mode < 2) {
-                        Manifest m = ManifestCodec.decode(key, input, null);
-                        if (mode == 0 && !m.equals(original)) {
-                            outcome = "accepted ALTERED";
-                            unexpected.add(label + ": an altered manifest was accepted");
-                        } else if (!m.validate().isEmpty()) {
-                            outcome = "accepted INVALID";
-                            unexpected.add(label + ": accepted a manifest with problems " + m.validate());
-                        } else {
-                            outcome = mode == 0 ? "accepted, identical" : "accepted, valid";
-                        }
-                        m.toString();
-                        m.totalBytes();
-                    } else {
-                        Pointer p = Pointer.decode("_latest", input);
-                        outcome = p.equals(originalPointer) ? "accepted, identical" : "accepted ALTERED";
-                        if (!p.equals(originalPointer)) {
-                            unexpected.add(label + ": an altered pointer was accepted: " + p);
-                        }
-                    }
-                } catch (CorruptMetadataException e) {
-                    outcome = "CorruptMetadataException";
-                } catch (IncompatibleCheckpointException e) {
-                    outcome = "IncompatibleCheckpointException";
+                    outcome = switch (mode) {
+                        case 0, 1 -> judgeManifest(store, key, input, pointer, rich, mode == 0, fresh, heard, label, unexpected);
+                        case 2 -> judgePointer(store, input, pointer, originalPointer, rich, fresh, heard, label, unexpected);
+                        default -> judgePrepared(store, key3, input, pointer, file, rich, fresh, label, unexpected);
+                    };
                 } catch (Throwable t) {
                     outcome = "UNEXPECTED " + t.getClass().getSimpleName();
                     if (unexpected.size() < 10) {
                         unexpected.add(label + ": " + t);
                     }
+                } finally {
+                    fresh.close();
+                    // Back to the two checkpoints as the engine wrote them.
+                    store.putRaw(key, file);
+                    store.putRaw("_latest", pointer);
+                    if (mode == 3) {
+                        store.delete(key3).block(Workload.TIMEOUT);
+                    }
                 }
                 slowestNanos = Math.max(slowestNanos, System.nanoTime() - t0);
+                // A lost pointer refuses writes until it is repaired, and writes nothing: checked for a sample.
+                if (mode == 2 && outcome.startsWith("refused") && i % 50 == 0) {
+                    refusedSavesChecked++;
+                    store.putRaw("_latest", input);
+                    List<String> before = store.keys();
+                    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> Workload.builder(store.sibling()).build()
+                            .save(Workload.snapshot(3)).block(Workload.TIMEOUT));
+                    if (!(t instanceof CorruptMetadataException) || !Workload.await(() -> store.keys().equals(before), Duration.ofSeconds(5))) {
+                        unexpected.add(label + ": a save on a refused pointer was not refused cleanly: " + t);
+                    }
+                    store.putRaw("_latest", pointer);
+                }
                 outcomes.merge(label + " → " + outcome, 1L, Long::sum);
-                if (mode == 1 && engineSample.size() < engineSampleSize && i % 7 == 0) {
-                    engineSample.add(input);
-                }
             }
         }
-
-        // A sample of the re-sealed mutants, planted as checkpoint 3, through the engine's own reads.
-        String planted = "checkpoints/" + CheckpointId.of(3).padded() + "/manifest.json";
-        long engineUnexpected = 0;
-        long engineLatestOk = 0;
-        for (byte[] mutant : engineSample) {
-            store.put(planted, Payload.of(mutant), PutOptions.none()).block(Workload.TIMEOUT);
-            Checkpointer fresh = Workload.builder(store.sibling()).build();
-            try {
-                var latest = fresh.latest().block(Workload.TIMEOUT);
-                long id = latest.manifest().id().value();
-                if (id == 2 || id == 3) {
-                    engineLatestOk++;
-                }
-                fresh.list().collectList().block(Workload.TIMEOUT);
-                fresh.load(CheckpointId.of(3)).flatMapMany(c -> Flux.fromIterable(c.manifest().partitions())
-                                .concatMap(e -> c.read(e.operator(), e.partition()).onErrorResume(CheckpointException.class, x -> Mono.empty())))
-                        .onErrorResume(CheckpointException.class, x -> Mono.empty())
-                        .blockLast(Workload.TIMEOUT);
-            } catch (CheckpointException e) {
-                engineUnexpected++;
-                unexpected.add("engine: latest()/list() failed on a planted mutant: " + e);
-            } catch (RuntimeException e) {
-                engineUnexpected++;
-                unexpected.add("engine: " + e);
-            }
-        }
-        store.delete(planted).block(Workload.TIMEOUT);
 
         Section section = Report.section("R5").describe("""
-                Fuzzing: %,d mutations each of (a) a manifest file, (b) its body re-sealed with a correct envelope digest after the \
-                mutation (so that mutations reach binding and validation, not only the digest check) and (c) a `_latest` pointer, \
-                decoded with `ManifestCodec.decode` / `Pointer.decode` (both public). Mutations (seeded): bit flips, random bytes, \
-                insertions, deletions, truncation, duplicated and swapped chunks, JSON values replaced with hostile ones (huge and \
-                negative numbers, 1e400, NaN, null, empty containers, `..`, NUL), deep nesting, invalid UTF-8. Every outcome must be \
-                `CorruptMetadataException`/`IncompatibleCheckpointException`, or a manifest identical to the original (raw mode) or \
-                one that passes `validate()` (re-sealed mode). Then %d re-sealed mutants are planted as checkpoint 3 and read through \
-                `latest()`, `list()`, `load()` and `read()`: only `CheckpointException`s, and `latest()` always answers."""
-                .formatted(perMode, engineSample.size()));
-        Table t = section.table("Fuzzed parser outcomes", "input, mode → outcome", "count");
+                Fuzzing through the engine (protocol v2: the engine's manifest and pointer decoders are not public any more, so every \
+                mutant is judged by what `load`, `latest`, `list`, `read` and the listener do with it, each time through a fresh \
+                checkpointer). %,d mutations each of (a) checkpoint 2's manifest file, (b) its body re-sealed with a correct \
+                envelope digest after the mutation (so that mutations reach binding and validation, not only the digest check) \
+                and (c) the `_latest` pointer, plus %,d of (d) a prepared manifest of checkpoint 3 on the head, re-sealed (what a \
+                writer that crashed before publishing leaves, which `latest()` rolls forward). (a) and (b) are planted as the head: \
+                the pointer is rewritten to link the mutant's digest (re-sealed), so that the engine decodes it. Mutations \
+                (seeded): bit flips, random bytes, insertions, deletions, truncation, duplicated and swapped chunks, JSON values \
+                replaced with hostile ones (huge and negative numbers, 1e400, NaN, null, empty containers, `..`, NUL), deep \
+                nesting, invalid UTF-8. Manifests: `load(2)` must fail with `CorruptMetadataException`/`IncompatibleCheckpointException` \
+                or return a manifest identical to the original (raw mode) or one that passes `validate()` (re-sealed mode) whose \
+                reads end in bytes or `CheckpointException`s only; `latest()` and `list()` must answer, returning checkpoint 2 only \
+                when `load` accepted it, else checkpoint 1 with checkpoint 2 reported to `onCorruptCheckpoint` (never skipped \
+                silently). Pointers: either accepted unchanged (no recovery reported, its fields as Jackson reads them identical, \
+                `latest()` checkpoint 2) or refused, with `onPointerRecovery(2)` heard and `latest()`/`list()` still checkpoint \
+                2 / 1 and 2; every 50th refused one, a save must be refused with `CorruptMetadataException`, writing nothing. \
+                Prepared manifests: `latest()` must answer with checkpoint 2, or with checkpoint 3 only when the mutant is a valid \
+                manifest whose parent is the head, readable by `load(3)` as returned."""
+                .formatted(perMode, preparedMutants));
+        Table t = section.table("Fuzzed inputs judged through the engine", "input, mode → outcome", "count");
         outcomes.forEach((k, v) -> t.row(k, v));
-        t.row("slowest single decode", String.format("%.1f ms", slowestNanos / 1e6));
-        t.row("engine reads of planted mutants: latest() answered / other errors", engineLatestOk + " of " + engineSample.size() + " / " + engineUnexpected);
+        t.row("slowest single judgement (load, latest, list, reads)", String.format("%.1f ms", slowestNanos / 1e6));
+        t.row("saves on refused pointers checked (refused, nothing written)", refusedSavesChecked);
         boolean ok = unexpected.isEmpty();
-        section.check("fuzzed manifest and pointer parsers: only the documented errors, never an altered manifest or pointer accepted", ok,
-                String.format("%,d mutations, %d unexpected outcomes%s", 3L * perMode, unexpected.size(), ok ? "" : ": " + unexpected.subList(0, Math.min(3, unexpected.size()))));
-        section.headline("fuzz", String.format("%,d mutations, %d unexpected", 3L * perMode + engineSample.size(), unexpected.size()));
+        long total = 3L * perMode + preparedMutants;
+        section.check("fuzzed manifests and pointers through the engine: only the documented errors, never an altered manifest or pointer accepted", ok,
+                String.format("%,d mutations, %d unexpected outcomes%s", total, unexpected.size(), ok ? "" : ": " + unexpected.subList(0, Math.min(3, unexpected.size()))));
+        section.headline("fuzz", String.format("%,d mutations, %d unexpected", total, unexpected.size()));
         assertThat(unexpected).isEmpty();
-        assertThat(engineLatestOk).isEqualTo(engineSample.size());
+    }
+
+    /** Plants a manifest mutant as the head (the pointer relinked to it) and judges what the engine does with it. */
+    private static String judgeManifest(MemoryObjectStore store, String key, byte[] input, byte[] pointer, Manifest original, boolean raw,
+            Checkpointer fresh, Heard heard, String label, List<String> unexpected) {
+        store.putRaw(key, input);
+        com.fasterxml.jackson.databind.node.ObjectNode p = StoredJson.bodyTree(pointer);
+        p.put("manifestSha256", StoredJson.sha256(input));
+        store.putRaw("_latest", StoredJson.seal(StoredJson.POINTER, p));
+        String outcome;
+        Manifest accepted = null;
+        try {
+            accepted = fresh.load(original.id()).block(Workload.TIMEOUT).manifest();
+            if (raw && !accepted.equals(original)) {
+                outcome = "accepted ALTERED";
+                unexpected.add(label + ": an altered manifest was accepted");
+            } else if (!accepted.validate().isEmpty()) {
+                outcome = "accepted INVALID";
+                unexpected.add(label + ": accepted a manifest with problems " + accepted.validate());
+            } else {
+                outcome = accepted.equals(original) ? "accepted, identical" : "accepted, valid";
+            }
+            accepted.toString();
+            accepted.totalBytes();
+        } catch (CorruptMetadataException e) {
+            outcome = "CorruptMetadataException";
+        } catch (IncompatibleCheckpointException e) {
+            outcome = "IncompatibleCheckpointException";
+        }
+        // latest() and list() answer: the mutant when load accepted it, else checkpoint 1 with 2 reported.
+        heard.corrupt.clear();
+        var latest = fresh.latest().block(Workload.TIMEOUT);
+        List<Manifest> listed = fresh.list().collectList().block(Workload.TIMEOUT);
+        if (accepted != null) {
+            // The chain is what the accepted head links to: checkpoint 1 below it only when its parent link names
+            // checkpoint 1's manifest (a re-sealed mutant may have changed or dropped that link).
+            byte[] one = store.raw(StoredJson.manifestKey(1)).orElseThrow();
+            boolean linksOne = accepted.parent().equals(java.util.Optional.of(new Manifest.Link(CheckpointId.of(1), StoredJson.sha256(one))));
+            int chainLength = linksOne ? 2 : 1;
+            if (latest == null || !latest.manifest().equals(accepted) || listed.size() != chainLength || !listed.get(listed.size() - 1).equals(accepted)) {
+                unexpected.add(label + ": load accepted the head but latest() is " + (latest == null ? null : latest.manifest().id()) + ", list() "
+                        + listed.stream().map(x -> x.id().value()).toList() + ", its parent link " + accepted.parent());
+            }
+            Manifest m = accepted;
+            Flux.fromIterable(m.partitions())
+                    .concatMap(e -> latest.read(e.operator(), e.partition()).onErrorResume(CheckpointException.class, x -> Mono.empty()))
+                    .blockLast(Workload.TIMEOUT);
+            if (raw) {
+                Workload.verify(fresh.load(CheckpointId.of(1)).block(Workload.TIMEOUT));
+            }
+        } else if (latest == null || latest.manifest().id().value() != 1 || listed.size() != 1 || !heard.corrupt.contains(original.id())) {
+            unexpected.add(label + ": load refused the head but latest() is " + (latest == null ? null : latest.manifest().id()) + ", list() "
+                    + listed.size() + ", reported corrupt " + heard.corrupt);
+        }
+        return outcome;
+    }
+
+    /** Plants a pointer mutant and judges what the engine does with it. */
+    private static String judgePointer(MemoryObjectStore store, byte[] input, byte[] pointer, StoredJson.PointerFields original, Manifest head,
+            Checkpointer fresh, Heard heard, String label, List<String> unexpected) {
+        store.putRaw("_latest", input);
+        String outcome;
+        try {
+            var latest = fresh.latest().block(Workload.TIMEOUT);
+            List<Long> listed = fresh.list().map(m -> m.id().value()).collectList().block(Workload.TIMEOUT);
+            boolean right = latest != null && latest.manifest().equals(head) && listed.equals(List.of(1L, 2L));
+            if (heard.recoveries.isEmpty()) {
+                StoredJson.PointerFields p;
+                try {
+                    p = StoredJson.pointer(input);
+                } catch (IllegalArgumentException e) {
+                    p = null;
+                }
+                boolean same = p != null && p.equals(original);
+                outcome = same && right ? "accepted, identical" : "accepted ALTERED";
+                if (!same || !right) {
+                    unexpected.add(label + ": an altered pointer was accepted: " + p + ", latest() " + (latest == null ? null : latest.manifest().id()));
+                }
+            } else {
+                outcome = "refused, recovered and reported";
+                if (!right || !heard.recoveries.stream().allMatch(head.id()::equals)) {
+                    unexpected.add(label + ": a refused pointer was recovered as " + heard.recoveries + ", latest() "
+                            + (latest == null ? null : latest.manifest().id()) + ", list() " + listed);
+                }
+            }
+        } catch (IncompatibleCheckpointException e) {
+            outcome = "IncompatibleCheckpointException";
+        }
+        return outcome;
+    }
+
+    /** Plants a prepared-manifest mutant above the head and judges what latest() makes of it. */
+    private static String judgePrepared(MemoryObjectStore store, String key3, byte[] input, byte[] pointer, byte[] headFile, Manifest head,
+            Checkpointer fresh, String label, List<String> unexpected) {
+        store.putRaw(key3, input);
+        var latest = fresh.latest().block(Workload.TIMEOUT);
+        if (latest == null) {
+            unexpected.add(label + ": latest() empty");
+            return "latest() EMPTY";
+        }
+        if (latest.manifest().equals(head)) {
+            return "not rolled forward: latest() = 2";
+        }
+        Manifest m = latest.manifest();
+        boolean ok = m.id().value() == 3 && m.validate().isEmpty()
+                && m.parent().equals(java.util.Optional.of(new Manifest.Link(head.id(), StoredJson.sha256(headFile))))
+                && fresh.load(m.id()).block(Workload.TIMEOUT).manifest().equals(m)
+                && StoredJson.pointer(store.raw("_latest").orElseThrow()).id() == 3;
+        if (!ok) {
+            unexpected.add(label + ": latest() returned " + m.id() + ", which is not a valid manifest prepared on the head");
+            return "rolled forward INVALID";
+        }
+        Flux.fromIterable(m.partitions())
+                .concatMap(e -> latest.read(e.operator(), e.partition()).onErrorResume(CheckpointException.class, x -> Mono.empty()))
+                .blockLast(Workload.TIMEOUT);
+        return "rolled forward: latest() = 3, valid, parent = the head";
     }
 
     private static final String[] HOSTILE_VALUES = {"0", "-1", "1e400", "-1e400", "99999999999999999999", "NaN", "null", "true", "\"\"", "[]", "{}",
@@ -533,13 +662,32 @@ class R5BadInputTest {
         }
     }
 
-    /** The digest helper is what the engine uses; a sanity check that the sealing in {@link BadInputs} matches it. */
+    /**
+     * The suite's sealing ({@link StoredJson#seal}, used to plant and re-seal objects) writes the very bytes the engine
+     * writes: the body of every engine-written envelope (manifest, tombstone, abort marker, pointer), re-sealed, is
+     * the engine's file byte for byte, and the pointer's {@code bodySha256} is the SHA-256 of its body's bytes.
+     */
     @Test
     void sealingMatchesTheEngine() {
-        byte[] body = "{\"x\":1}".getBytes(StandardCharsets.UTF_8);
-        assertThat(new String(BadInputs.sealed("{\"x\":1}"), StandardCharsets.UTF_8)).contains(Sha256.hex(body));
         MemoryObjectStore store = MemoryObjectStore.create();
-        store.put("k", Payload.of(body), PutOptions.none()).block(Workload.TIMEOUT);
-        assertThat(store.get("k", ByteRange.ALL).flatMap(c -> Buffers.join(c.body())).block(Workload.TIMEOUT)).isEqualTo(body);
+        Checkpointer cp = Workload.builder(store).build();
+        Manifest one = cp.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
+        Manifest two = cp.save(Workload.snapshot(2)).block(Workload.TIMEOUT);
+        cp.delete(one.id()).block(Workload.TIMEOUT);
+        CheckpointId begun = cp.begin().block(Workload.TIMEOUT);
+        cp.abort(begun).block(Workload.TIMEOUT);
+        Map<String, String> formats = new TreeMap<>();
+        for (String key : List.of(StoredJson.manifestKey(two.id()), StoredJson.manifestKey(one.id()), StoredJson.manifestKey(begun), "_latest")) {
+            byte[] file = store.raw(key).orElseThrow();
+            String format = StoredJson.format(file).orElseThrow();
+            formats.put(key, format);
+            byte[] body = StoredJson.body(file);
+            assertThat(StoredJson.seal(format, body)).as(key).isEqualTo(file);
+            assertThat(StoredJson.tree(file).get("bodySha256").asText()).as(key).isEqualTo(StoredJson.sha256(body));
+        }
+        assertThat(formats.values()).containsExactlyInAnyOrder(StoredJson.MANIFEST, StoredJson.TOMBSTONE, StoredJson.ABORT, StoredJson.POINTER);
+        // And the engine reads what the suite seals: a pointer re-sealed from a Jackson tree is the same pointer.
+        store.putRaw("_latest", StoredJson.seal(StoredJson.POINTER, StoredJson.bodyTree(store.raw("_latest").orElseThrow())));
+        assertThat(Workload.verify(Workload.builder(store.sibling()).build().latest().block(Workload.TIMEOUT))).isEqualTo(2);
     }
 }

@@ -125,8 +125,13 @@ class R7CancellationTest {
                 and must be whole. On S3 the part size is raised to S3's 5 MiB minimum, so there the three partitions \
                 are one-part uploads. Azure has no abort for staged blocks: an aborted upload's blocks stay as an \
                 uncommitted blob, invisible to `list`, `get` and `latest()`, until `prune()` discards them (or Azure \
-                does, a week later); they are counted apart (*staged blocks left for prune()*), not as debris, and the \
-                final `prune()` must remove them with everything else."""
+                does, a week later); they are counted apart (*staged blocks left for prune()*), not as debris. At the end \
+                one more checkpoint is saved, so that the head passes every id a cancelled save used (protocol v2: \
+                `prune()` never touches ids above the head, where a save may still commit), and `prune()` must then \
+                leave exactly the chain: the live checkpoints, the tombstones of the late commits deleted to go back to \
+                checkpoint 1 (v2's `delete` replaces the manifest with a tombstone) and `_latest`, with no pending upload \
+                (v2 measures the grace period on the store's clock, the newest last-modified time it lists; the \
+                emulators' are whole seconds, so with blocks still staged the suite lets that second pass first)."""
                 .formatted(Scale.count(POINTS), Scale.count(EMULATOR_POINTS)));
         Random random = new Random(SEED + target.name().hashCode());
         List<Point> results = new ArrayList<>();
@@ -149,12 +154,19 @@ class R7CancellationTest {
                     results.add(cancelAtCall(loc, 1 + random.nextInt((int) calls)));
                 }
             }
-            // Whatever debris the cancellations left, prune (no grace period here) removes it.
-            Checkpointer pruner = Workload.builder(loc.open()).build();
+            // Whatever debris the cancellations left lies under ids above the head, which prune never touches (protocol
+            // v2: a save there may still commit). One more checkpoint passes them; then prune (no grace period here)
+            // removes all of it, Azure's uncommitted blobs included.
+            ObjectStore look = loc.open();
+            Checkpointer pruner = Workload.builder(look).build();
+            Workload.letTheStoreSecondPass(target, loc);
+            pruner.save(Workload.snapshot(2)).block(Workload.TIMEOUT);
             pruner.prune().block(Workload.TIMEOUT);
-            boolean sweptAll = new java.util.TreeSet<>(loc.keys()).equals(new java.util.TreeSet<>(Workload.referencedKeys(pruner)))
+            boolean sweptAll = new java.util.TreeSet<>(loc.keys()).equals(new java.util.TreeSet<>(Workload.referencedKeys(pruner, look)))
                     && loc.pendingUploads().orElse(0) == 0;
-            swept = sweptAll ? "all" : "not all: " + loc.keys().size() + " keys, " + loc.pendingUploads() + " pending uploads";
+            java.util.Set<String> extra = new java.util.TreeSet<>(loc.keys());
+            extra.removeAll(Workload.referencedKeys(pruner, look));
+            swept = sweptAll ? "all" : "not all: " + loc.keys().size() + " keys (unreferenced: " + extra + "), " + loc.pendingUploads() + " pending uploads";
         }
         List<String> problems = results.stream().filter(p -> p.problem != null).map(Point::problem).toList();
         long cancelled = count(results, SaveOutcome.Status.CANCELLED);
@@ -304,8 +316,13 @@ class R7CancellationTest {
         int leftArtifacts = 0;
         String problem = null;
         if (status == SaveOutcome.Status.CANCELLED) {
-            // The engine removes a cancelled save's uploads asynchronously: wait, bounded, for the keys to settle.
+            // The engine removes a cancelled save's uploads asynchronously: wait, bounded, for the keys to settle. Then
+            // (outside virtual time) for them to stay put a while: a write that was already sent when the cancel came
+            // may land a moment later and be removed by the engine after it; judged here, not in the next point.
             List<String> after = Workload.settle(loc::keys, before, Duration.ofMillis(500), Duration.ofSeconds(10));
+            if (!(loc instanceof MemoryTarget.MemoryLocation)) {
+                after = Workload.settle(loc::keys, null, Duration.ofMillis(300), Duration.ofSeconds(10));
+            }
             int pending = Workload.settle(() -> loc.pendingUploads().orElse(0), pendingBefore, Duration.ofMillis(300), Duration.ofSeconds(3));
             long latestAfter = reader.latest().block(Workload.TIMEOUT).manifest().id().value();
             List<String> added = new ArrayList<>(after);

@@ -151,19 +151,60 @@ public final class Workload {
     }
 
     /**
-     * Every key a checkpointer's committed checkpoints reference, plus the pointer.
+     * Every key the chain holds: the pointer, the manifest and artifacts of every live member ({@code list()}), and
+     * the tombstone of every member deleted inside the window (protocol v2: {@code delete(id)} replaces a member's
+     * manifest with a tombstone, which stays so that the chain can be walked and the id never committed again). The
+     * tombstones are found with Jackson: files at manifest keys whose envelope format is {@code checkpointer-tombstone},
+     * with ids from the pointer's floor to its head. This is what {@code prune()} must leave once the head has passed
+     * every id that holds debris (it never touches ids above the head).
      *
      * @param cp the checkpointer
+     * @param store a handle on the same location
      * @return the keys
      */
-    public static Set<String> referencedKeys(Checkpointer cp) {
+    public static Set<String> referencedKeys(Checkpointer cp, ObjectStore store) {
         Set<String> keys = new HashSet<>();
         for (Manifest m : cp.list().collectList().block(TIMEOUT)) {
-            keys.add("checkpoints/" + m.id().padded() + "/manifest.json");
+            keys.add(StoredJson.manifestKey(m.id()));
             m.partitions().stream().map(PartitionEntry::key).filter(k -> k != null).forEach(keys::add);
+        }
+        StoredJson.PointerFields p = StoredJson.pointer(store);
+        for (String key : store.list("checkpoints/").map(dev.checkpointer.spi.ObjectInfo::key).collectList().block(TIMEOUT)) {
+            long id = idOf(key);
+            if (key.endsWith("/manifest.json") && id >= Math.max(1, p.floor()) && id <= p.id()
+                    && StoredJson.format(StoredJson.read(store, key)).filter(StoredJson.TOMBSTONE::equals).isPresent()) {
+                keys.add(key);
+            }
         }
         keys.add("_latest");
         return keys;
+    }
+
+    /**
+     * The checkpoint id a key lies under.
+     *
+     * @param key e.g. {@code checkpoints/00000000000000000007/state/0.ab.snapshot}
+     * @return the id, or -1 for a key outside {@code checkpoints/{id}/}
+     */
+    public static long idOf(String key) {
+        if (!key.startsWith("checkpoints/") || key.length() < 33 || key.charAt(32) != '/') {
+            return -1;
+        }
+        try {
+            return Long.parseLong(key.substring(12, 32));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The highest checkpoint id any key at the location lies under.
+     *
+     * @param keys the keys
+     * @return the id, or 0
+     */
+    public static long highestId(java.util.Collection<String> keys) {
+        return keys.stream().mapToLong(Workload::idOf).max().orElse(0);
     }
 
     /**
@@ -197,6 +238,23 @@ public final class Workload {
     }
 
     /**
+     * Before the write that should make store-level debris (an abandoned multipart upload, Azure's uncommitted blocks)
+     * old enough for {@code prune()}: protocol v2 measures the grace period against the newest last-modified time the
+     * listing shows (the store's clock), and the emulators' timestamps are whole seconds, so debris from the same second
+     * as the newest object is not older than it, even with no grace period. When such debris is pending on an emulator
+     * target, this waits into the next second, so that what is written next is strictly newer.
+     *
+     * @param target the target
+     * @param loc the location
+     */
+    public static void letTheStoreSecondPass(StoreTarget target, Location loc) {
+        if (target.emulator() && loc.pendingUploads().orElse(0) > 0) {
+            long ms = System.currentTimeMillis();
+            reactor.core.publisher.Mono.delay(Duration.ofMillis(1000 - ms % 1000 + 50)).block();
+        }
+    }
+
+    /**
      * Waits, bounded, until a condition holds: for effects the engine completes asynchronously after it signalled
      * (the clean-up of a refused or cancelled save). Polls every 20 ms on the calling thread.
      *
@@ -223,7 +281,7 @@ public final class Workload {
      * {@code quiet}, or when {@code bound} has passed.
      *
      * @param value reads the value
-     * @param target the value hoped for
+     * @param target the value hoped for (null: none, wait only for the value to stay unchanged for {@code quiet})
      * @param quiet how long a value must stay unchanged to count as settled
      * @param bound the longest wait
      * @param <T> the type
