@@ -439,7 +439,12 @@ final class Protocol {
             });
         }
         if (v.kind() != Kind.OK) {
-            return Mono.error(v.kind() == Kind.LOST ? pointerLost(v) : new IllegalStateException("no pointer to publish on"));
+            // The pointer this manifest was prepared on is gone or corrupt: lost while this save ran. The manifest
+            // stays prepared and whole; a repair of the pointer may make it the head, so the outcome is unknown.
+            String problem = v.kind() == Kind.LOST && v.problem() != null ? v.problem() : "the pointer " + Layout.LATEST + " has disappeared";
+            return Mono.error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "checkpoint " + m.id() + " at " + ctx.store.describe()
+                    + " was prepared but could not be published: " + problem + ". Reads recover the newest verifiable checkpoint from the"
+                    + " manifests (possibly this one); writes need the pointer repaired first (Checkpointer.repairPointer())"));
         }
         // The head is not our parent: either we are on the chain already, or the head passed our parent.
         return isOurs(pr, v).flatMap(ours -> {

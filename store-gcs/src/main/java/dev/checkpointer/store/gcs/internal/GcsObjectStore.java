@@ -418,13 +418,26 @@ public final class GcsObjectStore implements ObjectStore {
                                     sink.next(next);
                                 }
                             } catch (Exception e) {
-                                sink.error(GcsErrors.map("get", key, e));
+                                sink.error(replacedOrMapped(key, generation, GcsErrors.map("get", key, e)));
                             }
                             return reader;
                         },
                         RangeReader::close)
                 .subscribeOn(scheduler)
-                .onErrorMap(e -> GcsErrors.map("get", key, e));
+                .onErrorMap(e -> replacedOrMapped(key, generation, GcsErrors.map("get", key, e)));
+    }
+
+    /**
+     * The body is read pinned to the generation the metadata named, so that one get never mixes two versions. A
+     * not-found from that read means the object was replaced (or deleted) after its metadata was read: the object
+     * may well exist, so this is a transient conflict that a retried get resolves, never "not found".
+     */
+    private static Throwable replacedOrMapped(String key, @Nullable Long generation, Throwable mapped) {
+        if (generation != null && mapped instanceof StoreException se && se.isNotFound()) {
+            return StoreException.transientFailure("get", key, "generation " + generation + " of the object was replaced while it was read;"
+                    + " read it again", mapped);
+        }
+        return mapped;
     }
 
     /** Reads one range of one generation, a buffer at a time, on the store's scheduler. */
