@@ -13,7 +13,6 @@ import dev.checkpointer.internal.LocationState.Kind;
 import dev.checkpointer.internal.LocationState.Member;
 import dev.checkpointer.internal.LocationState.View;
 import dev.checkpointer.internal.ProtocolRules.Rule;
-import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.PutOptions;
 import java.util.List;
 import java.util.OptionalLong;
@@ -508,10 +507,5 @@ final class Protocol {
                                 ? Mono.just(new Prepared(m, sha, r.etag())) // our rebase landed; its response was lost
                                 : Mono.<Prepared>error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "checkpoint " + m.id()
                                         + "'s prepared manifest was replaced by another writer: this save's outcome is unknown", e))));
-    }
-
-    /** The object info of a put, for callers that only need to know it landed. */
-    static Mono<Void> landed(Mono<ObjectInfo> put) {
-        return put.then();
     }
 }
