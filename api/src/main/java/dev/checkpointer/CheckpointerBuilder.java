@@ -3,7 +3,6 @@ package dev.checkpointer;
 import dev.checkpointer.internal.DefaultCheckpointer;
 import dev.checkpointer.internal.EngineConfig;
 import dev.checkpointer.internal.MicrometerSupport;
-import dev.checkpointer.internal.StoreRegistry;
 import dev.checkpointer.spi.ObjectStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -341,7 +340,7 @@ public final class CheckpointerBuilder {
         ObjectStore s = store;
         boolean owns = ownsStore;
         if (s == null) {
-            s = StoreRegistry.open(Objects.requireNonNull(location), options);
+            s = dev.checkpointer.spi.ObjectStores.open(Objects.requireNonNull(location), options);
             owns = true;
         }
         List<CheckpointListener> all = listeners;

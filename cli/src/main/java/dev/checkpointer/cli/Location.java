@@ -9,26 +9,20 @@ import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.spi.ObjectStoreProvider;
-import dev.checkpointer.spi.StoreLocation;
+import dev.checkpointer.spi.ObjectStores;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
-import java.util.TreeSet;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 /**
- * A store location opened by the tool itself, through the store modules' public {@link ObjectStoreProvider}s (found
- * with {@link ServiceLoader}, as the library finds them): one store serves both the {@link Checkpointer} a command
+ * A store location opened by the tool itself, through {@link ObjectStores} (the library's own lookup of the store
+ * modules on the class path): one store serves both the {@link Checkpointer} a command
  * works with and the raw reads some commands need (the manifest file as stored, the pointer object). The keys used
  * here are the documented layout of {@code docs/PROTOCOL.md}, relative to the store's root (bucket and prefix).
  */
@@ -57,51 +51,7 @@ final class Location implements AutoCloseable {
      * @throws CheckpointException with {@link ErrorCode#CONFIGURATION} when no bundled store module handles the scheme
      */
     static Location open(String uri, Map<String, String> options) {
-        if (uri.isBlank()) {
-            throw new InvalidInputException("store URI is blank");
-        }
-        URI parsed;
-        try {
-            parsed = new URI(uri.strip());
-        } catch (URISyntaxException e) {
-            throw new InvalidInputException("store URI is malformed at index " + e.getIndex() + ": " + e.getReason());
-        }
-        if (parsed.getScheme() == null) {
-            throw new InvalidInputException("store URI has no scheme; expected e.g. s3://bucket/prefix, file:///path or memory://name");
-        }
-        Map<String, String> merged = new LinkedHashMap<>(StoreLocation.parseQuery(parsed.getRawQuery()));
-        merged.putAll(options);
-        List<ObjectStoreProvider> providers = providers();
-        for (ObjectStoreProvider p : providers) {
-            if (p.supports(parsed)) {
-                return new Location(p.open(parsed, Map.copyOf(merged)));
-            }
-        }
-        TreeSet<String> schemes = new TreeSet<>();
-        providers.forEach(p -> schemes.addAll(p.schemes()));
-        throw new CheckpointException(ErrorCode.CONFIGURATION, "no store module handles scheme '" + parsed.getScheme().toLowerCase(Locale.ROOT)
-                + "'; schemes found on the class path: " + (schemes.isEmpty() ? "none" : String.join(", ", schemes))
-                + " (add the checkpointer-store-* module for it)");
-    }
-
-    private static List<ObjectStoreProvider> providers() {
-        List<ObjectStoreProvider> out = new ArrayList<>();
-        TreeSet<String> seen = new TreeSet<>();
-        for (ClassLoader cl : new ClassLoader[] {Location.class.getClassLoader(), Thread.currentThread().getContextClassLoader()}) {
-            if (cl == null) {
-                continue;
-            }
-            try {
-                for (ObjectStoreProvider p : ServiceLoader.load(ObjectStoreProvider.class, cl)) {
-                    if (seen.add(p.getClass().getName())) {
-                        out.add(p);
-                    }
-                }
-            } catch (ServiceConfigurationError e) {
-                throw new CheckpointException(ErrorCode.CONFIGURATION, "a store module on the class path cannot be loaded: " + e.getMessage(), e);
-            }
-        }
-        return out;
+        return new Location(ObjectStores.open(uri, options));
     }
 
     /** The store (owned by this location: closed with it). */

@@ -1,11 +1,8 @@
-package dev.checkpointer.internal;
+package dev.checkpointer.spi;
 
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.InvalidInputException;
-import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.spi.ObjectStoreProvider;
-import dev.checkpointer.spi.StoreLocation;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -13,22 +10,36 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeSet;
 
-/** Finds the store module for a URI through {@link ServiceLoader}. */
-public final class StoreRegistry {
-    private StoreRegistry() {}
+/**
+ * Opens stores by URI through the store modules on the class path ({@link ObjectStoreProvider}s found with
+ * {@link ServiceLoader}), as {@link dev.checkpointer.Checkpointer#open(String)} does: for tools that need the store
+ * itself (a copy between locations, a raw look at what is stored) and for integrations that configure locations by
+ * URI.
+ */
+public final class ObjectStores {
+    private ObjectStores() {}
 
     /**
-     * Opens the store for a URI: query parameters become options, explicit options override them.
+     * Opens the store for a URI such as {@code s3://bucket/prefix}, {@code file:///path} or {@code memory://name}:
+     * query parameters become options, and explicit options override them.
      *
      * @param uri the location
      * @param options explicit options
-     * @return the opened store
+     * @return the opened store, owned by the caller (close it)
+     * @throws dev.checkpointer.InvalidInputException when the URI is blank or malformed
+     * @throws CheckpointException with {@link ErrorCode#CONFIGURATION} when no store module handles the scheme
      */
     public static ObjectStore open(String uri, Map<String, String> options) {
+        Objects.requireNonNull(uri, "uri");
+        Objects.requireNonNull(options, "options");
+        if (uri.isBlank()) {
+            throw new InvalidInputException("store URI is blank");
+        }
         URI parsed;
         try {
             parsed = new URI(uri.trim());
@@ -53,11 +64,17 @@ public final class StoreRegistry {
                 + " (add the checkpointer-store-* module for it)");
     }
 
-    /** Every provider on the class path (of this class's loader, then the context loader). */
-    static List<ObjectStoreProvider> providers() {
+    /**
+     * Every store provider on the class path (of this library's class loader, then the thread's context loader),
+     * each once.
+     *
+     * @return the providers
+     * @throws CheckpointException with {@link ErrorCode#CONFIGURATION} when a store module cannot be loaded
+     */
+    public static List<ObjectStoreProvider> providers() {
         List<ObjectStoreProvider> out = new ArrayList<>();
         TreeSet<String> seen = new TreeSet<>();
-        for (ClassLoader cl : new ClassLoader[] {StoreRegistry.class.getClassLoader(), Thread.currentThread().getContextClassLoader()}) {
+        for (ClassLoader cl : new ClassLoader[] {ObjectStores.class.getClassLoader(), Thread.currentThread().getContextClassLoader()}) {
             if (cl == null) {
                 continue;
             }
