@@ -23,11 +23,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,12 +72,21 @@ final class Saves {
         return run.save();
     }
 
-    /** One save: its uploads (to clean up on failure) and its listener notifications, exactly once. */
+    /**
+     * One save: its uploads (to clean up on failure) and its listener notifications, exactly once. Its phase moves
+     * from uploading to committing, or from uploading to abandoned (cancelled or failed), by compare-and-set, so a
+     * cancellation racing the start of the commit either stops the commit before it writes anything, or comes too
+     * late and leaves the commit to run to its end: never both.
+     */
     private final class SaveRun {
+        private static final int UPLOADING = 0;
+        private static final int COMMITTING = 1;
+        private static final int ABANDONED = 2;
+
         private final Snapshot snapshot;
-        private final Queue<String> uploaded = new ConcurrentLinkedQueue<>();
+        private final AtomicReference<UploadLog> uploads = new AtomicReference<>(new UploadLog());
         private final AtomicBoolean finished = new AtomicBoolean();
-        private final AtomicBoolean detached = new AtomicBoolean();
+        private final AtomicInteger phase = new AtomicInteger(UPLOADING);
         private final AtomicBoolean cancelled = new AtomicBoolean();
         private final Instant start = ctx.now();
 
@@ -97,16 +106,16 @@ final class Saves {
                     .flatMap(this::usable)
                     .flatMap(v -> protocol.epochFor(snapshot.epoch(), v).flatMap(epoch -> attempt(v, epoch, 1)))
                     .doOnError(e -> {
-                        if (!detached.get()) {
-                            cleanup().subscribe();
+                        if (phase.compareAndSet(UPLOADING, ABANDONED)) {
+                            abandon("a failed save");
                             failed(e);
                         }
                     })
                     .doOnCancel(() -> {
                         cancelled.set(true);
-                        if (!detached.get()) {
+                        if (phase.compareAndSet(UPLOADING, ABANDONED)) {
                             finish(new SaveOutcome(SaveOutcome.Status.CANCELLED, null, null, elapsed()));
-                            cleanup().subscribe();
+                            abandon("a cancelled save");
                         }
                     });
         }
@@ -129,13 +138,16 @@ final class Saves {
                 id = CheckpointId.of(next);
             }
             CheckpointId chosen = id;
+            UploadLog attemptLog = uploads.get();
             sequencer.register(chosen.value());
             return Flux.fromIterable(snapshot.partitions())
-                    .flatMapSequential(p -> stageOne(chosen, p, uploaded), ctx.config.maxConcurrentUploads())
+                    .flatMapSequential(p -> stageOne(chosen, p, attemptLog), ctx.config.maxConcurrentUploads())
                     .collectList()
                     .flatMap(entries -> sequencer.turn(chosen.value()).then(Mono.defer(() -> {
-                        detached.set(true);
-                        return detach(commit(chosen, epoch, snapshot.checkpointMetadata(), entries, snapshot.id().isEmpty(), uploaded)
+                        if (!phase.compareAndSet(UPLOADING, COMMITTING)) {
+                            return Mono.<Outcome>empty(); // cancelled or failed meanwhile: its clean-up owns the uploads
+                        }
+                        return detach(commit(chosen, epoch, snapshot.checkpointMetadata(), entries, snapshot.id().isEmpty(), attemptLog)
                                 .doOnNext(outcome -> {
                                     if (outcome.manifest() != null) {
                                         succeeded(outcome.manifest());
@@ -147,12 +159,12 @@ final class Saves {
                                 .doFinally(s -> sequencer.release(chosen.value())));
                     })))
                     .doOnCancel(() -> {
-                        if (!detached.get()) {
+                        if (phase.get() != COMMITTING) {
                             sequencer.release(chosen.value());
                         }
                     })
                     .doOnError(e -> {
-                        if (!detached.get()) {
+                        if (phase.get() != COMMITTING) {
                             sequencer.release(chosen.value());
                         }
                     })
@@ -160,8 +172,12 @@ final class Saves {
                         if (outcome.manifest() != null) {
                             return Mono.just(outcome.manifest());
                         }
-                        // The id was taken by someone else: upload again under a fresh id.
-                        detached.set(false);
+                        // The id was taken by someone else: upload again under a fresh id, with a fresh log (the
+                        // commit step removed this attempt's objects).
+                        uploads.set(new UploadLog());
+                        if (cancelled.get() || !phase.compareAndSet(COMMITTING, UPLOADING)) {
+                            return Mono.<Manifest>empty();
+                        }
                         if (n >= ID_ATTEMPTS) {
                             return Mono.error(new ConcurrentCheckpointException("checkpoint ids kept being taken by other writers at "
                                     + ctx.store.describe() + " (" + ID_ATTEMPTS + " attempts); nothing was committed", false));
@@ -181,8 +197,9 @@ final class Saves {
             return reads.repair().then(protocol.refresh());
         }
 
-        Mono<Void> cleanup() {
-            return deleteQuietly(uploaded, "a failed save");
+        /** Gives the current attempt's uploads up: what landed goes now, and whatever lands later goes when it lands. */
+        private void abandon(String what) {
+            abandonQuietly(uploads.get(), what);
         }
 
         private void succeeded(Manifest m) {
@@ -226,7 +243,7 @@ final class Saves {
     }
 
     /** One partition: inlined when small (no request), else uploaded under a key unique to this call. */
-    private Mono<PartitionEntry> stageOne(CheckpointId id, Snapshot.Partition p, Queue<String> uploaded) {
+    private Mono<PartitionEntry> stageOne(CheckpointId id, Snapshot.Partition p, UploadLog uploaded) {
         if (uploader.isSmall(p.payload())) {
             return uploader.readSmall(p).map(small -> PartitionEntry.inline(p.operator(), p.partition(), p.kind(), small.bytes(), small.sha256()));
         }
@@ -246,7 +263,7 @@ final class Saves {
      * @param uploaded what this commit's caller uploaded, deleted when the checkpoint provably never commits
      */
     private Mono<Outcome> commit(CheckpointId id, long epoch, CheckpointMetadata meta, List<PartitionEntry> entries, boolean ownId,
-            Queue<String> uploaded) {
+            UploadLog uploaded) {
         return Mono.defer(() -> {
             View cached = ctx.state.view();
             return cached != null && cached.kind() == Kind.OK || cached != null && cached.kind() == Kind.EMPTY ? Mono.just(cached) : protocol.refresh();
@@ -304,25 +321,30 @@ final class Saves {
     }
 
     /** A manifest that can never be published: its artifacts go (and, in proof mode, v1's withdrawal of the manifest too). */
-    private Mono<Void> dead(Protocol.Prepared prepared, Queue<String> uploaded) {
+    private Mono<Void> dead(Protocol.Prepared prepared, UploadLog uploaded) {
         Mono<Void> withdraw = ctx.on(Rule.NO_WITHDRAWAL) ? Mono.empty()
                 : ctx.calls.delete(Layout.manifest(prepared.manifest().id())).onErrorResume(e -> Mono.empty());
         return withdraw.then(deleteQuietly(uploaded, "a save that lost"));
     }
 
-    private Mono<Void> deleteQuietly(Queue<String> keys, String what) {
-        List<String> all = new ArrayList<>();
-        String k;
-        while ((k = keys.poll()) != null) {
-            all.add(k);
-        }
-        if (all.isEmpty()) {
+    private Mono<Void> deleteQuietly(UploadLog uploads, String what) {
+        return deleteQuietly(uploads.drain(), what);
+    }
+
+    private Mono<Void> deleteQuietly(List<String> keys, String what) {
+        if (keys.isEmpty()) {
             return Mono.empty();
         }
-        return ctx.calls.deleteAll(all).onErrorResume(e -> {
-            log.warn("could not remove {} artifact(s) of {}; prune() sweeps them once the head passes their id: {}", all.size(), what, e.toString());
+        return ctx.calls.deleteAll(keys).onErrorResume(e -> {
+            log.warn("could not remove {} artifact(s) of {}; prune() sweeps them once the head passes their id: {}", keys.size(), what, e.toString());
             return Mono.empty();
         });
+    }
+
+    /** Gives up a log: removes what landed, and each write that lands afterwards as it lands. */
+    private void abandonQuietly(UploadLog uploads, String what) {
+        List<String> now = uploads.abandon(late -> deleteQuietly(List.of(late), what + " (written after it ended)").subscribe());
+        deleteQuietly(now, what).subscribe();
     }
 
     /**
@@ -333,7 +355,7 @@ final class Saves {
         return Mono.fromFuture(work::toFuture, true);
     }
 
-    private Mono<List<PartitionEntry>> packOverflow(CheckpointId id, List<PartitionEntry> entries, Queue<String> uploaded) {
+    private Mono<List<PartitionEntry>> packOverflow(CheckpointId id, List<PartitionEntry> entries, UploadLog uploaded) {
         long budget = ctx.config.maxInlineBytes();
         List<PartitionEntry> out = new ArrayList<>(entries);
         List<Uploader.Small> overflow = new ArrayList<>();
@@ -383,19 +405,19 @@ final class Saves {
 
     Mono<PartitionEntry> stage(CheckpointId id, String operator, int partition, PartitionKind kind, Payload payload) {
         Snapshot.Partition p = new Snapshot.Partition(operator, partition, kind, payload);
-        Queue<String> uploaded = new ConcurrentLinkedQueue<>();
+        UploadLog uploaded = new UploadLog();
         return Cancellation.beforeValue(stageOne(id, p, uploaded)
                 .doOnNext(e -> {
                     if (e.key() != null) {
                         confirmed.put(e.key(), e.size());
                     }
                 })
-                .doOnError(e -> deleteQuietly(uploaded, "a failed stage").subscribe()), () -> deleteQuietly(uploaded, "a cancelled stage").subscribe());
+                .doOnError(e -> abandonQuietly(uploaded, "a failed stage")), () -> abandonQuietly(uploaded, "a cancelled stage"));
     }
 
     Mono<Manifest> commit(CheckpointId id, CheckpointMetadata metadata, List<PartitionEntry> entries) {
         List<PartitionEntry> given = List.copyOf(entries);
-        Queue<String> sidecar = new ConcurrentLinkedQueue<>();
+        UploadLog sidecar = new UploadLog();
         return checkEntries(id, given)
                 .then(protocol.view())
                 .flatMap(v -> {

@@ -58,7 +58,7 @@ final class Uploader {
      *
      * @param uploaded receives each key written, so a failed save can remove them
      */
-    Mono<PartitionEntry> upload(CheckpointId id, Snapshot.Partition p, String token, Queue<String> uploaded) {
+    Mono<PartitionEntry> upload(CheckpointId id, Snapshot.Partition p, String token, UploadLog uploaded) {
         String key = Layout.artifact(id, p.operator(), p.partition(), p.kind(), token);
         Payload payload = p.payload();
         boolean multipart = config.store().capabilities().multipart() && payload.length() >= config.multipartThreshold();
@@ -87,7 +87,7 @@ final class Uploader {
     }
 
     /** Writes the sidecar holding packed small partitions, returning their entries. */
-    Mono<List<PartitionEntry>> pack(CheckpointId id, List<Small> smalls, String token, Queue<String> uploaded) {
+    Mono<List<PartitionEntry>> pack(CheckpointId id, List<Small> smalls, String token, UploadLog uploaded) {
         if (smalls.isEmpty()) {
             return Mono.just(List.of());
         }
@@ -111,7 +111,7 @@ final class Uploader {
                 .thenReturn(entries);
     }
 
-    private Mono<Digested> single(String key, Payload payload, Queue<String> uploaded) {
+    private Mono<Digested> single(String key, Payload payload, UploadLog uploaded) {
         if (payload instanceof Payloads.BufferPayload bp) {
             // In memory: hash once up front so the store can send the provider's SHA-256 checksum header.
             return Mono.fromCallable(() -> Sha256.hex(bp.buffer()))
@@ -141,7 +141,7 @@ final class Uploader {
      * bounded by {@code permits x partSize} however many partitions are saved at once. Each part is retried on its
      * own; the upload is aborted on error or cancellation.
      */
-    private Mono<Digested> multipart(String key, Payload payload, Queue<String> uploaded) {
+    private Mono<Digested> multipart(String key, Payload payload, UploadLog uploaded) {
         int partSize = (int) config.partSize();
         // An upload started after its save was cancelled is aborted as soon as it exists, or it would stay pending.
         return detached(() -> calls.<MultipartUpload>retried("startMultipart", () -> config.store().startMultipart(key, PutOptions.none())),
@@ -197,8 +197,8 @@ final class Uploader {
      * is recorded for clean-up as soon as it lands (before the save goes on), and if the save was cancelled first,
      * the object is deleted then.
      */
-    private Mono<ObjectInfo> landing(String key, Supplier<Mono<ObjectInfo>> write, Queue<String> uploaded) {
-        return detached(write, info -> uploaded.add(key), info -> deleteLate(key));
+    private Mono<ObjectInfo> landing(String key, Supplier<Mono<ObjectInfo>> write, UploadLog uploaded) {
+        return detached(write, info -> uploaded.landed(key), info -> deleteLate(key));
     }
 
     /**
