@@ -69,10 +69,9 @@ public final class Catalogue {
      * @param setup preparation whose writes are not counted
      * @param act the action that must be refused
      * @param cleanup undoes the setup
-     * @param knownIssue the known issue this case shows, or null
      */
     public record Case(String category, String input, Class<? extends Throwable> expected, String fragment, boolean reactive,
-            boolean perStore, boolean usesScratch, @Nullable Step setup, Step act, @Nullable Step cleanup, @Nullable String knownIssue) {}
+            boolean perStore, boolean usesScratch, @Nullable Step setup, Step act, @Nullable Step cleanup) {}
 
     /** Builds one case fluently. */
     public final class Builder {
@@ -85,7 +84,6 @@ public final class Catalogue {
         private boolean usesScratch;
         private @Nullable Step setup;
         private @Nullable Step cleanup;
-        private @Nullable String knownIssue;
 
         Builder(String category, String input, Class<? extends Throwable> expected, String fragment) {
             this.category = category;
@@ -147,24 +145,12 @@ public final class Catalogue {
         }
 
         /**
-         * Marks the case as showing a known issue.
-         *
-         * @param id e.g. {@code K3}
-         * @return this builder
-         */
-        public Builder known(@Nullable String id) {
-            this.knownIssue = id;
-            return this;
-        }
-
-        /**
          * Adds the case with its action.
          *
          * @param act the action that must be refused
          */
         public void act(Step act) {
-            cases.add(new Case(category, input, expected, fragment, reactive, perStore, usesScratch, setup, Objects.requireNonNull(act), cleanup,
-                    knownIssue));
+            cases.add(new Case(category, input, expected, fragment, reactive, perStore, usesScratch, setup, Objects.requireNonNull(act), cleanup));
         }
     }
 

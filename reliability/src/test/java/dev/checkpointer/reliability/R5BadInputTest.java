@@ -43,7 +43,7 @@ class R5BadInputTest {
     private static final AtomicInteger SCRATCH = new AtomicInteger();
 
     /** The outcome of one case on one store. */
-    private record Outcome(boolean ok, boolean known, String text) {}
+    private record Outcome(boolean ok, String text) {}
 
     @Test
     void everyHostileInputIsRefusedWithTheExactErrorAndNothingIsWritten() {
@@ -59,13 +59,7 @@ class R5BadInputTest {
                     if (!c.perStore() && !first) {
                         continue;
                     }
-                    if (c.knownIssue() != null && c.perStore()) {
-                        try (Env fresh = Env.open(target)) { // a known issue may leave the location unusable
-                            results.get(c).put(target.name(), run(c, fresh));
-                        }
-                    } else {
-                        results.get(c).put(target.name(), run(c, env));
-                    }
+                    results.get(c).put(target.name(), run(c, env));
                 }
             }
         }
@@ -82,16 +76,13 @@ class R5BadInputTest {
                 "delivered as", "result");
         int n = 0;
         long passed = 0;
-        long known = 0;
         long failed = 0;
         List<String> failures = new ArrayList<>();
-        List<String> knownCases = new ArrayList<>();
         for (Map.Entry<Catalogue.Case, Map<String, Outcome>> e : results.entrySet()) {
             Catalogue.Case c = e.getKey();
             n++;
             StringBuilder r = new StringBuilder();
             boolean allOk = true;
-            boolean isKnown = false;
             for (Map.Entry<String, Outcome> o : e.getValue().entrySet()) {
                 if (r.length() > 0) {
                     r.append("; ");
@@ -101,13 +92,9 @@ class R5BadInputTest {
                 }
                 r.append(o.getValue().text);
                 allOk &= o.getValue().ok;
-                isKnown |= o.getValue().known;
             }
             if (allOk) {
                 passed++;
-            } else if (isKnown) {
-                known++;
-                knownCases.add("#" + n + " " + c.input() + " (" + c.knownIssue() + ")");
             } else {
                 failed++;
                 failures.add("#" + n + " " + c.category() + " " + c.input() + ": " + r);
@@ -119,16 +106,8 @@ class R5BadInputTest {
                 + " categories");
         section.check("each refused with the exact error type and message, nothing written", failed == 0,
                 passed + " passed, " + failed + " failed" + (failures.isEmpty() ? "" : ": " + failures.subList(0, Math.min(3, failures.size()))));
-        if (known > 0) {
-            section.criterion("hostile inputs that show an open defect outside this module", Verdict.KNOWN_ISSUE, String.join("; ", knownCases));
-            knownCases.forEach(k -> {
-                if (k.endsWith("(E3)")) {
-                    Report.openIssue("E3", KnownIssues.E3);
-                }
-            });
-        }
-        section.headline("catalogue", String.format("%d inputs, %d as specified, %d failed, %d known issues", cases.size(), passed, failed, known));
-        registerKnownIssues();
+        section.headline("catalogue", String.format("%d inputs, %d as specified, %d failed", cases.size(), passed, failed));
+        registerFoundAndFixed();
         assertThat(failures).isEmpty();
     }
 
@@ -164,7 +143,7 @@ class R5BadInputTest {
                 block(c.setup().run(ce));
             }
         } catch (Exception | AssertionError e) {
-            return new Outcome(false, false, "FAIL: setup failed: " + e);
+            return new Outcome(false, "FAIL: setup failed: " + e);
         }
         List<String> before = env.location.keys();
         int pendingBefore = env.location.pendingUploads().orElse(0);
@@ -191,16 +170,14 @@ class R5BadInputTest {
                 // an input that was accepted: reported below
             }
         }
-        // A known issue may write for good: do not wait the full bound for a clean-up that will not come.
-        Duration bound = c.knownIssue() != null ? Duration.ofMillis(300) : Duration.ofSeconds(5);
-        boolean nothingWritten = awaitKeys(env.location, before, bound) && env.location.pendingUploads().orElse(0) == pendingBefore
+        boolean nothingWritten = awaitKeys(env.location, before, Duration.ofSeconds(5)) && env.location.pendingUploads().orElse(0) == pendingBefore
                 && (!c.usesScratch() || !Files.exists(scratch));
         try {
             if (c.cleanup() != null) {
                 block(c.cleanup().run(ce));
             }
         } catch (Exception | AssertionError e) {
-            return new Outcome(false, false, "FAIL: clean-up failed: " + e);
+            return new Outcome(false, "FAIL: clean-up failed: " + e);
         }
         String got = error == null ? "accepted (" + value + ")" : error.getClass().getSimpleName() + ": " + shorten(error.getMessage());
         boolean typeOk = error != null && error.getClass() == c.expected();
@@ -208,14 +185,11 @@ class R5BadInputTest {
         boolean signalOk = !c.reactive() || !thrown;
         boolean ok = typeOk && messageOk && signalOk && nothingWritten;
         if (ok) {
-            return new Outcome(true, false, "PASS");
+            return new Outcome(true, "PASS");
         }
         String why = (!typeOk || !messageOk ? "got " + got : "") + (!signalOk ? " (thrown, not signalled)" : "")
                 + (!nothingWritten ? " (and the location changed)" : "");
-        if (c.knownIssue() != null) {
-            return new Outcome(false, true, "KNOWN ISSUE " + c.knownIssue() + ": " + why.trim());
-        }
-        return new Outcome(false, false, "**FAIL**: " + why.trim());
+        return new Outcome(false, "**FAIL**: " + why.trim());
     }
 
     private static Object block(Object value) {
@@ -243,7 +217,7 @@ class R5BadInputTest {
         return s.length() > 160 ? s.substring(0, 160) + "…" : s;
     }
 
-    static void registerKnownIssues() {
+    static void registerFoundAndFixed() {
         Report.foundAndFixed("K3", "**An option size that overflowed a long escaped as `ArithmeticException`** (api, "
                 + "`StoreOptions.parseSize`). `Checkpointer.open(\"file:///d?readChunkSize=99999999999g\")` threw "
                 + "`java.lang.ArithmeticException: long overflow`. Fixed: the overflow is a malformed size, reported as "
