@@ -62,11 +62,11 @@ public final class Report {
     }
 
     /**
-     * Records a defect outside this module that this run showed and that is not fixed: its strict test is
-     * {@code @Disabled} ({@link EngineDefectsTest}, {@link StoreDefectsTest}), and the criteria it breaks are KNOWN ISSUE.
+     * Records a defect outside this module that is not fixed ({@link KnownIssues}): its strict test is
+     * {@code @Disabled} (in {@link EngineDefectsTest} for the engine), and the criteria it breaks in a run are KNOWN ISSUE.
      *
-     * @param id a short id, e.g. {@code E1}
-     * @param text what is wrong, where it showed, and the disabled strict test
+     * @param id a short id, e.g. {@code C1}
+     * @param text what is wrong, where it shows, and the disabled strict test
      */
     public static synchronized void openIssue(String id, String text) {
         OPEN_ISSUES.put(id, text);
@@ -218,8 +218,8 @@ public final class Report {
             }
         }
         if (!OPEN_ISSUES.isEmpty()) {
-            out.append("## Open defects this run showed (not fixed)\n\nOutside this module; each has a strict test that is `@Disabled` "
-                    + "until it is fixed, and the criteria it breaks are marked KNOWN ISSUE above.\n\n");
+            out.append("## Open defects (not fixed)\n\nOutside this module; each has a strict test that is `@Disabled` "
+                    + "until it is fixed, and the criteria it breaks in this run are marked KNOWN ISSUE above.\n\n");
             OPEN_ISSUES.forEach((k, v) -> out.append("- ").append(v).append('\n'));
             out.append('\n');
         }

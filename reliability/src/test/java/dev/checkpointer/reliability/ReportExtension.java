@@ -38,7 +38,7 @@ public final class ReportExtension implements BeforeAllCallback, TestWatcher {
 
     @Override
     public void testDisabled(ExtensionContext context, Optional<String> reason) {
-        // Disabled tests are the open defects (EngineDefectsTest, StoreDefectsTest); the results list them from Report.openIssue.
+        // Disabled tests are the open defects (KnownIssues, EngineDefectsTest); the results list them from Report.openIssue.
     }
 
     private static String requirement(ExtensionContext context) {
