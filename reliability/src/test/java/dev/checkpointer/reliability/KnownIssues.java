@@ -18,9 +18,9 @@ final class KnownIssues {
             + "handed back after that records its key in a queue that nobody reads any more, and its own undo runs only when the "
             + "cancel reaches it before it delivered its value (`Cancellation.beforeValue`, api commit df9ada2). The object stays "
             + "until a later checkpoint passes its id and `prune()` sweeps it; no checkpoint is affected. R7 shows it on the "
-            + "file-system store in each of 5 runs on this engine (1 or 2 of 38 cancelled saves, a multipart completion landing as "
+            + "file-system store in 8 of 10 runs on this engine (1 or 2 of 38 cancelled saves, a multipart completion landing as "
             + "the cancel comes; none in 2 runs of the same code with df9ada2 reverted, nor in 3 on the engine of the previous "
-            + "curated run), and once (1 of 7) on Azurite: the criterion \"no debris afterwards\" is KNOWN ISSUE where the only debris is orphan "
+            + "curated run), and in 1 of those runs on Azurite (1 of 7): the criterion \"no debris afterwards\" is KNOWN ISSUE where the only debris is orphan "
             + "objects. Strict test: `EngineDefectsTest.c1AWriteHandedBackAfterTheCancelledSavesCleanUpTookItsKeysIsStillRemoved` "
             + "(disabled; it fails with df9ada2 reverted too: the key is missed whenever the upload ends before the cancel reaches it).";
 
