@@ -31,7 +31,6 @@ public final class Report {
             "R5", "Bad input", "R6", "Secrets", "R7", "Cancellation", "Load", "Load");
     private static final Map<String, Section> SECTIONS = new ConcurrentHashMap<>();
     private static final Map<String, String> KNOWN_ISSUES = new java.util.TreeMap<>();
-    private static final Map<String, String> OPEN_ISSUES = new java.util.TreeMap<>();
     private static final List<String> STORES = new ArrayList<>();
     private static final Map<String, Long> EMULATOR_STARTS = new java.util.LinkedHashMap<>();
     private static final List<String> SKIPPED = new ArrayList<>();
@@ -59,17 +58,6 @@ public final class Report {
      */
     public static synchronized void foundAndFixed(String id, String text) {
         KNOWN_ISSUES.put(id, text);
-    }
-
-    /**
-     * Records a defect outside this module that is not fixed ({@link KnownIssues}): its strict test is
-     * {@code @Disabled} (in {@link EngineDefectsTest} for the engine), and the criteria it breaks in a run are KNOWN ISSUE.
-     *
-     * @param id a short id, e.g. {@code C1}
-     * @param text what is wrong, where it shows, and the disabled strict test
-     */
-    public static synchronized void openIssue(String id, String text) {
-        OPEN_ISSUES.put(id, text);
     }
 
     /**
@@ -216,12 +204,6 @@ public final class Report {
             if (s != null) {
                 out.append(s.render());
             }
-        }
-        if (!OPEN_ISSUES.isEmpty()) {
-            out.append("## Open defects (not fixed)\n\nOutside this module; each has a strict test that is `@Disabled` "
-                    + "until it is fixed, and the criteria it breaks in this run are marked KNOWN ISSUE above.\n\n");
-            OPEN_ISSUES.forEach((k, v) -> out.append("- ").append(v).append('\n'));
-            out.append('\n');
         }
         if (!KNOWN_ISSUES.isEmpty()) {
             out.append("## Defects this suite found (fixed)\n\nFound by this suite outside this module and fixed there; the strict "

@@ -15,20 +15,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * Engine defects this suite found that are not fixed yet, each as a minimal strict test on the memory store, kept
- * {@code @Disabled} until the engine is fixed (this module does not change the engine); {@link KnownIssues} describes
- * them and the results list them. Enable a test once its defect is fixed; the requirement that shows it turns from
- * KNOWN ISSUE to PASS by itself. (The lost-pointer defects E1 to E3 that this class held are fixed: {@link LostPointerTest}.)
+ * Regression tests for two engine defects in a save's cancellation that this suite found (C1, C2), each a minimal
+ * strict test on the memory store with the interleaving forced by latches. Both were {@code @Disabled} open defects
+ * until the engine was fixed (api commit bcd5c6f, "A cancelled save's clean-up also removes writes that land after it
+ * ran …"): a save's uploads are recorded in an upload log that its clean-up abandons rather than forgets (a key that
+ * lands later is deleted at once), and a cancel racing the start of the commit either stops the commit before it
+ * writes or leaves it to finish, never both. R7 checks the same at random cancellation points on every store.
  */
 @Tag("reliability")
-class EngineDefectsTest {
+class CancelledSaveCleanUpTest {
     /** What the listener heard of a save's end. */
     private static final class Finished implements CheckpointListener {
         final List<SaveOutcome.Status> finished = new CopyOnWriteArrayList<>();
@@ -114,7 +115,7 @@ class EngineDefectsTest {
     }
 
     /**
-     * C1 ({@link KnownIssues#C1}): K6's orphan object is back. Interleaving ({@link HandBackAfterCleanUp}): a save of
+     * C1: K6's orphan object was back. Interleaving ({@link HandBackAfterCleanUp}): a save of
      * a single-request partition (landed), a multipart partition (its completion landed in the store, not yet handed
      * back) and a partition whose upload is still in flight (so the commit phase cannot begin) is cancelled. The
      * save's own clean-up ({@code Saves.SaveRun.save}'s {@code doOnCancel}, which runs before the cancel travels
@@ -122,15 +123,13 @@ class EngineDefectsTest {
      * back: {@code Uploader.detached} records its key in the save's {@code uploaded} queue, which nobody reads any
      * more, and delivers; by the time the cancel travels upstream, that upload has delivered its value (and ended), so
      * its undo does not run. Expected (K6; R7: a save cancelled before its commit phase leaves the location's keys as
-     * they were): the multipart object is removed. Actual: it stays, an orphan until a later checkpoint passes its id
-     * and {@code prune()} sweeps it. This interleaving fails with api commit df9ada2 reverted too; df9ada2
-     * ({@code Cancellation.beforeValue}: a cancel that reaches an upload after it delivered its value undoes nothing)
-     * widened the window to every upload that delivered, ended or not, which is what R7 runs into on the file-system
-     * store since then (1 or 2 of 38 cancelled saves).
+     * they were): the multipart object is removed. Found: it stayed, an orphan until a later checkpoint passed its id
+     * and {@code prune()} swept it (this interleaving failed with api commit df9ada2 reverted too; df9ada2,
+     * {@code Cancellation.beforeValue}, widened the window to every upload that delivered, ended or not, and R7 then
+     * saw it on the file-system store in 8 of 10 runs). Fixed: the clean-up abandons the save's upload log, and a key
+     * that lands afterwards is deleted at once.
      */
     @Test
-    @Disabled("engine defect C1: a write handed back after the cancelled save's clean-up took its keys stays as an orphan "
-            + "(K6 back; R7 shows it since df9ada2)")
     void c1AWriteHandedBackAfterTheCancelledSavesCleanUpTookItsKeysIsStillRemoved() throws InterruptedException {
         MemoryObjectStore memory = MemoryObjectStore.create();
         Workload.builder(memory).build().save(Workload.snapshot(1)).block(Workload.TIMEOUT);
@@ -151,17 +150,16 @@ class EngineDefectsTest {
      * The same interleaving when the handed-back completion is the save's last upload. Expected (R7, and
      * {@code Checkpointer.save}): a cancel either stops the save before its commit phase (nothing committed, the
      * listener told CANCELLED) or lands in the commit phase, which then runs to its end and commits a whole checkpoint;
-     * whatever {@code latest()} returns reads whole. Actual: the save's {@code doOnCancel} sees the save not yet
-     * detached, tells the listener CANCELLED and starts its clean-up (deleting the single object's key); meanwhile, on
-     * the thread that hands the completion back, the last upload is delivered, the commit phase begins (the save is
-     * detached) and commits checkpoint 2 with a manifest naming the single object, which the clean-up then deletes:
-     * {@code latest()} returns checkpoint 2, whose read of that partition fails (not found), and the listener said
-     * CANCELLED. The window is the cancelling thread's work between {@code detached.get()} and the cancel reaching the
-     * uploads (listeners, and the clean-up's {@code deleteAll} as far as the store runs it on the calling thread); here
-     * it is held open by the store.
+     * whatever {@code latest()} returns reads whole. Found: the save's {@code doOnCancel} saw the save not yet
+     * detached, told the listener CANCELLED and started its clean-up (deleting the single object's key); meanwhile, on
+     * the thread that handed the completion back, the last upload was delivered, the commit phase began (the save was
+     * detached) and committed checkpoint 2 with a manifest naming the single object, which the clean-up then deleted:
+     * {@code latest()} returned checkpoint 2, whose read of that partition failed (not found), and the listener said
+     * CANCELLED. The window is the cancelling thread's work between that check and the cancel reaching the uploads
+     * (listeners, and the clean-up's {@code deleteAll} as far as the store runs it on the calling thread); here it is
+     * held open by the store. Fixed: the cancel and the start of the commit decide once which of them wins.
      */
     @Test
-    @Disabled("engine defect C2: a cancel racing the start of the commit phase deletes artifacts of the checkpoint it commits")
     void c2ACancelRacingTheStartOfTheCommitPhaseNeverCommitsACheckpointWithoutItsArtifacts() throws InterruptedException {
         MemoryObjectStore memory = MemoryObjectStore.create();
         Workload.builder(memory).build().save(Workload.snapshot(1)).block(Workload.TIMEOUT);
