@@ -154,7 +154,10 @@ class VerifyTest {
         assertThat(two.out()).contains("checkpoint 2  OK").contains("POINTER_RECOVERED");
     }
 
-    /** The library sees nothing when the only manifest has no parent and _latest is gone: not "nothing to verify". */
+    /**
+     * The only manifest, without _latest: reads recover it (and say so), and verify reports the pointer as a
+     * failure of the location, never "nothing to verify".
+     */
     @Test
     void aLoneManifestWithoutPointerIsAFailure(@TempDir Path dir) throws Exception {
         String files = dir.toUri().toString();
@@ -163,15 +166,28 @@ class VerifyTest {
         for (String what : List.of("all", "latest", "1")) {
             Cli.Result r = Cli.run("verify", files, what);
             assertThat(r.exit()).as(what + ": " + r).isEqualTo(ExitCodes.VERIFICATION_FAILED);
-            assertThat(r.out()).contains("POINTER_MISSING: _latest is missing but 1 checkpoint manifest exists (id 1)")
-                    .doesNotContain("nothing to verify");
+            assertThat(r.out()).contains("POINTER_RECOVERED").contains("_latest is missing but checkpoints exist")
+                    .contains("checkpointer repair").doesNotContain("nothing to verify");
         }
         Cli.Result list = Cli.run("list", files);
-        assertThat(list.exit()).isZero();
-        assertThat(list.err()).contains("warning: _latest is missing but 1 checkpoint manifest(s) exist (1)");
+        assertThat(list.exit()).as(list.toString()).isZero();
+        assertThat(list.err()).contains("warning: ").contains("_latest is missing");
         // An empty location is still fine.
         Path empty = Files.createDirectory(dir.resolve("empty"));
         assertThat(Cli.run("verify", empty.toUri().toString()).out()).contains("nothing to verify");
+    }
+
+    /** When no manifest can be read at all, reads recover nothing and say so, and verify fails the manifest it found. */
+    @Test
+    void unreadableManifestsWithoutPointerAreAFailure(@TempDir Path dir) throws Exception {
+        String files = dir.toUri().toString();
+        Cli.seed(files, 1);
+        Files.delete(dir.resolve("_latest"));
+        Files.writeString(dir.resolve("checkpoints/00000000000000000001/manifest.json"), "{ not json");
+        Cli.Result r = Cli.run("verify", files, "all");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(r.out()).contains("POINTER_RECOVERED").contains("reads fell back to nothing")
+                .contains("checkpoint 1  FAILED").contains("[CORRUPT_METADATA]").doesNotContain("nothing to verify");
     }
 
     /** A chain member whose manifest is gone is reported by list() through the listener: a failure. */
