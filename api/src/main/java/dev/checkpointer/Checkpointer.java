@@ -100,7 +100,9 @@ public interface Checkpointer extends AutoCloseable {
     /**
      * Every committed checkpoint still retained, oldest first: the live members of the chain from the floor to the
      * head. A member whose manifest cannot be read or verified is not emitted, and is reported to listeners
-     * ({@link CheckpointListener#onCorruptCheckpoint}, counted by the metrics) and logged, never skipped silently.
+     * ({@link CheckpointListener#onCorruptCheckpoint}, counted by the metrics) and logged, never skipped silently;
+     * one whose manifest was deleted because retention elsewhere raised the floor past it while this call ran has
+     * expired, not broken, and is only left out.
      *
      * @return the manifests
      */

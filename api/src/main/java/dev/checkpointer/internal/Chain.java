@@ -11,6 +11,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -20,6 +22,7 @@ import reactor.core.publisher.Mono;
  * its child carries; format-1 manifests (no links) continue as the chain of their own ids.
  */
 final class Chain {
+    private static final Logger log = LoggerFactory.getLogger(Chain.class);
     private final Context ctx;
 
     Chain(Context ctx) {
@@ -128,8 +131,29 @@ final class Chain {
                 return v1.below(ref.id(), floor).map(next -> new Step(id, null, null, ce, new Ref(next, null), null))
                         .defaultIfEmpty(new Step(id, null, null, ce, null, null));
             }
+            if (Context.isNotFound(e)) {
+                // Retention elsewhere may have raised the floor past this member and deleted it after this walk began:
+                // the step is the same either way, but only a member still at or above the floor is a defect to report.
+                return expiredSinceTheWalkBegan(ref.id()).map(expired -> {
+                    if (expired) {
+                        log.debug("checkpoint {} at {} expired while it was read (the floor moved past it)", id, ctx.store.describe());
+                        return new Step(id, null, null, ce, skip, null);
+                    }
+                    return problem(id, ce, skip);
+                });
+            }
             return Mono.just(problem(id, ce, skip));
         });
+    }
+
+    /**
+     * Whether {@code _latest}, read again now, has a floor above {@code id} (one GET). Any failure to tell (the pointer
+     * missing, corrupt or unreachable) answers false, so that a missing member is reported rather than excused.
+     */
+    private Mono<Boolean> expiredSinceTheWalkBegan(long id) {
+        return ctx.calls.readCapped(Layout.LATEST, Pointer.MAX_BYTES)
+                .map(r -> Pointer.decode(Layout.LATEST, r.bytes()).floor() > id)
+                .onErrorReturn(false);
     }
 
     private Step problem(CheckpointId id, CheckpointException e, @Nullable Ref skip) {

@@ -36,6 +36,7 @@ final class MapStore implements ObjectStore {
     private final TreeMap<String, Obj> objects = new TreeMap<>();
     private final AtomicLong etags = new AtomicLong();
     private final List<String> calls = new ArrayList<>();
+    private final java.util.Map<String, Runnable> beforeGet = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A store holding the files under a directory, one object per file, keyed by relative path. */
     static MapStore fromDirectory(Path dir) throws java.io.IOException {
@@ -47,6 +48,11 @@ final class MapStore implements ObjectStore {
             }
         }
         return store;
+    }
+
+    /** Runs {@code action} once, just before the next get of {@code key} is answered (outside the store's lock). */
+    void beforeNextGet(String key, Runnable action) {
+        beforeGet.put(key, action);
     }
 
     synchronized List<String> calls() {
@@ -103,6 +109,10 @@ final class MapStore implements ObjectStore {
     public Mono<ObjectContent> get(String key, ByteRange range) {
         return Mono.fromCallable(() -> {
             log("get", key);
+            Runnable action = beforeGet.remove(key);
+            if (action != null) {
+                action.run();
+            }
             Obj o;
             synchronized (this) {
                 o = objects.get(key);

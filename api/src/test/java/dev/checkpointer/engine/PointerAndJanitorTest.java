@@ -99,4 +99,41 @@ class PointerAndJanitorTest {
         assertThat(report.bytesFreed()).isGreaterThan(2 * 100 * 1024);
         assertThat(pruner.list().map(x -> x.id().value()).collectList().block(T)).containsExactly(3L);
     }
+
+    /**
+     * A reader walking the chain while retention elsewhere raises the floor and deletes the members below it finds
+     * those manifests gone: they expired, nothing is corrupt, and nothing is reported. A member that vanishes while
+     * the floor stays below it is still reported.
+     */
+    @Test
+    void aMemberThatExpiresDuringAWalkIsNotReportedAsCorruptButOneThatVanishesIs() {
+        MapStore store = new MapStore();
+        Checkpointer writer = Checkpointer.builder().store(store).build();
+        for (int i = 1; i <= 4; i++) {
+            writer.save(snapshot(5000, i)).block(T);
+        }
+        List<CheckpointId> reported = new CopyOnWriteArrayList<>();
+        CheckpointListener listener = new CheckpointListener() {
+            @Override
+            public void onCorruptCheckpoint(CheckpointId id, dev.checkpointer.CheckpointException problem) {
+                reported.add(id);
+            }
+        };
+        Checkpointer reader = Checkpointer.builder().store(store).listener(listener).build();
+        Checkpointer retaining = Checkpointer.builder().store(store).retention(Retention.keepLast(2)).build();
+        // The reader has read the pointer (floor 1) and the head (4); before it reads 3, another process saves 5
+        // with keepLast(2): the floor becomes 4 and checkpoints 1 to 3 are deleted.
+        store.beforeNextGet("checkpoints/00000000000000000003/manifest.json", () -> retaining.save(snapshot(5000, 5)).block(T));
+        List<Long> listed = reader.list().map(m -> m.id().value()).collectList().block(T);
+        assertThat(store.keys()).doesNotContain("checkpoints/00000000000000000003/manifest.json");
+        assertThat(listed).as("what the walk could still read").containsExactly(4L);
+        assertThat(reported).as("expired members are not corrupt").isEmpty();
+
+        // Checkpoint 5 is the head, 4 its parent, the floor 4: removing 4's manifest behind the library's back is a defect.
+        Checkpointer another = Checkpointer.builder().store(store).listener(listener).build();
+        store.beforeNextGet("checkpoints/00000000000000000004/manifest.json",
+                () -> store.deleteAll(List.of("checkpoints/00000000000000000004/manifest.json")).block(T));
+        assertThat(another.list().map(m -> m.id().value()).collectList().block(T)).containsExactly(5L);
+        assertThat(reported).containsExactly(CheckpointId.of(4));
+    }
 }
