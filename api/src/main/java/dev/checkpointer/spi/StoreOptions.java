@@ -3,6 +3,7 @@ package dev.checkpointer.spi;
 import dev.checkpointer.InvalidInputException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +15,11 @@ import java.util.TreeSet;
  * Typed, validated access to a store's options (URI query parameters merged with an options map). Unknown option
  * names are refused, so a typo is an error rather than a silently ignored setting. Values of options named in
  * {@code secrets} never appear in messages or {@link #toString()}.
+ *
+ * <p>Names match loosely, the way Spring Boot's relaxed binding and environment variables spell them: case, and
+ * the separators {@code -}, {@code _} and {@code .}, are ignored. {@code readChunkSize}, {@code read-chunk-size},
+ * {@code READ_CHUNK_SIZE} and {@code readchunksize} all set the option {@code readChunkSize}. Two spellings of one
+ * option in the same map are refused, since neither can be said to win.
  */
 public final class StoreOptions {
     private final String store;
@@ -37,12 +43,43 @@ public final class StoreOptions {
      * @throws InvalidInputException naming the unknown options and listing the known ones
      */
     public static StoreOptions of(String store, Map<String, String> values, Set<String> known, Set<String> secrets) {
-        Set<String> unknown = new TreeSet<>(values.keySet());
-        unknown.removeAll(known);
-        if (!unknown.isEmpty()) {
-            throw new InvalidInputException("unknown " + store + " store option(s) " + unknown + "; known options are " + new TreeSet<>(known));
+        Map<String, String> byCanonical = new HashMap<>();
+        for (String name : known) {
+            byCanonical.put(canonical(name), name);
         }
-        return new StoreOptions(store, Map.copyOf(values), Set.copyOf(secrets));
+        Set<String> unknown = new TreeSet<>();
+        Map<String, String> resolved = new HashMap<>();
+        Map<String, String> spelledAs = new TreeMap<>();
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            String name = byCanonical.get(canonical(e.getKey()));
+            if (name == null) {
+                unknown.add(e.getKey());
+                continue;
+            }
+            String earlier = spelledAs.put(name, e.getKey());
+            if (earlier != null) {
+                throw new InvalidInputException(store + " store option '" + name + "' is given twice, as '" + earlier + "' and as '"
+                        + e.getKey() + "'; keep one");
+            }
+            resolved.put(name, e.getValue());
+        }
+        if (!unknown.isEmpty()) {
+            throw new InvalidInputException("unknown " + store + " store option(s) " + unknown + "; known options are " + new TreeSet<>(known)
+                    + " (case and the separators - _ . are ignored)");
+        }
+        return new StoreOptions(store, Map.copyOf(resolved), Set.copyOf(secrets));
+    }
+
+    /** The spelling-free form of an option name: lower case, without {@code -}, {@code _} and {@code .}. */
+    private static String canonical(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c != '-' && c != '_' && c != '.') {
+                b.append(Character.toLowerCase(c));
+            }
+        }
+        return b.toString();
     }
 
     /**

@@ -54,6 +54,28 @@ class StoreParsingTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"readChunkSize", "read-chunk-size", "READ_CHUNK_SIZE", "readchunksize", "read.chunk.size", "Read-Chunk_Size"})
+    void optionNamesMatchWhateverSpellingRelaxedBindingOrAnEnvironmentVariableGivesThem(String spelling) {
+        StoreOptions o = StoreOptions.of("file", Map.of(spelling, "2MiB"), Set.of("readChunkSize", "fsync"), Set.of());
+        assertThat(o.size("readChunkSize", 1)).isEqualTo(2L * 1024 * 1024);
+        assertThat(o.toString()).contains("readChunkSize=2MiB");
+    }
+
+    @Test
+    void twoSpellingsOfOneOptionAreRefusedAndASecretSpelledLooselyStaysSecret() {
+        assertThatThrownBy(() -> StoreOptions.of("file", Map.of("readChunkSize", "1MiB", "read-chunk-size", "2MiB"), Set.of("readChunkSize"), Set.of()))
+                .isExactlyInstanceOf(InvalidInputException.class).hasMessageContaining("twice").hasMessageContaining("readChunkSize")
+                .hasMessageContaining("read-chunk-size");
+        StoreOptions o = StoreOptions.of("azblob", Map.of("CONNECTION_STRING", "AccountKey=hunter2"), Set.of("connectionString"),
+                Set.of("connectionString"));
+        assertThat(o.string("connectionString")).contains("AccountKey=hunter2");
+        assertThat(o.toString()).doesNotContain("hunter2");
+        assertThatThrownBy(() -> o.size("connectionString", 1)).hasMessageNotContaining("hunter2").hasMessageContaining("connectionString");
+        assertThatThrownBy(() -> StoreOptions.of("s3", Map.of("reg-ion-x", "x"), Set.of("region"), Set.of()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("reg-ion-x");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"99999999999g", "9223372036854775807k", "99999999999999999999", "0", "-1MiB", "12 parsecs", ""})
     void aSizeThatIsMalformedOrOverflowsIsAnInvalidOptionNamingIt(String size) {
         StoreOptions o = StoreOptions.of("file", Map.of("readChunkSize", size), Set.of("readChunkSize"), Set.of());
