@@ -88,15 +88,11 @@ class GoldenLocationsTest {
 
             Checkpoint one = cp.load(CheckpointId.of(1)).block(Compat.T);
             Manifest m1 = one.manifest();
-            assertThat(m1.formatVersion()).isEqualTo("1.0");
-            assertThat(m1.epoch()).isEqualTo(3);
-            assertThat(m1.createdAt()).isEqualTo(Instant.parse("2026-12-01T10:00:00Z"));
-            assertThat(m1.writerId()).isEqualTo("golden-host/4242/0a1b2c3d");
-            assertThat(m1.offsets()).isEqualTo(Map.of("clicks", Map.of("partition-0", "1042", "partition-1", "77")));
-            assertThat(m1.sinkEpochs()).isEqualTo(Map.of("warehouse", 3L));
-            assertThat(m1.watermarks()).isEqualTo(Map.of("clicks", Instant.parse("2026-12-01T09:59:58Z")));
-            assertThat(m1.fingerprint()).isEqualTo("pipeline-v7");
-            assertThat(m1.metadata()).isEqualTo(Map.of("app", "golden", "note", "every field"));
+            assertThat(m1).extracting(Manifest::formatVersion, Manifest::epoch, Manifest::createdAt, Manifest::writerId,
+                            Manifest::fingerprint, Manifest::offsets, Manifest::sinkEpochs, Manifest::watermarks, Manifest::metadata)
+                    .containsExactly("1.0", 3L, Instant.parse("2026-12-01T10:00:00Z"), "golden-host/4242/0a1b2c3d", "pipeline-v7",
+                            Map.of("clicks", Map.of("partition-0", "1042", "partition-1", "77")), Map.of("warehouse", 3L),
+                            Map.of("clicks", Instant.parse("2026-12-01T09:59:58Z")), Map.of("app", "golden", "note", "every field"));
             assertThat(new String(read(one, "counts", 0), UTF_8)).isEqualTo("alice=3,bob=5");
             assertThat(m1.partition("counts", 1).orElseThrow().kind()).isEqualTo(PartitionKind.DELTA);
             assertThat(read(one, "Ünïcode op-x", 0)).containsExactly(1, 2, 3);
