@@ -1,7 +1,8 @@
 package dev.checkpointer;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import dev.checkpointer.internal.WireJson;
 
 /**
  * The identity of a checkpoint: a positive, monotonically increasing number. Keys use its zero-padded form
@@ -9,6 +10,8 @@ import com.fasterxml.jackson.annotation.JsonValue;
  *
  * @param value the id, from 1 to {@link #MAX_VALUE}
  */
+@JsonSerialize(using = WireJson.IdSerializer.class)
+@JsonDeserialize(using = WireJson.IdDeserializer.class)
 public record CheckpointId(long value) implements Comparable<CheckpointId> {
     /**
      * The largest id: one below {@link Long#MAX_VALUE}, so that every checkpoint has an id that can follow it (a
@@ -40,12 +43,6 @@ public record CheckpointId(long value) implements Comparable<CheckpointId> {
      */
     public static CheckpointId of(long value) {
         return new CheckpointId(value);
-    }
-
-    /** JSON binding: an impossible id binds to null so that {@link Manifest#validate()} reports it with the rest. */
-    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
-    private static @org.jspecify.annotations.Nullable CheckpointId fromJson(long value) {
-        return value < 1 || value > MAX_VALUE ? null : new CheckpointId(value);
     }
 
     /**
@@ -93,7 +90,6 @@ public record CheckpointId(long value) implements Comparable<CheckpointId> {
      *
      * @return the numeric value
      */
-    @JsonValue
     @Override
     public long value() {
         return value;

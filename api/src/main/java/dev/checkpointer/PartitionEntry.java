@@ -1,9 +1,8 @@
 package dev.checkpointer;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import dev.checkpointer.internal.WireJson;
 import java.util.Base64;
 import org.jspecify.annotations.Nullable;
 
@@ -14,7 +13,12 @@ import org.jspecify.annotations.Nullable;
  *       (offset 0 and the whole object for a partition of its own, other offsets inside a packed sidecar);</li>
  *   <li><b>inline</b>: {@code inline} holds the bytes, base64-encoded, inside the manifest itself.</li>
  * </ul>
- * A JSON-serialisable value: workers may send it to a coordinator by any transport.
+ * A JSON value that workers send to a coordinator by any transport: {@link #toJson()} and {@link #fromJson(String)},
+ * or any Jackson {@code ObjectMapper} (explicit serializers are named on this type, so every Jackson 2.15+ version and
+ * every mapper configuration writes and reads the same bytes). The shape is the one the entry has inside a manifest,
+ * fields in this order, {@code key} and {@code inline} only when set:
+ * <pre>{"operator":"op","partition":0,"kind":"SNAPSHOT","key":"…","offset":0,"size":5,"sha256":"…"}</pre>
+ * When reading, {@code offset} may be absent (0) and unknown fields are ignored.
  *
  * @param operator operator name
  * @param partition partition number
@@ -25,9 +29,8 @@ import org.jspecify.annotations.Nullable;
  * @param sha256 lower-case hex SHA-256 of the bytes
  * @param inline base64 of the bytes when inline, else null
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"operator", "partition", "kind", "key", "offset", "size", "sha256", "inline"})
+@JsonSerialize(using = WireJson.EntrySerializer.class)
+@JsonDeserialize(using = WireJson.EntryDeserializer.class)
 public record PartitionEntry(
         String operator,
         int partition,
@@ -73,7 +76,6 @@ public record PartitionEntry(
      *
      * @return true when {@link #inline()} is set
      */
-    @JsonIgnore
     public boolean isInline() {
         return inline != null;
     }
@@ -83,8 +85,27 @@ public record PartitionEntry(
      *
      * @return the name
      */
-    @JsonIgnore
     public String name() {
         return operator + "/" + partition;
+    }
+
+    /**
+     * This entry as JSON, to relay it to a coordinator.
+     *
+     * @return compact JSON in the documented shape
+     */
+    public String toJson() {
+        return WireJson.entryToJson(this);
+    }
+
+    /**
+     * Reads an entry relayed as JSON (by {@link #toJson()}, by any Jackson mapper, or by an earlier library version).
+     *
+     * @param json the JSON text
+     * @return the entry
+     * @throws InvalidInputException naming every missing or malformed field
+     */
+    public static PartitionEntry fromJson(String json) {
+        return WireJson.entryFromJson(json);
     }
 }

@@ -52,8 +52,17 @@ final class ManifestCodec {
 
     // ------------------------------------------------------------------------------------------------- writing
 
-    /** Serialises a manifest into its file bytes. */
+    /**
+     * Serialises a manifest into its file bytes.
+     *
+     * @throws IllegalStateException when the codec failed its self-check on this class path (nothing is written)
+     */
     static byte[] encode(Manifest m) {
+        SelfCheck.require();
+        return encodeUnchecked(m);
+    }
+
+    private static byte[] encodeUnchecked(Manifest m) {
         byte[] body = write(g -> {
             g.writeStartObject();
             g.writeStringField("formatVersion", m.formatVersion());
@@ -68,20 +77,7 @@ final class ManifestCodec {
             }
             g.writeArrayFieldStart("partitions");
             for (PartitionEntry e : m.partitions()) {
-                g.writeStartObject();
-                g.writeStringField("operator", e.operator());
-                g.writeNumberField("partition", e.partition());
-                g.writeStringField("kind", e.kind().name());
-                if (e.key() != null) {
-                    g.writeStringField("key", e.key());
-                }
-                g.writeNumberField("offset", e.offset());
-                g.writeNumberField("size", e.size());
-                g.writeStringField("sha256", e.sha256());
-                if (e.inline() != null) {
-                    g.writeStringField("inline", e.inline());
-                }
-                g.writeEndObject();
+                WireJson.writeEntry(g, e);
             }
             g.writeEndArray();
             g.writeObjectFieldStart("offsets");
@@ -195,6 +191,11 @@ final class ManifestCodec {
      * @throws IncompatibleCheckpointException when its major version is newer than this library reads
      */
     static ManifestFile decode(String key, CheckpointId expectedId, byte[] bytes) {
+        SelfCheck.require();
+        return decodeUnchecked(key, expectedId, bytes);
+    }
+
+    private static ManifestFile decodeUnchecked(String key, CheckpointId expectedId, byte[] bytes) {
         String fileSha = Sha256.hex(bytes);
         Envelope env = envelope(key, bytes);
         JsonNode body;
@@ -280,6 +281,32 @@ final class ManifestCodec {
         b.metadata(metadata);
         f.throwIfProblems();
         return b.build();
+    }
+
+    /**
+     * Reads one relayed entry (the shape it has inside a manifest).
+     *
+     * @throws CorruptMetadataException listing every problem, each naming its field
+     */
+    static PartitionEntry decodeEntry(JsonNode node) {
+        Fields f = new Fields("partition entry", "entry", node);
+        PartitionEntry e = readEntry(f);
+        f.throwIfProblems();
+        if (e == null) {
+            throw corrupt("partition entry", "entry: unreadable", null);
+        }
+        // The same per-entry rules a manifest applies (one of key or inline, digest, sizes, base64), reported on their own.
+        List<String> problems = new ArrayList<>();
+        for (String p : Manifest.builder().partition(e).build().validate(null)) {
+            if (p.startsWith("partitions[0]")) {
+                int colon = p.indexOf(": ");
+                problems.add("entry" + (colon < 0 ? "" : p.substring(colon)));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new CorruptMetadataException("partition entry", problems, null);
+        }
+        return e;
     }
 
     private static @Nullable PartitionEntry readEntry(Fields f) {
@@ -567,6 +594,89 @@ final class ManifestCodec {
                 out.put(name, inner);
             });
             return out;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ self-check
+
+    /**
+     * The round trip checked once, at first use: a manifest with every field and both entry forms must read back equal
+     * to what was written, and an entry relayed through the engine's Jackson mapper must come back equal and in the
+     * documented bytes. A library that cannot read back what it writes on the Jackson version it was given fails
+     * closed: every save and every read is refused with the reason, rather than writing a checkpoint that restores
+     * nothing.
+     */
+    static final class SelfCheck {
+        private static final @Nullable String FAILURE = run(ManifestCodec::encodeUnchecked, ManifestCodec::decodeUnchecked, Json.MAPPER);
+
+        private SelfCheck() {}
+
+        static void require() {
+            if (FAILURE != null) {
+                throw new IllegalStateException(FAILURE);
+            }
+        }
+
+        interface Decoder {
+            ManifestFile decode(String key, CheckpointId id, byte[] bytes);
+        }
+
+        /**
+         * Runs the round trip.
+         *
+         * @return null when it holds, else what went wrong, naming the Jackson version on the class path
+         */
+        static @Nullable String run(java.util.function.Function<Manifest, byte[]> encoder, Decoder decoder,
+                com.fasterxml.jackson.databind.ObjectMapper mapper) {
+            String problem;
+            try {
+                problem = roundTrip(encoder, decoder, mapper);
+            } catch (RuntimeException | java.io.IOException | LinkageError e) {
+                problem = e.getClass().getName() + ": " + firstLine(e.getMessage());
+            }
+            if (problem == null) {
+                return null;
+            }
+            return "checkpointer's metadata codec failed its self-check with jackson-databind "
+                    + com.fasterxml.jackson.databind.cfg.PackageVersion.VERSION + " on the class path (" + problem
+                    + "); refusing to write or read checkpoints it might not read back. Use jackson-databind 2.15 or newer.";
+        }
+
+        private static @Nullable String roundTrip(java.util.function.Function<Manifest, byte[]> encoder, Decoder decoder,
+                com.fasterxml.jackson.databind.ObjectMapper mapper) throws java.io.IOException {
+            CheckpointId id = CheckpointId.of(3);
+            String dir = "checkpoints/" + id.padded() + "/";
+            String sha = Sha256.hex(new byte[] {1, 2, 3});
+            PartitionEntry inline = PartitionEntry.inline("opé", 0, PartitionKind.SNAPSHOT, new byte[] {1, 2, 3}, sha);
+            PartitionEntry stored = PartitionEntry.stored("opé", 1, PartitionKind.DELTA, dir + "state.0123456789abcdef.bin", 7, 3, sha);
+            Manifest m = Manifest.builder().formatVersion(Manifest.FORMAT_VERSION).id(id).epoch(4).createdAt(Instant.parse("2026-01-02T03:04:05.678Z"))
+                    .writerId("self-check").parent(new Manifest.Link(CheckpointId.of(2), sha.replace('0', 'a')))
+                    .grandparent(new Manifest.Link(CheckpointId.of(1), sha)).fingerprint("fp")
+                    .partition(inline).partition(stored)
+                    .offsets(Map.of("source", Map.of("p-0", "42")))
+                    .sinkEpochs(Map.of("sink", 4L))
+                    .watermarks(Map.of("source", Instant.parse("2026-01-02T03:04:00Z")))
+                    .metadata(Map.of("k", "v"))
+                    .build();
+            ManifestFile back = decoder.decode(dir + "manifest.json", id, encoder.apply(m));
+            if (!(back instanceof ManifestFile.Live live) || !live.manifest().equals(m)) {
+                return "a manifest read back differs from the one written";
+            }
+            Pointer pointer = Pointer.of(id.value(), sha, new Manifest.Link(CheckpointId.of(2), sha), 4, 1, "self-check");
+            if (!pointer.equals(Pointer.decodeUnchecked("_latest", pointer.encodeUnchecked()))) {
+                return "a pointer read back differs from the one written";
+            }
+            for (PartitionEntry e : List.of(inline, stored)) {
+                String expected = WireJson.entryToJson(e);
+                String relayed = mapper.writeValueAsString(e);
+                if (!expected.equals(relayed)) {
+                    return "a partition entry written by Jackson differs from its documented form: " + relayed;
+                }
+                if (!e.equals(mapper.readValue(relayed, PartitionEntry.class)) || !e.equals(WireJson.entryFromJson(expected))) {
+                    return "a partition entry read back differs from the one written: " + relayed;
+                }
+            }
+            return null;
         }
     }
 

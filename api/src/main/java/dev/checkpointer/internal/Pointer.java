@@ -69,6 +69,11 @@ record Pointer(long id, @Nullable String manifestSha256, Manifest.@Nullable Link
 
     /** The file bytes (always format 2: an envelope whose {@code bodySha256} covers the exact bytes of the body). */
     byte[] encode() {
+        ManifestCodec.SelfCheck.require();
+        return encodeUnchecked();
+    }
+
+    byte[] encodeUnchecked() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(400);
         try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -101,6 +106,11 @@ record Pointer(long id, @Nullable String manifestSha256, Manifest.@Nullable Link
      * @throws IncompatibleCheckpointException for a newer major format
      */
     static Pointer decode(String key, byte[] bytes) {
+        ManifestCodec.SelfCheck.require();
+        return decodeUnchecked(key, bytes);
+    }
+
+    static Pointer decodeUnchecked(String key, byte[] bytes) {
         JsonNode tree;
         try {
             tree = Json.MAPPER.readTree(bytes);

@@ -1,6 +1,7 @@
 package dev.checkpointer.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointId;
@@ -161,5 +162,32 @@ class GoldenFormatsTest {
         assertThat(cp.prune().block(T).deletedOrphans()).containsExactly("checkpoints/00000000000000000007/manifest.json");
         assertThat(store.keys()).contains("checkpoints/00000000000000000003/manifest.json");
         assertThat(cp.list().map(m -> m.id().value()).collectList().block(T)).containsExactly(2L, 4L, 5L, 6L, 8L);
+    }
+
+    @Test
+    void aFormatTwoClaimOnlyPointerIsAnEmptyLocationWhoseEpochFencesOlderWriters() throws Exception {
+        MapStore store = golden("v2-claim-only");
+        Checkpointer cp = Checkpointer.builder().store(store).build();
+        assertThat(cp.latest().blockOptional(T)).isEmpty();
+        assertThat(cp.list().collectList().block(T)).isEmpty();
+        assertThatThrownBy(() -> cp.save(Snapshot.builder().epoch(2).partition("a", 0, Payload.of(new byte[] {1})).build()).block(T))
+                .isInstanceOfSatisfying(dev.checkpointer.ConcurrentCheckpointException.class, e -> assertThat(e.fenced()).isTrue());
+        Manifest first = cp.save(Snapshot.builder().partition("a", 0, Payload.of(new byte[] {1})).build()).block(T);
+        assertThat(first.id()).isEqualTo(CheckpointId.of(1));
+        assertThat(first.epoch()).isEqualTo(4);
+    }
+
+    @Test
+    void todaysWriterProducesEveryGoldenFormatTwoDirectoryByteForByte() throws Exception {
+        for (Map.Entry<String, java.util.function.Supplier<MapStore>> shape : GoldenWriter.SHAPES.entrySet()) {
+            MapStore golden = golden(shape.getKey());
+            MapStore today = shape.getValue().get();
+            assertThat(today.keys()).as(shape.getKey()).isEqualTo(golden.keys());
+            for (String key : golden.keys()) {
+                assertThat(new String(today.raw(key), StandardCharsets.UTF_8)).as(shape.getKey() + "/" + key)
+                        .isEqualTo(new String(golden.raw(key), StandardCharsets.UTF_8));
+                assertThat(today.raw(key)).as(shape.getKey() + "/" + key).isEqualTo(golden.raw(key));
+            }
+        }
     }
 }

@@ -34,11 +34,29 @@ final class GoldenWriter {
         return b;
     }
 
+    /** The directories this writer produces, each from scratch in memory. */
+    static final Map<String, java.util.function.Supplier<MapStore>> SHAPES = Map.of(
+            "v2-location", GoldenWriter::v2Location,
+            "v2-claim-only", GoldenWriter::v2ClaimOnly);
+
     public static void main(String[] args) throws Exception {
-        Path out = Path.of(args[0]).resolve("v2-location");
-        if (Files.exists(out)) {
-            throw new IllegalStateException(out + " exists: golden files are never rewritten");
+        for (Map.Entry<String, java.util.function.Supplier<MapStore>> shape : SHAPES.entrySet()) {
+            Path out = Path.of(args[0]).resolve(shape.getKey());
+            if (Files.exists(out)) {
+                System.out.println(out + " exists: golden files are never rewritten");
+                continue;
+            }
+            MapStore store = shape.getValue().get();
+            for (String key : store.keys()) {
+                Path f = out.resolve(key);
+                Files.createDirectories(f.getParent());
+                Files.write(f, store.raw(key));
+            }
         }
+    }
+
+    /** Format 2: a chain with a floor, a tombstone, packed and stored partitions, a many-hosts commit, an abort marker. */
+    static MapStore v2Location() {
         MapStore store = new MapStore();
         Clock clock = Clock.fixed(Instant.parse("2026-12-07T10:00:00Z"), ZoneOffset.UTC);
         Checkpointer cp = ProtocolRules.building(Set.of(), new Random(2026), () -> Checkpointer.builder().store(store).clock(clock)
@@ -71,10 +89,24 @@ final class GoldenWriter {
         cp.abort(seven).block();
         // 8: the head, on top of the aborted id.
         cp.save(Snapshot.builder().epoch(5).partition("state", 0, Payload.of(bytes(3000, 8))).build()).block();
-        for (String key : store.keys()) {
-            Path f = out.resolve(key);
-            Files.createDirectories(f.getParent());
-            Files.write(f, store.raw(key));
+        return store;
+    }
+
+    /**
+     * Format 2, claim only: an explicit-epoch writer created {@code _latest} (id 0, epoch 3) before its first manifest,
+     * and its save then failed, so the location has a pointer and no checkpoint.
+     */
+    static MapStore v2ClaimOnly() {
+        MapStore store = new MapStore();
+        Clock clock = Clock.fixed(Instant.parse("2026-12-07T11:00:00Z"), ZoneOffset.UTC);
+        Checkpointer cp = ProtocolRules.building(Set.of(), new Random(2027), () -> Checkpointer.builder().store(store).clock(clock)
+                .writerId("golden-host/9/0badcafe").build());
+        Payload failing = Payload.of(() -> Flux.<java.nio.ByteBuffer>error(new IllegalStateException("the writer's source failed")), 10);
+        try {
+            cp.save(Snapshot.builder().epoch(3).partition("state", 0, failing).build()).block();
+        } catch (RuntimeException expected) {
+            // the claim stays: that is the shape
         }
+        return store;
     }
 }

@@ -226,4 +226,40 @@ class ManifestCodecTest {
         assertThatThrownBy(() -> Pointer.decode("_latest", v1.replace("\"epoch\":3", "\"epoch\":4").getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(CorruptMetadataException.class).hasMessageContaining("digest");
     }
+
+    @Test
+    void theSelfCheckHoldsOnThisClassPath() {
+        assertThat(ManifestCodec.SelfCheck.run(ManifestCodec::encode, ManifestCodec::decode, Json.MAPPER)).isNull();
+        assertThat(ManifestCodec.SelfCheck.run(ManifestCodec::encode, ManifestCodec::decode, new com.fasterxml.jackson.databind.ObjectMapper())).isNull();
+    }
+
+    @Test
+    void aCodecThatLosesAFieldFailsTheSelfCheckNamingTheJacksonVersion() {
+        // What Jackson 2.17-2.20 did to record-bound entries: the inline field vanished on the way out.
+        java.util.function.Function<Manifest, byte[]> lossy = m -> {
+            String file = new String(ManifestCodec.encode(m), StandardCharsets.UTF_8);
+            String body = file.substring(file.indexOf("\"manifest\":") + 11, file.length() - 2).replaceAll(",\"inline\":\"[^\"]*\"", "");
+            return wrap(body);
+        };
+        String failure = ManifestCodec.SelfCheck.run(lossy, ManifestCodec::decode, Json.MAPPER);
+        assertThat(failure).contains("self-check").contains("jackson-databind " + com.fasterxml.jackson.databind.cfg.PackageVersion.VERSION)
+                .contains("refusing to write or read");
+    }
+
+    @Test
+    void aMapperThatBypassesTheExplicitSerializersFailsTheSelfCheck() {
+        // A mapper told to ignore annotations binds the record by reflection: different bytes, so the check refuses it.
+        com.fasterxml.jackson.databind.ObjectMapper noAnnotations = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .disable(com.fasterxml.jackson.databind.MapperFeature.USE_ANNOTATIONS).build();
+        assertThat(ManifestCodec.SelfCheck.run(ManifestCodec::encode, ManifestCodec::decode, noAnnotations))
+                .contains("differs from its documented form");
+    }
+
+    @Test
+    void aCodecThatThrowsFailsTheSelfCheckWithTheCause() {
+        String failure = ManifestCodec.SelfCheck.run(m -> {
+            throw new NoSuchMethodError("com.fasterxml.jackson.core.JsonGenerator.writeStringField");
+        }, ManifestCodec::decode, Json.MAPPER);
+        assertThat(failure).contains("NoSuchMethodError").contains("writeStringField");
+    }
 }
