@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointNotFoundException;
+import dev.checkpointer.ConcurrentCheckpointException;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,7 +76,7 @@ class GoldenLocationsTest {
         try (var dirs = Files.list(GOLDEN)) {
             assertThat(dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()))
                     .as("a new golden location needs a test here too")
-                    .containsExactlyInAnyOrder("v1-location", "v1-claim-only", "v2-location");
+                    .containsExactlyInAnyOrder("v1-location", "v1-claim-only", "v2-location", "v2-claim-only", "entries");
         }
     }
 
@@ -124,16 +126,61 @@ class GoldenLocationsTest {
         }
     }
 
+    /** Opens a claim-only location (a {@code _latest} with id 0) and checks it is empty; returns the open checkpointer. */
+    private static Checkpointer openClaimOnly(String name) {
+        String location = copyOf(name);
+        assertThat(Compat.storeKeys(location)).containsExactly("_latest");
+        Checkpointer cp = open(location);
+        assertThat(cp.latest().blockOptional(Compat.T)).isEmpty();
+        assertThat(cp.list().collectList().block(Compat.T)).isEmpty();
+        return cp;
+    }
+
+    private static Snapshot oneByte(Long epoch) {
+        Snapshot.Builder b = Snapshot.builder().partition("a", 0, Payload.of(new byte[] {1}));
+        return (epoch == null ? b : b.epoch(epoch)).build();
+    }
+
     @Test
     void formatOneClaimOnlyPointerIsAnEmptyLocationWhoseEpochStands() {
-        String location = copyOf("v1-claim-only");
-        assertThat(Compat.storeKeys(location)).containsExactly("_latest");
-        try (Checkpointer cp = open(location)) {
-            assertThat(cp.latest().blockOptional(Compat.T)).isEmpty();
-            assertThat(cp.list().collectList().block(Compat.T)).isEmpty();
-            Manifest first = cp.save(Snapshot.builder().partition("a", 0, Payload.of(new byte[] {1})).build()).block(Compat.T);
+        try (Checkpointer cp = openClaimOnly("v1-claim-only")) {
+            Manifest first = cp.save(oneByte(null)).block(Compat.T);
             assertThat(first.id()).isEqualTo(CheckpointId.of(1));
             assertThat(first.epoch()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void formatTwoClaimOnlyPointerIsAnEmptyLocationWhoseEpochFencesOlderWriters() {
+        try (Checkpointer cp = openClaimOnly("v2-claim-only")) {
+            assertThatThrownBy(() -> cp.save(oneByte(2L)).block(Compat.T))
+                    .isInstanceOfSatisfying(ConcurrentCheckpointException.class, e -> assertThat(e.fenced()).isTrue());
+            Manifest first = cp.save(oneByte(null)).block(Compat.T);
+            assertThat(first.id()).isEqualTo(CheckpointId.of(1));
+            assertThat(first.epoch()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void relayedEntriesOfEarlierVersionsReadWithEveryRelayAndAreWrittenAgainByteForByte() throws Exception {
+        List<Path> files;
+        try (var listing = Files.list(GOLDEN.resolve("entries"))) {
+            files = listing.sorted().toList();
+        }
+        assertThat(files).extracting(f -> f.getFileName().toString()).contains("inline-0.1.json", "stored-0.1.json");
+        for (Path file : files) {
+            String json = Files.readString(file, UTF_8).strip();
+            boolean inline = file.getFileName().toString().startsWith("inline-");
+            for (Relay relay : Relay.values()) {
+                PartitionEntry entry = relay.readEntry(json);
+                assertThat(entry.isInline()).as("%s read by %s", file.getFileName(), relay).isEqualTo(inline);
+                assertThat(entry.key() == null).isEqualTo(inline);
+                if (inline) {
+                    assertThat(Base64.getDecoder().decode(entry.inline())).hasSize((int) entry.size());
+                }
+                assertThat(entry.toJson()).as("%s read by %s, written again", file.getFileName(), relay).isEqualTo(json);
+                assertThat(relay.readEntry(relay.writeEntry(entry))).isEqualTo(entry);
+            }
         }
     }
 
