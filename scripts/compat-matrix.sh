@@ -107,7 +107,7 @@ table_cell() { # stdin -> one line, fit for a markdown table cell
 
 why_failed() { # reports log -> the linkage errors the tests hit (NoSuchMethodError etc.), else Maven's first error
     local linkage
-    linkage=$(grep -rhoE '(NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|AbstractMethodError|IncompatibleClassChangeError|ClassNotFoundException)[^<&]{0,200}' \
+    linkage=$(grep -rhoE '(NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|AbstractMethodError|IncompatibleClassChangeError|ClassNotFoundException)[^<&"]{0,200}' \
         "$1" 2>/dev/null | sort -u | head -3 | table_cell || true)
     if [[ -n "$linkage" ]]; then echo "$linkage"; return 0; fi
     grep -m1 -E '^\[ERROR\] .*(\.java:|Tests run:|Failed to execute|Could not|Non-resolvable)' "$2" 2>/dev/null \
@@ -214,7 +214,7 @@ git diff --quiet HEAD -- . ':!compat/results.md' 2>/dev/null || commit="$commit 
 {
     echo "# Compatibility matrix"
     echo
-    echo "Written by \`scripts/compat-matrix.sh $*\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, $(mvn -v 2>/dev/null | sed -n 1p | sed 's/\x1b\[[0-9;]*m//g')."
+    echo "Written by \`scripts/compat-matrix.sh${*:+ $*}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, $(mvn -v 2>/dev/null | sed -n 1p | sed 's/\x1b\[[0-9;]*m//g')."
     echo "\"Java\" and \"library loaded\" are what the test JVM reported about itself; logs are under \`target/compat/\`."
     echo
     echo "| row | Java (ran the tests) | library loaded | result | tests | seconds | log |"
