@@ -187,7 +187,7 @@ class CheckpointerAutoConfigurationTest {
     @Test
     void unknownStoreOptionIsRefusedAtStartup(@TempDir Path dir) {
         runner.withPropertyValues("checkpointer.location=" + dir.toUri(), "checkpointer.options.colour=blue").run(ctx ->
-                assertThat(rootCause(ctx)).hasMessageStartingWith("the file store refused checkpointer.location or checkpointer.options")
+                assertThat(rootCause(ctx)).hasMessageStartingWith("the file store refused checkpointer.location or its options")
                         .hasMessageContaining("colour"));
     }
 
