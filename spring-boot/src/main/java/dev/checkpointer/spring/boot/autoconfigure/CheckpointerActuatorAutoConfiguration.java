@@ -2,6 +2,7 @@ package dev.checkpointer.spring.boot.autoconfigure;
 
 import dev.checkpointer.Checkpointer;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -75,6 +76,21 @@ public class CheckpointerActuatorAutoConfiguration {
         Boot4CheckpointerHealthIndicator checkpointerHealthIndicator(Checkpointer checkpointer, CheckpointerProperties properties,
                 PointerRecoveryTracker recoveries) {
             return new Boot4CheckpointerHealthIndicator(healthCheck(checkpointer, properties, recoveries));
+        }
+    }
+
+    /**
+     * Masks checkpointer secrets in {@code /actuator/configprops} and {@code /actuator/env}, whatever their
+     * {@code show-values} setting (see {@link CheckpointerSanitizingFunction}).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.SanitizingFunction")
+    static class SanitizingConfiguration {
+        @Bean
+        @ConditionalOnMissingBean(name = "checkpointerSanitizingFunction")
+        org.springframework.boot.actuate.endpoint.SanitizingFunction checkpointerSanitizingFunction(
+                ObjectProvider<CheckpointerProperties> properties) {
+            return new CheckpointerSanitizingFunction(properties::getIfAvailable);
         }
     }
 
