@@ -112,6 +112,10 @@ class ClientBeansTest {
                     assertThat(e).hasMessageStartingWith("the s3 store over the S3AsyncClient bean refused");
                     assertThat(e.action()).contains("checkpointer.use-client-beans=false");
                 });
+        runner.withBean(S3AsyncClient.class, () -> s3.client)
+                .withPropertyValues("checkpointer.location=s3://my-bucket/p", "checkpointer.s3.region=eu-west-1")
+                .run(ctx -> assertThat(rootCause(ctx)).as("a typed group value is an option too")
+                        .hasMessageStartingWith("the s3 store over the S3AsyncClient bean refused").hasMessageContaining("region"));
     }
 
     @Test

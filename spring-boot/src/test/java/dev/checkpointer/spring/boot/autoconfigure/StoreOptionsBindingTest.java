@@ -215,6 +215,28 @@ class StoreOptionsBindingTest {
         }
     }
 
+    /** The IDE's key hints for checkpointer.options.* list exactly the options the store modules accept. */
+    @Test
+    void ideHintsListEveryStoreOption() throws Exception {
+        Set<String> all = new HashSet<>(S3StoreBuilder.OPTIONS);
+        all.addAll(AzureBlobStoreBuilder.OPTIONS);
+        all.addAll(staticSet(GcsStoreProvider.class, "OPTIONS"));
+        all.addAll(staticSet(FileSystemStoreProvider.class, "OPTIONS"));
+        Set<String> hinted = new HashSet<>();
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/additional-spring-configuration-metadata.json")) {
+            for (JsonNode hint : new ObjectMapper().readTree(in).path("hints")) {
+                if (hint.path("name").asText().equals("checkpointer.options.keys")) {
+                    hint.path("values").forEach(v -> hinted.add(v.path("value").asText()));
+                }
+            }
+        }
+        Set<String> canonicalAll = new HashSet<>();
+        all.forEach(o -> canonicalAll.add(StoreOptionsResolver.canonical(o)));
+        Set<String> canonicalHinted = new HashSet<>();
+        hinted.forEach(h -> canonicalHinted.add(StoreOptionsResolver.canonical(h)));
+        assertThat(canonicalHinted).isEqualTo(canonicalAll);
+    }
+
     @SuppressWarnings("unchecked")
     private static Set<String> staticSet(Class<?> type, String name) throws ReflectiveOperationException {
         Field f = type.getDeclaredField(name);
