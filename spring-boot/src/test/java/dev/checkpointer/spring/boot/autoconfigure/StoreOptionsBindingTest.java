@@ -1,5 +1,6 @@
 package dev.checkpointer.spring.boot.autoconfigure;
 
+import static dev.checkpointer.spring.boot.autoconfigure.StartupFailures.rootCause;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -51,15 +51,6 @@ class StoreOptionsBindingTest {
 
     private String fileUri() {
         return dir.toUri().toString();
-    }
-
-    private static Throwable rootCause(AssertableApplicationContext ctx) {
-        Throwable t = ctx.getStartupFailure();
-        assertThat(t).as("startup failure").isNotNull();
-        while (t.getCause() != null && !(t instanceof CheckpointerConfigurationException)) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     @Test
