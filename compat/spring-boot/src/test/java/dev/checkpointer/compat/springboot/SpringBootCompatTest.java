@@ -69,6 +69,10 @@ class SpringBootCompatTest {
         List<Long> ids = new ArrayList<>();
         checkpoints.forEach(c -> ids.add(c.path("id").asLong()));
         assertThat(ids).contains(id);
+        JsonNode one = app.json("/actuator/checkpoints/" + id);
+        assertThat(one.path("summary").path("id").asLong()).isEqualTo(id);
+        assertThat(one.path("partitions").get(0).path("operator").asText()).isEqualTo("compat");
+        assertThat(app.get("/actuator/checkpoints/999999").statusCode()).isEqualTo(404);
 
         List<String> meters = new ArrayList<>();
         app.json("/actuator/metrics").path("names").forEach(n -> meters.add(n.asText()));
@@ -134,6 +138,19 @@ class SpringBootCompatTest {
     private void assertNoSecret(String text) {
         for (String secret : new String[] {s3Secret, azureSasToken, accessKeyId}) {
             assertThat(text.contains(secret)).as("a secret given to the application came back out").isFalse();
+        }
+    }
+
+    /** The health component can be turned off the Boot way (each generation has its own condition for it). */
+    @Test
+    void theHealthComponentCanBeTurnedOff() throws Exception {
+        try (CompatApp quiet = CompatApp.launch("health-off-boot-" + System.getProperty("compat.boot.version"), Map.of(
+                "CHECKPOINTER_LOCATION", CompatApp.workDir().resolve("store-quiet-" + run).toUri().toString(),
+                "MANAGEMENT_HEALTH_CHECKPOINTER_ENABLED", "false")).awaitStarted()) {
+            JsonNode components = quiet.json("/actuator/health").path("components");
+            assertThat(components.has("checkpointer")).as(components.toString()).isFalse();
+            assertThat(components.size()).as("other components remain").isPositive();
+            assertThat(quiet.post("/save?text=quiet").statusCode()).isEqualTo(200);
         }
     }
 
