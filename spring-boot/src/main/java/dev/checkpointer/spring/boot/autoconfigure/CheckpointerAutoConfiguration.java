@@ -33,7 +33,9 @@ public class CheckpointerAutoConfiguration {
     public CheckpointerAutoConfiguration() {}
 
     /**
-     * The store named by {@code checkpointer.location}: built over the application's SDK client bean for that
+     * The store named by {@code checkpointer.location}, with {@code checkpointer.options.*} and the typed group of the
+     * location's provider ({@code checkpointer.s3.*}, {@code checkpointer.azure.*}, {@code checkpointer.gcs.*},
+     * {@code checkpointer.filesystem.*}) as store options: built over the application's SDK client bean for that
      * provider when there is one (and {@code checkpointer.use-client-beans} is not false), else opened through the
      * store module for its scheme, which then owns its client. A store never closes a client bean: the context does.
      * Not created when the application defines an {@code ObjectStore} or a {@code Checkpointer} of its own.
@@ -49,7 +51,7 @@ public class CheckpointerAutoConfiguration {
             ObjectProvider<ClientBackedStores> clientStores) {
         ClassLoader cl = resourceLoader.getClassLoader() != null ? resourceLoader.getClassLoader() : CheckpointerAutoConfiguration.class.getClassLoader();
         List<ClientBackedStores> clients = properties.isUseClientBeans() ? clientStores.orderedStream().toList() : List.of();
-        return new StoreLocator(cl, clients).open(properties.getLocation(), properties.getOptions());
+        return new StoreLocator(cl, clients).open(properties.getLocation(), StoreOptionsResolver.resolve(properties));
     }
 
     /**

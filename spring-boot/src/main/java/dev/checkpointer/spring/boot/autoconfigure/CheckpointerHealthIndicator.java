@@ -1,12 +1,8 @@
 package dev.checkpointer.spring.boot.autoconfigure;
 
 import dev.checkpointer.Checkpointer;
-import dev.checkpointer.Manifest;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Objects;
-import java.util.Optional;
 import org.springframework.boot.actuate.health.AbstractReactiveHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.lang.Nullable;
@@ -25,18 +21,13 @@ import reactor.core.publisher.Mono;
  * ({@code action}). It turns UP again by itself once a check finds the pointer sound (repaired). Seeing recoveries needs
  * the {@link PointerRecoveryTracker} bean registered as a listener of the checkpointer, as it is for the
  * auto-configured one.
+ *
+ * <p>This is the Spring Boot 3 indicator ({@code org.springframework.boot.actuate.health}); on Spring Boot 4 the
+ * starter registers an equivalent one over {@code org.springframework.boot.health.contributor} instead, with the same
+ * statuses and details.
  */
 public class CheckpointerHealthIndicator extends AbstractReactiveHealthIndicator {
-    /** What the health details say an operator should do about a lost pointer. */
-    static final String REPAIR_ACTION = "stop every writer of the location, then repair the pointer: Checkpointer.repairPointer(), "
-            + "or 'checkpointer repair <uri>' (or set repairPointerOnSave on the builder to let the next save repair it)";
-
-    private final Checkpointer checkpointer;
-    private final Duration maxAge;
-    private final boolean requireCheckpoint;
-    private final Duration timeout;
-    private final Clock clock;
-    private final @Nullable PointerRecoveryTracker recoveries;
+    private final CheckpointerHealthCheck check;
 
     /**
      * Creates the indicator without pointer-recovery tracking.
@@ -63,62 +54,16 @@ public class CheckpointerHealthIndicator extends AbstractReactiveHealthIndicator
      */
     public CheckpointerHealthIndicator(Checkpointer checkpointer, Duration maxAge, boolean requireCheckpoint, Duration timeout, Clock clock,
             @Nullable PointerRecoveryTracker recoveries) {
-        super("Checkpoint store health check failed");
-        this.checkpointer = Objects.requireNonNull(checkpointer, "checkpointer");
-        this.maxAge = maxAge;
-        this.requireCheckpoint = requireCheckpoint;
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.recoveries = recoveries;
+        this(new CheckpointerHealthCheck(checkpointer, maxAge, requireCheckpoint, timeout, clock, recoveries));
+    }
+
+    CheckpointerHealthIndicator(CheckpointerHealthCheck check) {
+        super(CheckpointerHealthCheck.FAILURE_MESSAGE);
+        this.check = check;
     }
 
     @Override
     protected Mono<Health> doHealthCheck(Health.Builder builder) {
-        return Mono.defer(() -> {
-            long before = recoveries == null ? 0 : recoveries.count();
-            return checkpointer.latest()
-                    .map(cp -> Optional.of(cp.manifest()))
-                    .defaultIfEmpty(Optional.empty())
-                    .map(latest -> judge(builder, latest.orElse(null), recoveries != null && recoveries.count() > before));
-        }).timeout(timeout);
-    }
-
-    private Health judge(Health.Builder builder, @Nullable Manifest m, boolean pointerRecovered) {
-        if (m == null) {
-            builder.withDetail("latest", "none");
-        } else {
-            builder.withDetail("latestId", m.id() == null ? null : m.id().value()).withDetail("epoch", m.epoch());
-        }
-        if (recoveries != null) {
-            builder.withDetail("pointer", pointerRecovered ? "lost" : "ok");
-            if (recoveries.count() > 0) {
-                builder.withDetail("pointerRecoveries", recoveries.count());
-            }
-        }
-        Duration age = null;
-        if (m != null && m.createdAt() != null) {
-            age = Duration.between(m.createdAt(), Instant.now(clock));
-            builder.withDetail("createdAt", m.createdAt().toString()).withDetail("age", age.toString());
-            if (maxAge != null) {
-                builder.withDetail("maxAge", maxAge.toString());
-            }
-        }
-        PointerRecoveryTracker.Recovery recovery = recoveries == null ? null : recoveries.last();
-        if (pointerRecovered && recovery != null) {
-            return builder.down()
-                    .withDetail("reason", "_latest is missing or corrupt: reads use the chain recovered from the manifests, and every save is "
-                            + "refused until the pointer is repaired")
-                    .withDetail("pointerProblem", recovery.reason())
-                    .withDetail("recoveredId", recovery.recovered() == null ? "none" : recovery.recovered().value())
-                    .withDetail("action", REPAIR_ACTION)
-                    .build();
-        }
-        if (m == null) {
-            return (requireCheckpoint ? builder.down() : builder.up()).build();
-        }
-        if (age != null && maxAge != null && age.compareTo(maxAge) > 0) {
-            return builder.down().withDetail("reason", "the latest checkpoint is older than the maximum age").build();
-        }
-        return builder.up().build();
+        return check.check().map(v -> (v.up() ? builder.up() : builder.down()).withDetails(v.details()).build());
     }
 }

@@ -21,11 +21,20 @@ import org.springframework.context.annotation.Bean;
  * reads, retries, throttles, integrity failures, fencing refusals, corrupt checkpoints, pointer recoveries
  * ({@value CheckpointerMeters#POINTER_RECOVERIES}: reads that found {@code _latest} missing or corrupt), requests and
  * bytes per store operation) are the core's: see {@link CheckpointerMeters}. Turned off with {@code checkpointer.metrics.enabled=false}.
+ *
+ * <p>It must run after the auto-configurations that define the {@code MeterRegistry} bean, or its
+ * {@code @ConditionalOnBean} sees none and the meters silently go missing; those moved package in Spring Boot 4, so
+ * both generations' names are listed.
  */
 @AutoConfiguration(before = CheckpointerAutoConfiguration.class, afterName = {
+        // Spring Boot 3 (spring-boot-actuator-autoconfigure)
         "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
         "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration"})
+        "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration",
+        // Spring Boot 4 (spring-boot-micrometer-metrics)
+        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
 @ConditionalOnClass({Checkpointer.class, MeterRegistry.class})
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnProperty(prefix = "checkpointer.metrics", name = "enabled", havingValue = "true", matchIfMissing = true)

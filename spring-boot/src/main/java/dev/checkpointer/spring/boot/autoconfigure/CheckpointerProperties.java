@@ -106,6 +106,26 @@ public class CheckpointerProperties {
     private final Endpoint endpoint = new Endpoint();
 
     /**
+     * Amazon S3 (and S3-compatible) settings, applied when checkpointer.location is an s3:// URI.
+     */
+    private final S3 s3 = new S3();
+
+    /**
+     * Azure Blob Storage settings, applied when checkpointer.location is an azblob:// URI.
+     */
+    private final Azure azure = new Azure();
+
+    /**
+     * Google Cloud Storage settings, applied when checkpointer.location is a gs:// URI.
+     */
+    private final Gcs gcs = new Gcs();
+
+    /**
+     * Local-disk settings, applied when checkpointer.location is a file: URI.
+     */
+    private final FileSystem filesystem = new FileSystem();
+
+    /**
      * Whether the checkpointer is auto-configured.
      *
      * @return true unless checkpointer.enabled=false
@@ -337,6 +357,62 @@ public class CheckpointerProperties {
      */
     public Endpoint getEndpoint() {
         return endpoint;
+    }
+
+    /**
+     * Amazon S3 settings ({@code checkpointer.s3.*}), applied when the location is {@code s3://}.
+     *
+     * @return the S3 settings
+     */
+    public S3 getS3() {
+        return s3;
+    }
+
+    /**
+     * Azure Blob Storage settings ({@code checkpointer.azure.*}), applied when the location is {@code azblob://}.
+     *
+     * @return the Azure settings
+     */
+    public Azure getAzure() {
+        return azure;
+    }
+
+    /**
+     * Google Cloud Storage settings ({@code checkpointer.gcs.*}), applied when the location is {@code gs://}.
+     *
+     * @return the GCS settings
+     */
+    public Gcs getGcs() {
+        return gcs;
+    }
+
+    /**
+     * Local-disk settings ({@code checkpointer.filesystem.*}), applied when the location is {@code file:}.
+     *
+     * @return the local-disk settings
+     */
+    public FileSystem getFilesystem() {
+        return filesystem;
+    }
+
+    /** The typed provider groups, each with the scheme it applies to. */
+    List<StoreGroup> storeGroups() {
+        return List.of(s3, azure, gcs, filesystem);
+    }
+
+    /**
+     * A typed group of store options for one provider. Its settings become store options only when
+     * {@code checkpointer.location} has the group's scheme; setting one both here and in {@code checkpointer.options}
+     * stops startup.
+     */
+    abstract static class StoreGroup {
+        StoreGroup() {}
+
+        /** The URI scheme of the locations this group applies to. */
+        abstract String scheme();
+
+        /** Every property of the group, set or not, with the store option it maps to. */
+        abstract List<StoreGroupSetting> settings();
     }
 
     /** Retry of transient store failures: {@code checkpointer.retry.*}. */
@@ -709,6 +785,554 @@ public class CheckpointerProperties {
          */
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+    }
+
+    /**
+     * Amazon S3 and S3-compatible stores: {@code checkpointer.s3.*}, applied when {@code checkpointer.location} is an
+     * {@code s3://} URI. Each property sets the checkpointer-store-s3 option named in its description.
+     */
+    public static class S3 extends StoreGroup {
+        private static final String PREFIX = "checkpointer.s3.";
+
+        /**
+         * AWS region of the bucket, for example eu-west-1 (store option region). Unset: the SDK's default region chain.
+         */
+        private String region;
+
+        /**
+         * Endpoint override for S3-compatible services or emulators, for example http://127.0.0.1:9090 (store option
+         * endpoint).
+         */
+        private String endpoint;
+
+        /**
+         * Whether to address the bucket in the path rather than the host name, as most S3-compatible services need
+         * (store option pathStyle).
+         */
+        private Boolean pathStyleAccess;
+
+        /**
+         * Named profile of the AWS shared configuration files to take credentials and region from (store option
+         * profile).
+         */
+        private String profile;
+
+        /**
+         * Access key id of static credentials; secret, masked by the actuator (store option accessKeyId). Unset: the
+         * SDK's default credentials chain.
+         */
+        private String accessKeyId;
+
+        /**
+         * Secret access key of static credentials; secret, masked by the actuator (store option secretAccessKey).
+         */
+        private String secretAccessKey;
+
+        /**
+         * Session token of temporary credentials; secret, masked by the actuator (store option sessionToken).
+         */
+        private String sessionToken;
+
+        /** Creates the empty group: nothing set. */
+        public S3() {}
+
+        @Override
+        String scheme() {
+            return "s3";
+        }
+
+        @Override
+        List<StoreGroupSetting> settings() {
+            return List.of(
+                    new StoreGroupSetting(PREFIX + "region", "region", region, false),
+                    new StoreGroupSetting(PREFIX + "endpoint", "endpoint", endpoint, false),
+                    new StoreGroupSetting(PREFIX + "path-style-access", "pathStyle", pathStyleAccess, false),
+                    new StoreGroupSetting(PREFIX + "profile", "profile", profile, false),
+                    new StoreGroupSetting(PREFIX + "access-key-id", "accessKeyId", accessKeyId, true),
+                    new StoreGroupSetting(PREFIX + "secret-access-key", "secretAccessKey", secretAccessKey, true),
+                    new StoreGroupSetting(PREFIX + "session-token", "sessionToken", sessionToken, true));
+        }
+
+        /**
+         * The bucket's region.
+         *
+         * @return the region, or null when unset
+         */
+        public String getRegion() {
+            return region;
+        }
+
+        /**
+         * Sets the bucket's region.
+         *
+         * @param region for example {@code eu-west-1}
+         */
+        public void setRegion(String region) {
+            this.region = region;
+        }
+
+        /**
+         * The endpoint override.
+         *
+         * @return the endpoint URI, or null when unset
+         */
+        public String getEndpoint() {
+            return endpoint;
+        }
+
+        /**
+         * Sets the endpoint override.
+         *
+         * @param endpoint for example {@code http://127.0.0.1:9090}
+         */
+        public void setEndpoint(String endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        /**
+         * Whether path-style addressing is used.
+         *
+         * @return the setting, or null when unset (the store's default)
+         */
+        public Boolean getPathStyleAccess() {
+            return pathStyleAccess;
+        }
+
+        /**
+         * Sets whether path-style addressing is used.
+         *
+         * @param pathStyleAccess true for most S3-compatible services
+         */
+        public void setPathStyleAccess(Boolean pathStyleAccess) {
+            this.pathStyleAccess = pathStyleAccess;
+        }
+
+        /**
+         * The AWS profile.
+         *
+         * @return the profile name, or null when unset
+         */
+        public String getProfile() {
+            return profile;
+        }
+
+        /**
+         * Sets the AWS profile.
+         *
+         * @param profile a profile of the shared configuration files
+         */
+        public void setProfile(String profile) {
+            this.profile = profile;
+        }
+
+        /**
+         * The access key id (secret).
+         *
+         * @return the id, or null when unset
+         */
+        public String getAccessKeyId() {
+            return accessKeyId;
+        }
+
+        /**
+         * Sets the access key id (secret).
+         *
+         * @param accessKeyId the id
+         */
+        public void setAccessKeyId(String accessKeyId) {
+            this.accessKeyId = accessKeyId;
+        }
+
+        /**
+         * The secret access key (secret).
+         *
+         * @return the key, or null when unset
+         */
+        public String getSecretAccessKey() {
+            return secretAccessKey;
+        }
+
+        /**
+         * Sets the secret access key (secret).
+         *
+         * @param secretAccessKey the key
+         */
+        public void setSecretAccessKey(String secretAccessKey) {
+            this.secretAccessKey = secretAccessKey;
+        }
+
+        /**
+         * The session token (secret).
+         *
+         * @return the token, or null when unset
+         */
+        public String getSessionToken() {
+            return sessionToken;
+        }
+
+        /**
+         * Sets the session token (secret).
+         *
+         * @param sessionToken the token of temporary credentials
+         */
+        public void setSessionToken(String sessionToken) {
+            this.sessionToken = sessionToken;
+        }
+    }
+
+    /**
+     * Azure Blob Storage: {@code checkpointer.azure.*}, applied when {@code checkpointer.location} is an
+     * {@code azblob://} URI. Each property sets the checkpointer-store-azure option named in its description.
+     */
+    public static class Azure extends StoreGroup {
+        private static final String PREFIX = "checkpointer.azure.";
+
+        /**
+         * Storage account connection string; secret, masked by the actuator (store option connectionString).
+         */
+        private String connectionString;
+
+        /**
+         * Storage account name, with the default credential chain or an account key (store option accountName).
+         */
+        private String accountName;
+
+        /**
+         * Storage account key; secret, masked by the actuator (store option accountKey).
+         */
+        private String accountKey;
+
+        /**
+         * Shared access signature token; secret, masked by the actuator (store option sasToken).
+         */
+        private String sasToken;
+
+        /**
+         * Blob service endpoint, for example https://myaccount.blob.core.windows.net or an Azurite URL (store option
+         * endpoint).
+         */
+        private String endpoint;
+
+        /** Creates the empty group: nothing set. */
+        public Azure() {}
+
+        @Override
+        String scheme() {
+            return "azblob";
+        }
+
+        @Override
+        List<StoreGroupSetting> settings() {
+            return List.of(
+                    new StoreGroupSetting(PREFIX + "connection-string", "connectionString", connectionString, true),
+                    new StoreGroupSetting(PREFIX + "account-name", "accountName", accountName, false),
+                    new StoreGroupSetting(PREFIX + "account-key", "accountKey", accountKey, true),
+                    new StoreGroupSetting(PREFIX + "sas-token", "sasToken", sasToken, true),
+                    new StoreGroupSetting(PREFIX + "endpoint", "endpoint", endpoint, false));
+        }
+
+        /**
+         * The connection string (secret).
+         *
+         * @return the connection string, or null when unset
+         */
+        public String getConnectionString() {
+            return connectionString;
+        }
+
+        /**
+         * Sets the connection string (secret).
+         *
+         * @param connectionString the connection string
+         */
+        public void setConnectionString(String connectionString) {
+            this.connectionString = connectionString;
+        }
+
+        /**
+         * The storage account name.
+         *
+         * @return the name, or null when unset
+         */
+        public String getAccountName() {
+            return accountName;
+        }
+
+        /**
+         * Sets the storage account name.
+         *
+         * @param accountName the account
+         */
+        public void setAccountName(String accountName) {
+            this.accountName = accountName;
+        }
+
+        /**
+         * The account key (secret).
+         *
+         * @return the key, or null when unset
+         */
+        public String getAccountKey() {
+            return accountKey;
+        }
+
+        /**
+         * Sets the account key (secret).
+         *
+         * @param accountKey the key
+         */
+        public void setAccountKey(String accountKey) {
+            this.accountKey = accountKey;
+        }
+
+        /**
+         * The SAS token (secret).
+         *
+         * @return the token, or null when unset
+         */
+        public String getSasToken() {
+            return sasToken;
+        }
+
+        /**
+         * Sets the SAS token (secret).
+         *
+         * @param sasToken the token
+         */
+        public void setSasToken(String sasToken) {
+            this.sasToken = sasToken;
+        }
+
+        /**
+         * The blob service endpoint.
+         *
+         * @return the endpoint, or null when unset
+         */
+        public String getEndpoint() {
+            return endpoint;
+        }
+
+        /**
+         * Sets the blob service endpoint.
+         *
+         * @param endpoint the endpoint URL
+         */
+        public void setEndpoint(String endpoint) {
+            this.endpoint = endpoint;
+        }
+    }
+
+    /**
+     * Google Cloud Storage: {@code checkpointer.gcs.*}, applied when {@code checkpointer.location} is a {@code gs://}
+     * URI. Each property sets the checkpointer-store-gcs option named in its description.
+     */
+    public static class Gcs extends StoreGroup {
+        private static final String PREFIX = "checkpointer.gcs.";
+
+        /**
+         * Google Cloud project (store option project). Unset: the project of the default credentials.
+         */
+        private String project;
+
+        /**
+         * Path of a service-account JSON key file; its contents are never logged (store option credentialsFile).
+         * Unset: Application Default Credentials.
+         */
+        private String credentialsFile;
+
+        /**
+         * Endpoint override (the storage host), for example http://127.0.0.1:9199 for an emulator (store option
+         * endpoint).
+         */
+        private String endpoint;
+
+        /**
+         * Whether to send no credentials at all, for emulators (store option anonymous).
+         */
+        private Boolean anonymous;
+
+        /** Creates the empty group: nothing set. */
+        public Gcs() {}
+
+        @Override
+        String scheme() {
+            return "gs";
+        }
+
+        @Override
+        List<StoreGroupSetting> settings() {
+            return List.of(
+                    new StoreGroupSetting(PREFIX + "project", "project", project, false),
+                    new StoreGroupSetting(PREFIX + "credentials-file", "credentialsFile", credentialsFile, false),
+                    new StoreGroupSetting(PREFIX + "endpoint", "endpoint", endpoint, false),
+                    new StoreGroupSetting(PREFIX + "anonymous", "anonymous", anonymous, false));
+        }
+
+        /**
+         * The project.
+         *
+         * @return the project id, or null when unset
+         */
+        public String getProject() {
+            return project;
+        }
+
+        /**
+         * Sets the project.
+         *
+         * @param project the project id
+         */
+        public void setProject(String project) {
+            this.project = project;
+        }
+
+        /**
+         * The service-account key file.
+         *
+         * @return its path, or null when unset
+         */
+        public String getCredentialsFile() {
+            return credentialsFile;
+        }
+
+        /**
+         * Sets the service-account key file.
+         *
+         * @param credentialsFile its path
+         */
+        public void setCredentialsFile(String credentialsFile) {
+            this.credentialsFile = credentialsFile;
+        }
+
+        /**
+         * The endpoint override.
+         *
+         * @return the endpoint, or null when unset
+         */
+        public String getEndpoint() {
+            return endpoint;
+        }
+
+        /**
+         * Sets the endpoint override.
+         *
+         * @param endpoint for example {@code http://127.0.0.1:9199}
+         */
+        public void setEndpoint(String endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        /**
+         * Whether no credentials are sent.
+         *
+         * @return the setting, or null when unset (false)
+         */
+        public Boolean getAnonymous() {
+            return anonymous;
+        }
+
+        /**
+         * Sets whether no credentials are sent.
+         *
+         * @param anonymous true for emulators
+         */
+        public void setAnonymous(Boolean anonymous) {
+            this.anonymous = anonymous;
+        }
+    }
+
+    /**
+     * A local directory: {@code checkpointer.filesystem.*}, applied when {@code checkpointer.location} is a
+     * {@code file:} URI. Each property sets the checkpointer-store-filesystem option named in its description.
+     */
+    public static class FileSystem extends StoreGroup {
+        private static final String PREFIX = "checkpointer.filesystem.";
+
+        /**
+         * Whether every write is forced to disk before it counts as done (store option fsync; the store's default is
+         * true).
+         */
+        private Boolean fsync;
+
+        /**
+         * Size of each read from a file, for example 256KB (store option readChunkSize).
+         */
+        private DataSize readChunkSize;
+
+        /**
+         * Threads doing the blocking file I/O (store option threads).
+         */
+        private Integer threads;
+
+        /** Creates the empty group: nothing set. */
+        public FileSystem() {}
+
+        @Override
+        String scheme() {
+            return "file";
+        }
+
+        @Override
+        List<StoreGroupSetting> settings() {
+            return List.of(
+                    new StoreGroupSetting(PREFIX + "fsync", "fsync", fsync, false),
+                    new StoreGroupSetting(PREFIX + "read-chunk-size", "readChunkSize", readChunkSize, false),
+                    new StoreGroupSetting(PREFIX + "threads", "threads", threads, false));
+        }
+
+        /**
+         * Whether writes are forced to disk.
+         *
+         * @return the setting, or null when unset (the store's default, true)
+         */
+        public Boolean getFsync() {
+            return fsync;
+        }
+
+        /**
+         * Sets whether writes are forced to disk.
+         *
+         * @param fsync false only where losing the latest writes on a crash is acceptable
+         */
+        public void setFsync(Boolean fsync) {
+            this.fsync = fsync;
+        }
+
+        /**
+         * The read chunk size.
+         *
+         * @return the size, or null when unset
+         */
+        public DataSize getReadChunkSize() {
+            return readChunkSize;
+        }
+
+        /**
+         * Sets the read chunk size.
+         *
+         * @param readChunkSize for example {@code 256KB}
+         */
+        public void setReadChunkSize(DataSize readChunkSize) {
+            this.readChunkSize = readChunkSize;
+        }
+
+        /**
+         * The I/O threads.
+         *
+         * @return the count, or null when unset
+         */
+        public Integer getThreads() {
+            return threads;
+        }
+
+        /**
+         * Sets the I/O threads.
+         *
+         * @param threads positive
+         */
+        public void setThreads(Integer threads) {
+            this.threads = threads;
         }
     }
 }

@@ -56,7 +56,7 @@ public final class StoreLocator {
      * Opens the store a location names.
      *
      * @param location the URI from {@code checkpointer.location}; may be null or blank (refused)
-     * @param options store options; they override query parameters of the same name
+     * @param options store options; they override query parameters of the same name, however spelt
      * @return the opened store, owned by the caller
      * @throws CheckpointerConfigurationException when the location is missing or malformed, no module handles its
      *     scheme, or the module refuses the location or options
@@ -78,13 +78,20 @@ public final class StoreLocator {
             throw badUri("has no scheme", null);
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        Map<String, String> merged = new LinkedHashMap<>();
+        Map<String, String> query;
         try {
-            merged.putAll(StoreLocation.parseQuery(uri.getRawQuery()));
+            query = StoreLocation.parseQuery(rawQuery(uri));
         } catch (CheckpointException e) {
             throw badUri("has a malformed query: " + e.getMessage(), e);
         }
-        merged.putAll(options);
+        // An option overrides the query parameter of the same name however either is spelt (the store modules match
+        // names ignoring case, '-', '_' and '.'): it takes the query's spelling, so that a module that reads the query
+        // again sees one option, overridden, rather than two spellings of it.
+        Map<String, String> merged = new LinkedHashMap<>(query);
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            String inQuery = StoreOptionsResolver.keyFor(query, e.getKey());
+            merged.put(inQuery != null ? inQuery : e.getKey(), e.getValue());
+        }
         for (ClientBackedStores clients : clientStores) {
             if (clients.scheme().equals(scheme)) {
                 ObjectStore store;
@@ -94,7 +101,7 @@ public final class StoreLocator {
                     throw e;
                 } catch (CheckpointException e) {
                     throw new CheckpointerConfigurationException("the " + scheme + " store over " + clients.client()
-                            + " refused checkpointer.location or checkpointer.options: " + e.getMessage(),
+                            + " refused checkpointer.location or its options (checkpointer.options.* or the provider's typed group): " + e.getMessage(),
                             "Configure region, endpoint, account and credentials on the client bean rather than in checkpointer.options, "
                                     + "or set checkpointer.use-client-beans=false to let the store module build its own client.", e);
                 }
@@ -109,8 +116,10 @@ public final class StoreLocator {
                 try {
                     return provider.open(uri, Map.copyOf(merged));
                 } catch (CheckpointException e) {
-                    throw new CheckpointerConfigurationException("the " + scheme + " store refused checkpointer.location or checkpointer.options: "
-                            + e.getMessage(), "Correct checkpointer.location / checkpointer.options (see the store module's documentation).", e);
+                    throw new CheckpointerConfigurationException("the " + scheme + " store refused checkpointer.location or its options "
+                            + "(checkpointer.options.* or the provider's typed group): " + e.getMessage(),
+                            "Correct checkpointer.location / checkpointer.options / the provider's checkpointer.<provider>.* properties "
+                                    + "(see the store module's documentation).", e);
                 }
             }
         }
@@ -145,6 +154,16 @@ public final class StoreLocator {
             }
         }
         return out;
+    }
+
+    /** The raw query, also of an opaque URI such as {@code file:relative/dir?fsync=false} (which java.net.URI does not split). */
+    private static String rawQuery(URI uri) {
+        if (!uri.isOpaque()) {
+            return uri.getRawQuery();
+        }
+        String ssp = uri.getRawSchemeSpecificPart();
+        int q = ssp.indexOf('?');
+        return q < 0 ? null : ssp.substring(q + 1);
     }
 
     private static CheckpointerConfigurationException badUri(String problem, Throwable cause) {

@@ -1,5 +1,6 @@
 package dev.checkpointer.spring.boot.autoconfigure;
 
+import static dev.checkpointer.spring.boot.autoconfigure.StartupFailures.rootCause;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.checkpointer.CheckpointListener;
@@ -24,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -36,15 +36,6 @@ class CheckpointerAutoConfigurationTest {
 
     private static String memoryUri() {
         return "memory://boot-" + UUID.randomUUID();
-    }
-
-    private static Throwable rootCause(AssertableApplicationContext ctx) {
-        Throwable t = ctx.getStartupFailure();
-        assertThat(t).as("startup failure").isNotNull();
-        while (t.getCause() != null && !(t instanceof CheckpointerConfigurationException)) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     @Test
@@ -187,7 +178,7 @@ class CheckpointerAutoConfigurationTest {
     @Test
     void unknownStoreOptionIsRefusedAtStartup(@TempDir Path dir) {
         runner.withPropertyValues("checkpointer.location=" + dir.toUri(), "checkpointer.options.colour=blue").run(ctx ->
-                assertThat(rootCause(ctx)).hasMessageStartingWith("the file store refused checkpointer.location or checkpointer.options")
+                assertThat(rootCause(ctx)).hasMessageStartingWith("the file store refused checkpointer.location or its options")
                         .hasMessageContaining("colour"));
     }
 

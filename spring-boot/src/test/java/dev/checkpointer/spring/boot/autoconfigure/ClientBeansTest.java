@@ -1,5 +1,6 @@
 package dev.checkpointer.spring.boot.autoconfigure;
 
+import static dev.checkpointer.spring.boot.autoconfigure.StartupFailures.rootCause;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -33,7 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import reactor.core.publisher.Mono;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -48,15 +48,6 @@ class ClientBeansTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(CheckpointerAutoConfiguration.class));
-
-    private static Throwable rootCause(AssertableApplicationContext ctx) {
-        Throwable t = ctx.getStartupFailure();
-        assertThat(t).as("startup failure").isNotNull();
-        while (t.getCause() != null && !(t instanceof CheckpointerConfigurationException)) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
     // ------------------------------------------------------------------------------------------------- S3
 
@@ -112,6 +103,10 @@ class ClientBeansTest {
                     assertThat(e).hasMessageStartingWith("the s3 store over the S3AsyncClient bean refused");
                     assertThat(e.action()).contains("checkpointer.use-client-beans=false");
                 });
+        runner.withBean(S3AsyncClient.class, () -> s3.client)
+                .withPropertyValues("checkpointer.location=s3://my-bucket/p", "checkpointer.s3.region=eu-west-1")
+                .run(ctx -> assertThat(rootCause(ctx)).as("a typed group value is an option too")
+                        .hasMessageStartingWith("the s3 store over the S3AsyncClient bean refused").hasMessageContaining("region"));
     }
 
     @Test
