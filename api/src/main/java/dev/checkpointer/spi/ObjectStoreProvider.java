@@ -28,6 +28,26 @@ public interface ObjectStoreProvider {
     }
 
     /**
+     * The option names {@link #open} accepts, as documented (spelling is relaxed: see {@link StoreOptions}). Used by
+     * integrations to check, describe and map options without opening a store.
+     *
+     * @return the names; empty when the provider does not declare them
+     */
+    default Set<String> optionNames() {
+        return Set.of();
+    }
+
+    /**
+     * The options among {@link #optionNames()} whose values are secret: integrations mask them wherever they show
+     * configuration.
+     *
+     * @return the names; empty when there are none
+     */
+    default Set<String> secretOptionNames() {
+        return Set.of();
+    }
+
+    /**
      * Opens a store.
      *
      * @param uri the location (query parameters already merged into {@code options})

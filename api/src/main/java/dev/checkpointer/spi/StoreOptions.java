@@ -45,13 +45,13 @@ public final class StoreOptions {
     public static StoreOptions of(String store, Map<String, String> values, Set<String> known, Set<String> secrets) {
         Map<String, String> byCanonical = new HashMap<>();
         for (String name : known) {
-            byCanonical.put(canonical(name), name);
+            byCanonical.put(canonicalName(name), name);
         }
         Set<String> unknown = new TreeSet<>();
         Map<String, String> resolved = new HashMap<>();
         Map<String, String> spelledAs = new TreeMap<>();
         for (Map.Entry<String, String> e : values.entrySet()) {
-            String name = byCanonical.get(canonical(e.getKey()));
+            String name = byCanonical.get(canonicalName(e.getKey()));
             if (name == null) {
                 unknown.add(e.getKey());
                 continue;
@@ -70,8 +70,32 @@ public final class StoreOptions {
         return new StoreOptions(store, Map.copyOf(resolved), Set.copyOf(secrets));
     }
 
-    /** The spelling-free form of an option name: lower case, without {@code -}, {@code _} and {@code .}. */
-    private static String canonical(String name) {
+    /**
+     * Options given in two places, such as a location's query parameters and an options map: an override replaces the
+     * base entry that names the same option however either is spelt (keeping the base's spelling), so the result
+     * holds one entry per option and {@link #of} never sees two spellings of it.
+     *
+     * @param base the weaker options (for example the URI's query parameters)
+     * @param overrides the stronger options
+     * @return a new map, in insertion order
+     */
+    public static Map<String, String> overlay(Map<String, String> base, Map<String, String> overrides) {
+        Map<String, String> merged = new java.util.LinkedHashMap<>(base);
+        Map<String, String> spelling = new HashMap<>();
+        base.keySet().forEach(k -> spelling.put(canonicalName(k), k));
+        overrides.forEach((k, v) -> merged.put(spelling.getOrDefault(canonicalName(k), k), v));
+        return merged;
+    }
+
+    /**
+     * The spelling-free form of an option name, by which names are matched: lower case, without {@code -}, {@code _}
+     * and {@code .} ({@code read-chunk-size}, {@code READ_CHUNK_SIZE} and {@code readChunkSize} all give
+     * {@code readchunksize}).
+     *
+     * @param name an option name, however spelt
+     * @return its canonical form
+     */
+    public static String canonicalName(String name) {
         StringBuilder b = new StringBuilder(name.length());
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);

@@ -62,6 +62,17 @@ class StoreParsingTest {
     }
 
     @Test
+    void anOptionOverridesTheQueryParameterOfTheSameNameHoweverEitherIsSpelt() {
+        Map<String, String> query = new java.util.LinkedHashMap<>();
+        query.put("READ_CHUNK_SIZE", "1MiB");
+        query.put("fsync", "true");
+        Map<String, String> merged = StoreOptions.overlay(query, Map.of("read-chunk-size", "2MiB", "threads", "3"));
+        assertThat(merged).containsExactly(Map.entry("READ_CHUNK_SIZE", "2MiB"), Map.entry("fsync", "true"), Map.entry("threads", "3"));
+        StoreOptions o = StoreOptions.of("file", merged, Set.of("readChunkSize", "fsync", "threads"), Set.of());
+        assertThat(o.size("readChunkSize", 1)).isEqualTo(2L * 1024 * 1024);
+    }
+
+    @Test
     void twoSpellingsOfOneOptionAreRefusedAndASecretSpelledLooselyStaysSecret() {
         assertThatThrownBy(() -> StoreOptions.of("file", Map.of("readChunkSize", "1MiB", "read-chunk-size", "2MiB"), Set.of("readChunkSize"), Set.of()))
                 .isExactlyInstanceOf(InvalidInputException.class).hasMessageContaining("twice").hasMessageContaining("readChunkSize")

@@ -22,7 +22,6 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -124,8 +123,7 @@ public final class AzureBlobStoreBuilder {
         if (!SCHEME.equals(location.scheme())) {
             throw new InvalidInputException("an Azure Blob store URI starts with azblob://, not " + location.scheme() + "://");
         }
-        Map<String, String> merged = new LinkedHashMap<>(location.options());
-        merged.putAll(options);
+        Map<String, String> merged = StoreOptions.overlay(location.options(), options);
         container(location.container());
         prefix(location.prefix());
         return options(merged);

@@ -29,6 +29,16 @@ public final class AzureBlobStoreProvider implements ObjectStoreProvider {
      * @return the store
      */
     @Override
+    public Set<String> optionNames() {
+        return AzureBlobStoreBuilder.OPTIONS;
+    }
+
+    @Override
+    public Set<String> secretOptionNames() {
+        return AzureBlobStoreBuilder.SECRET_OPTIONS;
+    }
+
+    @Override
     public ObjectStore open(URI uri, Map<String, String> options) {
         return AzureBlobStore.builder().location(uri, options).build();
     }

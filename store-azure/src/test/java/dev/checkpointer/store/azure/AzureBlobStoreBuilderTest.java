@@ -92,8 +92,11 @@ class AzureBlobStoreBuilderTest {
         Map<String, String> cs = Map.of("connectionString", Azurite.shared().connectionString());
         assertThatThrownBy(() -> AzureBlobStore.builder().location(URI.create("s3://bucket/p"), cs)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("azblob://");
-        assertThatThrownBy(() -> AzureBlobStore.builder().location(URI.create("azblob://ccc/p?blocksize=1MiB"), cs))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("blocksize").hasMessageContaining("blockSize");
+        assertThatThrownBy(() -> AzureBlobStore.builder().location(URI.create("azblob://ccc/p?blokSize=1MiB"), cs))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("blokSize").hasMessageContaining("blockSize");
+        // Spelling is relaxed (case and - _ . ignored), so environment variables and kebab-case keys set real options.
+        assertThatThrownBy(() -> AzureBlobStore.builder().location(URI.create("azblob://ccc/p?block-size=1000"), cs))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("blockSize");
         assertThatThrownBy(() -> AzureBlobStore.builder().location(URI.create("azblob://Upper_Case/p"), cs)).hasMessageContaining("container name");
         assertThatThrownBy(() -> AzureBlobStore.builder().container("a--b")).hasMessageContaining("container name");
         assertThatThrownBy(() -> AzureBlobStore.builder().prefix("a/../b")).isInstanceOf(InvalidInputException.class);

@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -60,12 +59,21 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
      *     options
      */
     @Override
+    public Set<String> optionNames() {
+        return OPTIONS;
+    }
+
+    @Override
+    public Set<String> secretOptionNames() {
+        return Set.of();
+    }
+
+    @Override
     public ObjectStore open(URI uri, Map<String, String> options) {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(options, "options");
         Location location = parse(uri);
-        Map<String, String> merged = new LinkedHashMap<>(StoreLocation.parseQuery(location.rawQuery()));
-        merged.putAll(options);
+        Map<String, String> merged = StoreOptions.overlay(StoreLocation.parseQuery(location.rawQuery()), options);
         StoreOptions o = StoreOptions.of("filesystem", merged, OPTIONS, Set.of());
         FileSystemObjectStore.Builder b = FileSystemObjectStore.builder(location.root())
                 .fsync(o.bool("fsync", true))

@@ -11,7 +11,6 @@ import dev.checkpointer.store.gcs.internal.GcsConfig;
 import dev.checkpointer.store.gcs.internal.GcsObjectStore;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -104,8 +103,7 @@ public final class GcsStore {
             if (!loc.scheme().equals("gs")) {
                 throw new InvalidInputException("the GCS store opens gs:// URIs, not " + loc.scheme() + "://");
             }
-            Map<String, String> merged = new LinkedHashMap<>(loc.options());
-            merged.putAll(options);
+            Map<String, String> merged = StoreOptions.overlay(loc.options(), options);
             StoreOptions o = StoreOptions.of("gcs", merged, GcsStoreProvider.OPTIONS, Set.of());
             bucket(loc.container());
             prefix(loc.prefix());

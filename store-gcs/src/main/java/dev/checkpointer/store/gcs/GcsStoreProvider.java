@@ -42,6 +42,16 @@ public final class GcsStoreProvider implements ObjectStoreProvider {
      * @return the store, owned by the caller
      */
     @Override
+    public Set<String> optionNames() {
+        return OPTIONS;
+    }
+
+    @Override
+    public Set<String> secretOptionNames() {
+        return Set.of();
+    }
+
+    @Override
     public ObjectStore open(URI uri, Map<String, String> options) {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(options, "options");

@@ -11,7 +11,6 @@ import dev.checkpointer.store.s3.internal.Sse;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -111,8 +110,7 @@ public final class S3StoreBuilder {
         if (!SCHEME.equals(location.scheme())) {
             throw new InvalidInputException("an S3 store URI starts with s3://, not " + location.scheme() + "://");
         }
-        Map<String, String> merged = new LinkedHashMap<>(location.options());
-        merged.putAll(options);
+        Map<String, String> merged = StoreOptions.overlay(location.options(), options);
         bucket(location.container());
         prefix(location.prefix());
         return options(merged);

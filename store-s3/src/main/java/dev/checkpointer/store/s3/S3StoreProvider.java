@@ -29,6 +29,16 @@ public final class S3StoreProvider implements ObjectStoreProvider {
      * @return the store, which owns its S3 client
      */
     @Override
+    public Set<String> optionNames() {
+        return S3StoreBuilder.OPTIONS;
+    }
+
+    @Override
+    public Set<String> secretOptionNames() {
+        return S3StoreBuilder.SECRET_OPTIONS;
+    }
+
+    @Override
     public ObjectStore open(URI uri, Map<String, String> options) {
         return S3Store.builder().location(uri, options).build();
     }

@@ -4,11 +4,11 @@ import dev.checkpointer.CheckpointException;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.ObjectStoreProvider;
 import dev.checkpointer.spi.StoreLocation;
+import dev.checkpointer.spi.StoreOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -87,11 +87,7 @@ public final class StoreLocator {
         // An option overrides the query parameter of the same name however either is spelt (the store modules match
         // names ignoring case, '-', '_' and '.'): it takes the query's spelling, so that a module that reads the query
         // again sees one option, overridden, rather than two spellings of it.
-        Map<String, String> merged = new LinkedHashMap<>(query);
-        for (Map.Entry<String, String> e : options.entrySet()) {
-            String inQuery = StoreOptionsResolver.keyFor(query, e.getKey());
-            merged.put(inQuery != null ? inQuery : e.getKey(), e.getValue());
-        }
+        Map<String, String> merged = StoreOptions.overlay(query, options);
         for (ClientBackedStores clients : clientStores) {
             if (clients.scheme().equals(scheme)) {
                 ObjectStore store;

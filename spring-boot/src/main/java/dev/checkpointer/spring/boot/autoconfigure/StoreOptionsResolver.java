@@ -1,5 +1,7 @@
 package dev.checkpointer.spring.boot.autoconfigure;
 
+import dev.checkpointer.spi.ObjectStoreProvider;
+import dev.checkpointer.spi.StoreOptions;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -17,12 +19,24 @@ import org.springframework.lang.Nullable;
  */
 final class StoreOptionsResolver {
     /**
-     * Every store module's secret options ({@code S3StoreBuilder.SECRET_OPTIONS}, {@code AzureBlobStoreBuilder.SECRET_OPTIONS};
-     * the GCS and local-disk stores have none). Listed here because the store modules are optional; a test keeps the
-     * list in step with them.
+     * The secret options of this project's store modules ({@code S3StoreBuilder.SECRET_OPTIONS},
+     * {@code AzureBlobStoreBuilder.SECRET_OPTIONS}; the GCS and local-disk stores have none). Listed here so that they are
+     * masked even when a module is not on the class path (a misconfigured application may still hold the values); a test
+     * keeps the list in step with the modules.
      */
-    static final Set<String> SECRET_OPTIONS = Set.of("accessKeyId", "secretAccessKey", "sessionToken", "sseCustomerKey",
+    static final Set<String> KNOWN_SECRET_OPTIONS = Set.of("accessKeyId", "secretAccessKey", "sessionToken", "sseCustomerKey",
             "connectionString", "accountKey", "sasToken", "customerProvidedKey");
+
+    /** {@link #KNOWN_SECRET_OPTIONS} and what every store provider on the class path declares secret (third-party stores too). */
+    static final Set<String> SECRET_OPTIONS = secretOptions();
+
+    private static Set<String> secretOptions() {
+        Set<String> all = new java.util.HashSet<>(KNOWN_SECRET_OPTIONS);
+        for (ObjectStoreProvider p : java.util.ServiceLoader.load(ObjectStoreProvider.class, StoreOptionsResolver.class.getClassLoader())) {
+            all.addAll(p.secretOptionNames());
+        }
+        return Set.copyOf(all);
+    }
 
     private static final Pattern SCHEME = Pattern.compile("^\\s*([A-Za-z][A-Za-z0-9+.-]*):");
 
@@ -85,19 +99,9 @@ final class StoreOptionsResolver {
         return SECRET_OPTIONS.stream().anyMatch(s -> canonical(s).equals(c));
     }
 
-    /**
-     * The spelling-free form of a name, as the store modules match option names: lower case, without {@code -},
-     * {@code _} and {@code .}.
-     */
+    /** {@link StoreOptions#canonicalName}: how the store modules match option names. */
     static String canonical(String name) {
-        StringBuilder b = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c != '-' && c != '_' && c != '.') {
-                b.append(Character.toLowerCase(c));
-            }
-        }
-        return b.toString();
+        return StoreOptions.canonicalName(name);
     }
 
     /** The lower-case scheme of a location, or null when it has none. */

@@ -7,20 +7,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.store.azure.AzureBlobStoreBuilder;
+import dev.checkpointer.spi.ObjectStoreProvider;
+import dev.checkpointer.store.azure.AzureBlobStoreProvider;
 import dev.checkpointer.store.filesystem.FileSystemObjectStore;
 import dev.checkpointer.store.filesystem.FileSystemStoreProvider;
 import dev.checkpointer.store.gcs.GcsStoreProvider;
 import dev.checkpointer.store.s3.S3Store;
-import dev.checkpointer.store.s3.S3StoreBuilder;
+import dev.checkpointer.store.s3.S3StoreProvider;
 import java.io.InputStream;
-import java.lang.reflect.Field;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -161,13 +162,14 @@ class StoreOptionsBindingTest {
     /** Each group property sets an option its store module really accepts, and is secret exactly when the store says so. */
     @Test
     void groupsMapOntoTheStoreModulesOptions() throws Exception {
-        Map<String, Set<String>> known = Map.of(
-                "s3", S3StoreBuilder.OPTIONS,
-                "azblob", AzureBlobStoreBuilder.OPTIONS,
-                "gs", staticSet(GcsStoreProvider.class, "OPTIONS"),
-                "file", staticSet(FileSystemStoreProvider.class, "OPTIONS"));
-        Map<String, Set<String>> secret = Map.of("s3", S3StoreBuilder.SECRET_OPTIONS, "azblob", AzureBlobStoreBuilder.SECRET_OPTIONS,
-                "gs", Set.of(), "file", Set.of());
+        Map<String, ObjectStoreProvider> providers = Map.of("s3", new S3StoreProvider(), "azblob", new AzureBlobStoreProvider(),
+                "gs", new GcsStoreProvider(), "file", new FileSystemStoreProvider());
+        Map<String, Set<String>> known = new HashMap<>();
+        Map<String, Set<String>> secret = new HashMap<>();
+        providers.forEach((scheme, p) -> {
+            known.put(scheme, p.optionNames());
+            secret.put(scheme, p.secretOptionNames());
+        });
         Set<String> schemes = new HashSet<>();
         for (CheckpointerProperties.StoreGroup group : new CheckpointerProperties().storeGroups()) {
             schemes.add(group.scheme());
@@ -177,9 +179,10 @@ class StoreOptionsBindingTest {
             }
         }
         assertThat(schemes).containsExactlyInAnyOrder("s3", "azblob", "gs", "file");
-        Set<String> allSecrets = new HashSet<>(S3StoreBuilder.SECRET_OPTIONS);
-        allSecrets.addAll(AzureBlobStoreBuilder.SECRET_OPTIONS);
-        assertThat(StoreOptionsResolver.SECRET_OPTIONS).isEqualTo(allSecrets);
+        Set<String> allSecrets = new HashSet<>();
+        providers.values().forEach(p -> allSecrets.addAll(p.secretOptionNames()));
+        assertThat(StoreOptionsResolver.KNOWN_SECRET_OPTIONS).isEqualTo(allSecrets);
+        assertThat(StoreOptionsResolver.SECRET_OPTIONS).containsAll(allSecrets);
     }
 
     /** The configuration processor describes every group property for IDEs. */
@@ -209,10 +212,10 @@ class StoreOptionsBindingTest {
     /** The IDE's key hints for checkpointer.options.* list exactly the options the store modules accept. */
     @Test
     void ideHintsListEveryStoreOption() throws Exception {
-        Set<String> all = new HashSet<>(S3StoreBuilder.OPTIONS);
-        all.addAll(AzureBlobStoreBuilder.OPTIONS);
-        all.addAll(staticSet(GcsStoreProvider.class, "OPTIONS"));
-        all.addAll(staticSet(FileSystemStoreProvider.class, "OPTIONS"));
+        Set<String> all = new HashSet<>();
+        for (ObjectStoreProvider p : List.of(new S3StoreProvider(), new AzureBlobStoreProvider(), new GcsStoreProvider(), new FileSystemStoreProvider())) {
+            all.addAll(p.optionNames());
+        }
         Set<String> hinted = new HashSet<>();
         try (InputStream in = getClass().getResourceAsStream("/META-INF/additional-spring-configuration-metadata.json")) {
             for (JsonNode hint : new ObjectMapper().readTree(in).path("hints")) {
@@ -226,13 +229,6 @@ class StoreOptionsBindingTest {
         Set<String> canonicalHinted = new HashSet<>();
         hinted.forEach(h -> canonicalHinted.add(StoreOptionsResolver.canonical(h)));
         assertThat(canonicalHinted).isEqualTo(canonicalAll);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Set<String> staticSet(Class<?> type, String name) throws ReflectiveOperationException {
-        Field f = type.getDeclaredField(name);
-        f.setAccessible(true);
-        return (Set<String>) f.get(null);
     }
 
     @Test
