@@ -52,6 +52,23 @@ class SpringBootCompatTest {
         }
     }
 
+    /** The row tests the Boot line it names; what ran is written for scripts/compat-matrix.sh's table. */
+    @Test
+    void theRequestedSpringBootIsTheOneLoaded() throws Exception {
+        String loaded = org.springframework.boot.SpringBootVersion.getVersion();
+        java.util.Properties runtime = new java.util.Properties();
+        runtime.setProperty("java.version", System.getProperty("java.version"));
+        runtime.setProperty("java.vendor", System.getProperty("java.vendor"));
+        runtime.setProperty("library", "spring-boot");
+        runtime.setProperty("library.version", String.valueOf(loaded));
+        Path file = Path.of(System.getProperty("compat.runtime.file"));
+        java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+        try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(file)) {
+            runtime.store(out, "what the compat/spring-boot tests ran on");
+        }
+        org.assertj.core.api.Assertions.assertThat(loaded).as("Spring Boot on the class path").isEqualTo(System.getProperty("compat.boot.version"));
+    }
+
     @Test
     void savesAndReportsHealthCheckpointsAndMeters() throws Exception {
         HttpResponse<String> saved = app.post("/save?text=hello");
