@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.ConcurrentCheckpointException;
 import dev.checkpointer.Manifest;
@@ -17,33 +15,25 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** What the engine logs: one DEBUG line per save and per restore, INFO for epoch claims and fencing. */
 class EngineLoggingTest {
     private static final Duration T = Duration.ofSeconds(10);
 
-    private final Logger engine = (Logger) LoggerFactory.getLogger("dev.checkpointer.internal");
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private Level previousLevel;
+    private LogCapture logs;
 
     @BeforeEach
     void captureLogs() {
-        previousLevel = engine.getLevel();
-        engine.setLevel(Level.DEBUG);
-        logs.start();
-        engine.addAppender(logs);
+        logs = new LogCapture("dev.checkpointer.internal");
     }
 
     @AfterEach
     void releaseLogs() {
-        engine.detachAppender(logs);
-        engine.setLevel(previousLevel);
+        logs.close();
     }
 
     private List<String> lines(Level level, String startingWith) {
-        return logs.list.stream().filter(e -> e.getLevel() == level && e.getFormattedMessage().startsWith(startingWith))
-                .map(ILoggingEvent::getFormattedMessage).toList();
+        return logs.lines(level, startingWith);
     }
 
     @Test
@@ -91,12 +81,12 @@ class EngineLoggingTest {
         Checkpointer zombie = Checkpointer.builder().store(store).build();
         zombie.save(Snapshot.builder().partition("p", 0, Payload.of(new byte[] {1})).build()).block(T);
         Checkpointer.builder().store(store).build().save(Snapshot.builder().partition("p", 0, Payload.of(new byte[] {2})).build()).block(T);
-        logs.list.clear();
+        logs.events().clear();
 
         assertThatThrownBy(() -> zombie.save(Snapshot.builder().partition("p", 0, Payload.of(new byte[] {3})).build()).block(T))
                 .isInstanceOfSatisfying(ConcurrentCheckpointException.class, e -> assertThat(e.fenced()).isTrue());
 
-        List<ILoggingEvent> info = logs.list.stream().filter(e -> e.getLevel() == Level.INFO).toList();
+        List<ILoggingEvent> info = logs.events().stream().filter(e -> e.getLevel() == Level.INFO).toList();
         assertThat(info).singleElement().satisfies(e -> {
             assertThat(e.getFormattedMessage()).startsWith("writer ").contains(" is fenced at map://test").contains("epoch 2");
             assertThat(e.getThrowableProxy()).isNull();

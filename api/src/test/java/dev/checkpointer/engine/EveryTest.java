@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.CheckpointListener;
 import dev.checkpointer.Checkpointer;
@@ -27,7 +25,6 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -36,9 +33,7 @@ class EveryTest {
     private static final Duration T = Duration.ofSeconds(10);
     private static final Duration P = Duration.ofSeconds(1);
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger(DefaultCheckpointer.class);
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private Level previousLevel;
+    private LogCapture logs;
 
     /** What the listener was told: "message|inARow". */
     private final List<String> failures = new CopyOnWriteArrayList<>();
@@ -51,16 +46,12 @@ class EveryTest {
 
     @BeforeEach
     void captureLogs() {
-        previousLevel = logger.getLevel();
-        logger.setLevel(Level.DEBUG);
-        logs.start();
-        logger.addAppender(logs);
+        logs = new LogCapture(DefaultCheckpointer.class.getName());
     }
 
     @AfterEach
     void releaseLogs() {
-        logger.detachAppender(logs);
-        logger.setLevel(previousLevel);
+        logs.close();
     }
 
     private static Snapshot snapshot(int n) {
@@ -105,14 +96,14 @@ class EveryTest {
         assertThat(registry.get(CheckpointerMeters.EVERY_FAILURES).tag(CheckpointerMeters.TAG_ERROR, "STORE_ACCESS_DENIED").counter().count())
                 .isEqualTo(1);
 
-        List<ILoggingEvent> warns = logs.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+        List<ILoggingEvent> warns = logs.events().stream().filter(e -> e.getLevel() == Level.WARN).toList();
         assertThat(warns).hasSize(5).allSatisfy(e -> {
             assertThat(e.getThrowableProxy()).as("no stack trace at WARN").isNull();
             assertThat(e.getFormattedMessage()).startsWith("periodic checkpoint failed at ").contains("trying again at the next tick");
         });
         assertThat(warns.get(0).getFormattedMessage()).contains("1 in a row, snapshot supplier").contains("IllegalStateException: state is rebalancing");
         assertThat(warns.get(3).getFormattedMessage()).contains("4 in a row, save").contains("write access revoked");
-        List<ILoggingEvent> traces = logs.list.stream().filter(e -> e.getLevel() == Level.DEBUG && e.getThrowableProxy() != null).toList();
+        List<ILoggingEvent> traces = logs.events().stream().filter(e -> e.getLevel() == Level.DEBUG && e.getThrowableProxy() != null).toList();
         assertThat(traces).hasSize(5);
     }
 
@@ -135,7 +126,7 @@ class EveryTest {
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class).hasMessage("no state 4"))
                 .verify(T);
         assertThat(failures).containsExactly("no state 1|1", "no state 3|1", "no state 4|2");
-        assertThat(logs.list.stream().filter(e -> e.getLevel() == Level.WARN).toList().get(2).getFormattedMessage()).contains("giving up");
+        assertThat(logs.events().stream().filter(e -> e.getLevel() == Level.WARN).toList().get(2).getFormattedMessage()).contains("giving up");
     }
 
     @Test
@@ -169,7 +160,7 @@ class EveryTest {
                 .expectErrorSatisfies(e -> assertThat(((ConcurrentCheckpointException) e).fenced()).isTrue())
                 .verify(T);
         assertThat(failures).hasSize(1);
-        assertThat(logs.list.stream().filter(e -> e.getLevel() == Level.WARN).findFirst().orElseThrow().getFormattedMessage())
+        assertThat(logs.events().stream().filter(e -> e.getLevel() == Level.WARN).findFirst().orElseThrow().getFormattedMessage())
                 .contains("no later checkpoint can succeed, stopping");
     }
 
