@@ -18,8 +18,9 @@ import java.util.Set;
 /**
  * The POSIX permissions a filesystem store gives every file and directory it creates: owner-only by default
  * ({@code rw-------} / {@code rwx------}), widened with the {@code permissions} option. Directories get the file
- * mode plus execute wherever a class may read or write. Files are created with their mode (never visible wider), then
- * set explicitly when the mode is wider than owner-only, since the process umask may have narrowed it. On file systems
+ * mode plus execute wherever a class may read or write. Files and directories are created with their mode (a umask
+ * only narrows it, so they are never visible wider), then set explicitly when the mode is wider than owner-only,
+ * since the process umask may have narrowed it. On file systems
  * without POSIX permissions (Windows), nothing is applied.
  */
 public final class FsPermissions {
@@ -132,7 +133,9 @@ public final class FsPermissions {
             return;
         }
         Files.createDirectory(path, PosixFilePermissions.asFileAttribute(dir));
-        Files.setPosixFilePermissions(path, dir); // the umask may have narrowed it
+        if (fileMode != 0600) {
+            Files.setPosixFilePermissions(path, dir); // the umask may have narrowed a wider mode
+        }
     }
 
     /**
