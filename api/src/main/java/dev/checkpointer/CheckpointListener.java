@@ -38,6 +38,18 @@ public interface CheckpointListener {
     default void onTickSkipped(long skippedSoFar) {}
 
     /**
+     * A periodic checkpoint of {@link Checkpointer#every} failed: its snapshot supplier threw or returned an error
+     * (or {@code null}), or its save failed (a failed save is also reported to {@link #onSaveFinished}). The flux
+     * keeps going unless its {@link EveryOptions} say to give up after {@code consecutiveFailures}, or the failure
+     * is one no later tick could recover from.
+     *
+     * @param error the failure
+     * @param consecutiveFailures periodic checkpoints of that flux failed in a row so far, including this one (a
+     *     committed checkpoint resets it)
+     */
+    default void onPeriodicCheckpointFailed(Throwable error, int consecutiveFailures) {}
+
+    /**
      * A checkpoint failed verification while looking for the latest one and was passed over.
      *
      * @param id the checkpoint passed over

@@ -202,16 +202,48 @@ public interface Checkpointer extends AutoCloseable {
     Mono<Void> abort(CheckpointId id);
 
     /**
-     * Saves periodically: every {@code period}, asks the supplier for a snapshot and saves it. One save at a time:
-     * a tick that finds the previous save still running is skipped (and reported to listeners). The Flux emits each
-     * committed manifest and terminates with the first error (compose {@code retry} to keep going); cancel it to
-     * stop. The save runs on a Reactor worker thread, not on the thread that completed the snapshot.
+     * Saves periodically, and keeps going when a checkpoint fails: like
+     * {@link #every(Duration, Supplier, EveryOptions)} with {@link EveryOptions#keepGoing()}.
+     *
+     * <pre>{@code
+     * Disposable checkpoints = checkpointer.every(Duration.ofSeconds(30), () -> Mono.fromCallable(state::snapshot))
+     *         .subscribe();
+     * }</pre>
      *
      * @param period time between ticks, positive
      * @param snapshots supplies the snapshot to save at each tick
      * @return the committed manifests
      */
-    Flux<Manifest> every(Duration period, Supplier<Mono<Snapshot>> snapshots);
+    default Flux<Manifest> every(Duration period, Supplier<Mono<Snapshot>> snapshots) {
+        return every(period, snapshots, EveryOptions.keepGoing());
+    }
+
+    /**
+     * Saves periodically: every {@code period}, asks the supplier for a snapshot and saves it; the flux emits each
+     * committed manifest. Nothing happens until it is subscribed to; dispose the subscription to stop.
+     * <ul>
+     *   <li><b>One save at a time, no queue.</b> A tick that finds the previous save still running is skipped, not
+     *       queued (reported to {@link CheckpointListener#onTickSkipped}, counted by {@code checkpointer.ticks.skipped}),
+     *       so saves slower than the period run back to back at most, and memory stays bounded.</li>
+     *   <li><b>Failures do not stop it.</b> When the supplier throws, returns {@code null} or an error, or the save
+     *       fails, the failure is logged (one WARN line with the cause's message; the stack trace at DEBUG), told to
+     *       {@link CheckpointListener#onPeriodicCheckpointFailed} (counted by {@code checkpointer.every.failures}),
+     *       and the next tick tries again. A committed checkpoint resets the count of failures in a row;
+     *       {@link EveryOptions#giveUpAfter(int)} ends the flux with the last failure once that count is reached.
+     *       Two failures end it at once, because no later tick could succeed: this checkpointer was
+     *       {@linkplain #close() closed} ({@link ErrorCode#CLOSED}), or its writer was
+     *       {@linkplain ConcurrentCheckpointException#fenced() fenced} by a newer one.</li>
+     *   <li>A supplier that returns an empty {@code Mono} skips that tick: nothing is saved, nothing fails.</li>
+     *   <li>The save runs on a Reactor worker thread, not on the thread that completed the snapshot.</li>
+     * </ul>
+     *
+     * @param period time between ticks, positive
+     * @param snapshots supplies the snapshot to save at each tick
+     * @param options when to give up; {@link EveryOptions#keepGoing()} never does
+     * @return the committed manifests; an error signal only when it gives up (see above), or
+     *     {@link InvalidInputException} for a period that is not positive
+     */
+    Flux<Manifest> every(Duration period, Supplier<Mono<Snapshot>> snapshots, EveryOptions options);
 
     /**
      * Releases the store (when this checkpointer opened it). Saves still running fail.

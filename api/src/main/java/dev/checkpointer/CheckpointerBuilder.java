@@ -228,7 +228,7 @@ public final class CheckpointerBuilder {
     }
 
     /**
-     * Adds a listener (saves, retries, skipped ticks, corrupt checkpoints). Listeners run on the thread that
+     * Adds a listener (saves, retries, skipped ticks, failed periodic checkpoints, corrupt checkpoints). Listeners run on the thread that
      * signals and must not block; an exception from a listener is logged and ignored.
      *
      * @param listener the listener

@@ -3,6 +3,7 @@ package dev.checkpointer.internal;
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointListener;
+import dev.checkpointer.ConcurrentCheckpointException;
 import dev.checkpointer.CorruptMetadataException;
 import dev.checkpointer.IncompatibleCheckpointException;
 import dev.checkpointer.IntegrityException;
@@ -12,6 +13,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +75,20 @@ final class Context {
     void reportCorrupt(CheckpointId id, CheckpointException e) {
         log.warn("checkpoint {} at {} cannot be trusted and is passed over: {}", id, store.describe(), e.getMessage());
         notifyListeners(l -> l.onCorruptCheckpoint(id, e));
+    }
+
+    /**
+     * Logs, at INFO, that this writer was fenced, when {@code e} says so: the one line that tells an operator a
+     * newer writer took the location over and this one's saves are refused from now on.
+     *
+     * @return whether {@code e} was a fencing
+     */
+    boolean reportFenced(@Nullable Throwable e) {
+        if (e instanceof ConcurrentCheckpointException cce && cce.fenced()) {
+            log.info("writer {} is fenced at {}, its saves are refused from now on: {}", writerId(), store.describe(), cce.getMessage());
+            return true;
+        }
+        return false;
     }
 
     static boolean isNotFound(Throwable t) {

@@ -5,7 +5,9 @@ import dev.checkpointer.CheckpointException;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointMetadata;
 import dev.checkpointer.Checkpointer;
+import dev.checkpointer.ConcurrentCheckpointException;
 import dev.checkpointer.ErrorCode;
+import dev.checkpointer.EveryOptions;
 import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -150,22 +153,69 @@ public final class DefaultCheckpointer implements Checkpointer {
     }
 
     @Override
-    public Flux<Manifest> every(Duration period, Supplier<Mono<Snapshot>> snapshots) {
+    public Flux<Manifest> every(Duration period, Supplier<Mono<Snapshot>> snapshots, EveryOptions options) {
         Objects.requireNonNull(period, "period");
         Objects.requireNonNull(snapshots, "snapshots");
+        Objects.requireNonNull(options, "options");
         if (period.isZero() || period.isNegative()) {
             return Flux.error(new InvalidInputException("period must be positive, got " + period));
         }
-        AtomicLong skipped = new AtomicLong();
-        return Flux.interval(period, period)
-                .onBackpressureDrop(tick -> {
-                    long n = skipped.incrementAndGet();
-                    log.debug("checkpoint tick skipped: the previous save is still running ({} skipped so far)", n);
-                    ctx.notifyListeners(l -> l.onTickSkipped(n));
-                })
-                // The save continues on a Reactor worker, not on the thread that completed the snapshot (often the
-                // pipeline's own), so checkpointing never stalls the pipeline.
-                .concatMap(tick -> Mono.defer(snapshots).publishOn(Schedulers.parallel()).flatMap(this::save), 0);
+        int giveUpAfter = options.maxConsecutiveFailures().orElse(Integer.MAX_VALUE);
+        return Flux.defer(() -> {
+            // per subscription: two subscribers of one every() flux are two independent schedules
+            AtomicLong skipped = new AtomicLong();
+            AtomicInteger failuresInARow = new AtomicInteger();
+            return Flux.interval(period, period)
+                    // Ticks that arrive while a save runs are dropped (concatMap below asks for one tick at a time), so
+                    // slow saves never queue up: at most one save runs, and the next starts at the next tick after it.
+                    .onBackpressureDrop(tick -> {
+                        long n = skipped.incrementAndGet();
+                        log.debug("checkpoint tick skipped: the previous save is still running ({} skipped so far)", n);
+                        ctx.notifyListeners(l -> l.onTickSkipped(n));
+                    })
+                    // The save continues on a Reactor worker, not on the thread that completed the snapshot (often the
+                    // pipeline's own), so checkpointing never stalls the pipeline.
+                    .concatMap(tick -> Mono.defer(snapshots)
+                            .onErrorMap(SnapshotFailure::new)
+                            .publishOn(Schedulers.parallel())
+                            .flatMap(this::save)
+                            .doOnNext(m -> failuresInARow.set(0))
+                            .onErrorResume(e -> periodicFailure(e, failuresInARow.incrementAndGet(), giveUpAfter)), 0);
+        });
+    }
+
+    /** Reports a failed periodic checkpoint; empty to keep going, the failure itself to give up. */
+    private Mono<Manifest> periodicFailure(Throwable failure, int inARow, int giveUpAfter) {
+        boolean ofSnapshot = failure instanceof SnapshotFailure;
+        Throwable e = ofSnapshot ? failure.getCause() : failure;
+        boolean hopeless = (e instanceof CheckpointException ce && ce.code() == ErrorCode.CLOSED)
+                || (e instanceof ConcurrentCheckpointException cce && cce.fenced());
+        boolean givingUp = hopeless || inARow >= giveUpAfter;
+        String what = ofSnapshot ? "snapshot supplier" : "save";
+        String next = hopeless ? "no later checkpoint can succeed, stopping" : givingUp ? "giving up" : "trying again at the next tick";
+        log.warn("periodic checkpoint failed at {} ({} in a row, {}): {}; {}", ctx.store.describe(), inARow, what, describe(e), next);
+        log.debug("periodic checkpoint failure at {} ({} in a row)", ctx.store.describe(), inARow, e);
+        ctx.notifyListeners(l -> l.onPeriodicCheckpointFailed(e, inARow));
+        return givingUp ? Mono.error(e) : Mono.empty();
+    }
+
+    /** A failure in one line: its type and message, and its cause's when that says something more. */
+    private static String describe(Throwable e) {
+        String s = e.getClass().getSimpleName() + ": " + e.getMessage();
+        Throwable cause = e.getCause();
+        if (cause != null && cause.getMessage() != null && (e.getMessage() == null || !e.getMessage().contains(cause.getMessage()))) {
+            s += " (caused by " + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
+        }
+        return s;
+    }
+
+    /** Marks a failure of the user's snapshot supplier, as opposed to one of the save (not a stack trace holder). */
+    private static final class SnapshotFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SnapshotFailure(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
     }
 
     @Override

@@ -56,7 +56,7 @@ public final class MicrometerSupport {
 
     /**
      * The listener recording saves, retries, throttles, integrity failures, conflicts, corrupt checkpoints and
-     * skipped ticks.
+     * skipped ticks and failed periodic checkpoints.
      *
      * @return the listener
      */

@@ -46,11 +46,33 @@ final class Reads {
 
     /** The newest live chain member that verifies; empty when there is none. */
     Mono<Checkpoint> latest() {
-        return protocol.refresh().flatMap(v -> switch (v.kind()) {
+        return logged("latest()", protocol.refresh().flatMap(v -> switch (v.kind()) {
             case EMPTY -> Mono.<Manifest>empty();
             case LOST -> recovered(v).flatMap(this::newestLive);
             case OK -> ctx.on(Rule.CHAIN_READS) ? newestLive(v.pointer()) : newestAboveThePointer(v).switchIfEmpty(newestLive(v.pointer()));
-        }).map(this::checkpoint);
+        })).map(this::checkpoint);
+    }
+
+    /**
+     * One DEBUG line per restore ({@code latest()} or {@code load(id)}) that found a checkpoint or found none: id,
+     * partitions, bytes of state, duration. The engine does not count store requests per call, so the line has none.
+     */
+    private Mono<Manifest> logged(String what, Mono<Manifest> restore) {
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            return restore.doOnSuccess(m -> {
+                if (!log.isDebugEnabled()) {
+                    return;
+                }
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                if (m != null) {
+                    log.debug("restored checkpoint {} at {} ({}): {} partitions, {} bytes, {} ms", m.id(), ctx.store.describe(), what,
+                            m.partitions().size(), m.totalBytes(), ms);
+                } else {
+                    log.debug("no checkpoint to restore at {} ({}), {} ms", ctx.store.describe(), what, ms);
+                }
+            });
+        });
     }
 
     private Mono<Manifest> newestLive(Pointer p) {
@@ -93,7 +115,7 @@ final class Reads {
 
     /** A chain member by id; {@link CheckpointNotFoundException} when the id is not on the chain or was deleted. */
     Mono<Checkpoint> load(CheckpointId id) {
-        return protocol.readPointer()
+        return logged("load(" + id + ")", protocol.readPointer()
                 .flatMap(v -> switch (v.kind()) {
                     // No pointer: a new location, or a lost pointer (then reads recover from the manifests).
                     case EMPTY, LOST -> protocol.refresh().flatMap(fresh -> fresh.kind() == Kind.LOST ? recovered(fresh)
@@ -101,7 +123,7 @@ final class Reads {
                             .switchIfEmpty(Mono.error(new CheckpointNotFoundException(id)));
                     case OK -> Mono.just(v.pointer());
                 })
-                .flatMap(p -> ctx.on(Rule.CHAIN_READS) ? loadOnChain(p, id) : loadDirect(id))
+                .flatMap(p -> ctx.on(Rule.CHAIN_READS) ? loadOnChain(p, id) : loadDirect(id)))
                 .map(this::checkpoint);
     }
 

@@ -203,8 +203,6 @@ final class Saves {
         }
 
         private void succeeded(Manifest m) {
-            log.debug("committed checkpoint {} (epoch {}, {} partitions, {} bytes) at {}", m.id(), m.epoch(), m.partitions().size(),
-                    m.totalBytes(), ctx.store.describe());
             finish(new SaveOutcome(SaveOutcome.Status.COMMITTED, m, null, elapsed()));
         }
 
@@ -214,7 +212,26 @@ final class Saves {
 
         private void finish(SaveOutcome outcome) {
             if (finished.compareAndSet(false, true)) {
+                logSummary(outcome);
                 ctx.notifyListeners(l -> l.onSaveFinished(outcome));
+            }
+        }
+
+        /**
+         * One line per save, at DEBUG (at INFO when the writer turns out to be fenced). The engine does not count
+         * store requests per save, so the line has none; {@code checkpointer.store.requests} counts them.
+         */
+        private void logSummary(SaveOutcome o) {
+            long ms = o.elapsed().toMillis();
+            Manifest m = o.committed().orElse(null);
+            if (m != null) {
+                log.debug("saved checkpoint {} at {}: {} partitions, {} bytes, epoch {}, {} ms", m.id(), ctx.store.describe(),
+                        m.partitions().size(), m.totalBytes(), m.epoch(), ms);
+            } else if (o.status() == SaveOutcome.Status.CANCELLED) {
+                log.debug("save cancelled at {} after {} ms ({} partitions)", ctx.store.describe(), ms, snapshot.partitions().size());
+            } else if (!ctx.reportFenced(o.error())) {
+                log.debug("save failed at {} after {} ms ({} partitions): {}", ctx.store.describe(), ms, snapshot.partitions().size(),
+                        o.error() == null ? "unknown" : o.error().toString());
             }
         }
 
@@ -427,6 +444,7 @@ final class Saves {
                     return protocol.epochFor(metadata.epoch(), v);
                 })
                 .flatMap(epoch -> detach(commit(id, epoch, metadata, given, false, sidecar)))
+                .doOnError(ctx::reportFenced)
                 .map(outcome -> {
                     Manifest m = outcome.manifest();
                     m.partitions().forEach(e -> {

@@ -46,6 +46,12 @@ public final class CheckpointerMeters {
     public static final String POINTER_RECOVERIES = "checkpointer.pointer.recoveries";
     /** Counter of periodic ticks skipped because a save was still running; tag {@code store}. */
     public static final String TICKS_SKIPPED = "checkpointer.ticks.skipped";
+    /**
+     * Counter of failed periodic checkpoints of {@code every(..)} (the snapshot supplier or the save failed); tags
+     * {@code store}, {@code error} (an {@link dev.checkpointer.ErrorCode} name, or {@code OTHER} for a failure outside
+     * the library, such as the supplier's own exception).
+     */
+    public static final String EVERY_FAILURES = "checkpointer.every.failures";
     /** Timer of store requests; tags {@code store}, {@code operation}, {@code outcome}. */
     public static final String STORE_REQUESTS = "checkpointer.store.requests";
     /** Counter of bytes written to the store by successful uploads; tags {@code store}, {@code operation}. */

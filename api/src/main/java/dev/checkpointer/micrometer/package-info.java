@@ -2,7 +2,7 @@
  * Micrometer instrumentation of the checkpointer, free of Spring. Turned on with
  * {@link dev.checkpointer.CheckpointerBuilder#meterRegistry(io.micrometer.core.instrument.MeterRegistry)}, which
  * records saves, loads, partition reads, retries, throttles, integrity failures, fencing refusals, corrupt
- * checkpoints, skipped ticks, and requests and bytes per store operation (the instrumentation itself lives in
+ * checkpoints, skipped ticks, failed periodic checkpoints, and requests and bytes per store operation (the instrumentation itself lives in
  * {@code dev.checkpointer.internal.micrometer}). Meter names and tags are in
  * {@link dev.checkpointer.micrometer.CheckpointerMeters}.
  *

@@ -55,6 +55,9 @@ final class MapStore implements ObjectStore {
         beforeGet.put(key, action);
     }
 
+    /** When true, every put fails permanently (access denied), as a store with revoked write access would. */
+    volatile boolean refusePuts;
+
     synchronized List<String> calls() {
         return List.copyOf(calls);
     }
@@ -84,6 +87,9 @@ final class MapStore implements ObjectStore {
     public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
         return Buffers.join(payload.content()).map(bytes -> {
             log("put", key);
+            if (refusePuts) {
+                throw StoreException.permanent(ErrorCode.STORE_ACCESS_DENIED, "put", key, "write access revoked", null);
+            }
             if (bytes.length != payload.length()) {
                 throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key, "length mismatch", null);
             }

@@ -124,8 +124,8 @@ public final class MeteredCheckpointer implements Checkpointer {
     }
 
     @Override
-    public Flux<Manifest> every(Duration period, Supplier<Mono<Snapshot>> snapshots) {
-        return delegate.every(period, snapshots);
+    public Flux<Manifest> every(Duration period, Supplier<Mono<Snapshot>> snapshots, dev.checkpointer.EveryOptions options) {
+        return delegate.every(period, snapshots, options);
     }
 
     @Override

@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link CheckpointListener} that records checkpoint activity in a {@link MeterRegistry}: save durations by
- * outcome, retries, throttles, integrity failures, fencing refusals, corrupt checkpoints and skipped ticks (see
- * {@link CheckpointerMeters} for names and tags). Every tag value comes from a small fixed set, so it stays
+ * outcome, retries, throttles, integrity failures, fencing refusals, corrupt checkpoints, skipped ticks and failed
+ * periodic checkpoints (see {@link CheckpointerMeters} for names and tags). Every tag value comes from a small fixed set, so it stays
  * low-cardinality. {@link dev.checkpointer.CheckpointerBuilder#meterRegistry} registers one; it can also be added by
  * hand with {@code Checkpointer.builder().listener(...)}.
  */
@@ -91,6 +91,12 @@ public final class MicrometerCheckpointListener implements CheckpointListener {
     @Override
     public void onTickSkipped(long skippedSoFar) {
         counter(CheckpointerMeters.TICKS_SKIPPED, "Periodic checkpoint ticks skipped because a save was still running", Tags.empty()).increment();
+    }
+
+    @Override
+    public void onPeriodicCheckpointFailed(Throwable error, int consecutiveFailures) {
+        counter(CheckpointerMeters.EVERY_FAILURES, "Periodic checkpoints that failed (snapshot supplier or save)",
+                Tags.of(CheckpointerMeters.TAG_ERROR, Meters.errorTag(error))).increment();
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.store.filesystem.internal.FsConfig;
+import dev.checkpointer.store.filesystem.internal.FsPermissions;
 import dev.checkpointer.store.filesystem.internal.FsStore;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -266,6 +267,7 @@ public final class FileSystemObjectStore implements ObjectStore {
         private int threads = FsConfig.defaultThreads();
         private int readChunkSize = 256 * 1024;
         private boolean extendedAttributes = true;
+        private FsPermissions permissions = FsPermissions.OWNER_ONLY;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root");
@@ -340,6 +342,24 @@ public final class FileSystemObjectStore implements ObjectStore {
         }
 
         /**
+         * The permissions of every file and directory the store creates (objects, temp files, multipart parts, the
+         * lock file, directories, the root when it creates it), on file systems with POSIX permissions; elsewhere
+         * ignored. Default {@code owner-only}: files {@code rw-------} (0600), directories {@code rwx------} (0700).
+         * Directories get the file mode plus execute wherever a class may read or write. Existing files and
+         * directories are not changed.
+         *
+         * @param value {@code owner-only}, {@code group-read} (0640/0750), {@code group-write} (0660/0770),
+         *     {@code world-read} (0644/0755), or a file mode in octal ({@code 640}) or symbolic ({@code rw-r-----})
+         *     form that keeps the owner's read and write and has no execute bits
+         * @return this builder
+         * @throws InvalidInputException for any other value, naming the accepted forms
+         */
+        public Builder permissions(String value) {
+            this.permissions = FsPermissions.parse(Objects.requireNonNull(value, "permissions"));
+            return this;
+        }
+
+        /**
          * Opens the store. Blocks briefly (creates and resolves the root, probes the file system), so call it
          * where blocking is allowed, typically at start-up; everything the store does afterwards runs on its own
          * threads.
@@ -349,7 +369,7 @@ public final class FileSystemObjectStore implements ObjectStore {
          * @throws StoreException when the directory cannot be created or read
          */
         public FileSystemObjectStore build() {
-            return new FileSystemObjectStore(FsStore.open(new FsConfig(root, createRoot, fsync, threads, readChunkSize, extendedAttributes)));
+            return new FileSystemObjectStore(FsStore.open(new FsConfig(root, createRoot, fsync, threads, readChunkSize, extendedAttributes, permissions)));
         }
     }
 }

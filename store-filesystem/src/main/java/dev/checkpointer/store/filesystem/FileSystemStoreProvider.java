@@ -28,13 +28,15 @@ import org.jspecify.annotations.Nullable;
  * Percent-escapes in the path are decoded ({@code %20} is a space; {@code +} stays a plus). Options, from the query
  * or the options map (the map wins): {@code fsync} (true/false, default true), {@code threads} (positive integer),
  * {@code readChunkSize} (a size such as {@code 256KiB}), {@code createRoot} (true/false, default true),
- * {@code extendedAttributes} (true/false, default true). Unknown options are refused, naming only the option, never
- * its value; messages never repeat the query. A URI with user-info ({@code file://user:password@host/…}) is refused
+ * {@code extendedAttributes} (true/false, default true), {@code permissions} (of every file and directory the store
+ * creates: {@code owner-only}, the default, {@code group-read}, {@code group-write}, {@code world-read}, or a file mode
+ * such as {@code 640} or {@code rw-r-----}; see {@link FileSystemObjectStore.Builder#permissions}). Unknown options
+ * are refused, naming only the option, never its value; messages never repeat the query. A URI with user-info ({@code file://user:password@host/…}) is refused
  * without quoting it: a local directory needs no credentials, and messages never repeat them.
  */
 public final class FileSystemStoreProvider implements ObjectStoreProvider {
     /** The options this provider accepts. */
-    static final Set<String> OPTIONS = Set.of("fsync", "threads", "readChunkSize", "createRoot", "extendedAttributes");
+    static final Set<String> OPTIONS = Set.of("fsync", "threads", "readChunkSize", "createRoot", "extendedAttributes", "permissions");
 
     /** Used by {@link java.util.ServiceLoader}. */
     public FileSystemStoreProvider() {}
@@ -82,6 +84,7 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
         if (o.string("threads").isPresent()) {
             b.threads(o.positiveInt("threads", 1));
         }
+        o.string("permissions").ifPresent(b::permissions);
         if (o.string("readChunkSize").isPresent()) {
             b.readChunkSize(o.size("readChunkSize", 256 * 1024));
         }

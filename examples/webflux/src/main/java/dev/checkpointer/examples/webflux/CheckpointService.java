@@ -99,11 +99,11 @@ public class CheckpointService implements SmartLifecycle {
         } else {
             log.info("no checkpoint yet: starting with empty counters");
         }
+        // every() logs, counts and retries a failed checkpoint at the next tick by itself; it ends only when no later
+        // checkpoint can succeed (closed, or fenced by a newer instance of this service)
         periodic = checkpointer.every(properties.getCheckpointInterval(), () -> Mono.fromSupplier(this::snapshot))
-                .doOnNext(m -> log.debug("periodic checkpoint {}", m.id()))
-                .doOnError(e -> log.warn("periodic checkpoint failed; retrying at the next tick: {}", e.toString()))
-                .retry()
-                .subscribe();
+                .subscribe(m -> log.debug("periodic checkpoint {}", m.id()),
+                        e -> log.error("periodic checkpoints stopped: {}", e.toString()));
         running = true;
     }
 

@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param threads most threads doing file I/O for this store
  * @param readChunkSize size of each buffer a read emits
  * @param writeEtagIds whether new files get a random write id in an extended attribute, where supported
+ * @param permissions the permissions of the files and directories the store creates
  */
-public record FsConfig(Path root, boolean createRoot, boolean fsync, int threads, int readChunkSize, boolean writeEtagIds) {
+public record FsConfig(Path root, boolean createRoot, boolean fsync, int threads, int readChunkSize, boolean writeEtagIds,
+        FsPermissions permissions) {
     /** Smallest read chunk. */
     public static final int MIN_CHUNK = 4 * 1024;
     /** Largest read chunk. */
@@ -28,9 +30,11 @@ public record FsConfig(Path root, boolean createRoot, boolean fsync, int threads
      * @param threads most threads doing file I/O for this store
      * @param readChunkSize size of each buffer a read emits
      * @param writeEtagIds whether new files get a random write id in an extended attribute
+     * @param permissions the permissions of the files and directories the store creates
      */
     public FsConfig {
         Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(permissions, "permissions");
         if (threads < 1 || threads > 1024) {
             throw new IllegalArgumentException("threads must be between 1 and 1024, got " + threads);
         }

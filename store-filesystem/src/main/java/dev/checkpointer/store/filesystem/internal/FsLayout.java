@@ -56,16 +56,19 @@ public final class FsLayout {
 
     private final Path root;
     private final boolean fsync;
+    private final FsPermissions permissions;
 
     /**
      * Creates the layout.
      *
      * @param realRoot the root, already resolved with {@link Path#toRealPath}
      * @param fsync whether directory changes are forced to disk
+     * @param permissions the permissions of the directories it creates
      */
-    public FsLayout(Path realRoot, boolean fsync) {
+    public FsLayout(Path realRoot, boolean fsync, FsPermissions permissions) {
         this.root = realRoot;
         this.fsync = fsync;
+        this.permissions = permissions;
     }
 
     /**
@@ -263,7 +266,7 @@ public final class FsLayout {
                         return null;
                     }
                     try {
-                        Files.createDirectory(p);
+                        permissions.createDirectory(p);
                         syncDir(parent);
                         break;
                     } catch (FileAlreadyExistsException race) {

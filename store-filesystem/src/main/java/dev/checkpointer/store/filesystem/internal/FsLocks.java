@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,25 +39,28 @@ public final class FsLocks implements AutoCloseable {
     private static final ConcurrentHashMap<Path, Shared> REGISTRY = new ConcurrentHashMap<>();
 
     private final Path lockFile;
+    private final FsPermissions permissions;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private FsLocks(Path lockFile) {
+    private FsLocks(Path lockFile, FsPermissions permissions) {
         this.lockFile = lockFile;
+        this.permissions = permissions;
     }
 
     /**
      * Registers a store on a lock file; the file itself is created at the first lock.
      *
      * @param lockFile the lock file (a path below a real root, so equal roots give equal paths)
+     * @param permissions the permissions of the lock file and its directory, when this store creates them
      * @return the locks
      */
-    public static FsLocks open(Path lockFile) {
+    public static FsLocks open(Path lockFile, FsPermissions permissions) {
         REGISTRY.compute(lockFile, (k, v) -> {
             Shared s = v == null ? new Shared(k) : v;
             s.refs++;
             return s;
         });
-        return new FsLocks(lockFile);
+        return new FsLocks(lockFile, permissions);
     }
 
     /**
@@ -94,7 +99,7 @@ public final class FsLocks implements AutoCloseable {
             try {
                 FileLock region;
                 try {
-                    region = s.channel().lock(stripe, 1, false);
+                    region = s.channel(permissions).lock(stripe, 1, false);
                 } catch (OverlappingFileLockException e) {
                     throw new IOException("lock file " + lockFile + " is locked twice by this JVM (is it opened by other code?)", e);
                 }
@@ -148,11 +153,15 @@ public final class FsLocks implements AutoCloseable {
             }
         }
 
-        synchronized FileChannel channel() throws IOException {
+        synchronized FileChannel channel(FsPermissions permissions) throws IOException {
             FileChannel c = channel;
             if (c == null || !c.isOpen()) {
-                Files.createDirectories(file.getParent());
-                c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                permissions.createDirectories(file.getParent());
+                try {
+                    c = permissions.openNew(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE));
+                } catch (FileAlreadyExistsException e) {
+                    c = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                }
                 channel = c;
             }
             return c;

@@ -88,6 +88,7 @@ public final class FsStore implements ObjectStore {
     private final FsConfig config;
     private final FsLayout layout;
     private final FsEtags etags;
+    private final FsPermissions permissions;
     private final FsLocks locks;
     private final Scheduler io;
     private final String threadPrefix;
@@ -99,9 +100,10 @@ public final class FsStore implements ObjectStore {
 
     private FsStore(FsConfig config, Path realRoot) {
         this.config = config;
-        this.layout = new FsLayout(realRoot, config.fsync());
+        this.permissions = config.permissions().on(realRoot);
+        this.layout = new FsLayout(realRoot, config.fsync(), permissions);
         this.etags = new FsEtags(realRoot, config.writeEtagIds());
-        this.locks = FsLocks.open(layout.lockFile());
+        this.locks = FsLocks.open(layout.lockFile(), permissions);
         String name = "checkpointer-fs-" + STORES.incrementAndGet();
         this.threadPrefix = name + "-";
         this.io = Schedulers.newBoundedElastic(config.threads(), 100_000, name, 60, true);
@@ -121,7 +123,7 @@ public final class FsStore implements ObjectStore {
         Path root = config.root().toAbsolutePath().normalize();
         try {
             if (config.createRoot()) {
-                Files.createDirectories(root);
+                config.permissions().on(root).createDirectories(root);
             }
             Path real = root.toRealPath();
             if (!Files.isDirectory(real)) {
@@ -278,8 +280,13 @@ public final class FsStore implements ObjectStore {
             return blocking("startMultipart", key, () -> {
                 String id = FsEtags.newId();
                 Path dir = layout.uploadsDir().resolve(id);
-                Files.createDirectories(dir);
-                Files.writeString(dir.resolve("key"), key, StandardCharsets.UTF_8);
+                permissions.createDirectories(dir);
+                try (FileChannel ch = permissions.openNew(dir.resolve("key"), Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
+                    ByteBuffer b = ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8));
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                }
                 return new Upload(t, options, id, dir);
             });
         });
@@ -416,7 +423,7 @@ public final class FsStore implements ObjectStore {
         for (int attempt = 0; ; attempt++) {
             Path dir = layout.dir(t.dirSegments(), true, op, t.key());
             try {
-                return FsTempFile.create(Objects.requireNonNull(dir), etags);
+                return FsTempFile.create(Objects.requireNonNull(dir), etags, permissions);
             } catch (NoSuchFileException e) {
                 // an empty directory was pruned by a concurrent delete between creating and using it
                 if (attempt >= 10) {
@@ -919,7 +926,7 @@ public final class FsStore implements ObjectStore {
         Path trash = layout.trashDir();
         Path moved = trash.resolve(dir.getFileName() + "-" + FsEtags.newId());
         try {
-            Files.createDirectories(trash);
+            permissions.createDirectories(trash);
             Files.move(dir, moved, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
             if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -1092,7 +1099,7 @@ public final class FsStore implements ObjectStore {
                 return Mono.usingWhen(
                         blocking(op, key(), () -> {
                             try {
-                                return FsTempFile.create(dir, etags);
+                                return FsTempFile.create(dir, etags, permissions);
                             } catch (NoSuchFileException e) {
                                 throw gone(op);
                             }

@@ -32,12 +32,13 @@ public final class FsTempFile {
      *
      * @param dir the directory
      * @param etags gives the file its write id
+     * @param permissions the file's permissions (it keeps them when it becomes the object, a hard link or a part)
      * @return the temp file, open for writing
      * @throws IOException when it cannot be created
      */
-    public static FsTempFile create(Path dir, FsEtags etags) throws IOException {
+    public static FsTempFile create(Path dir, FsEtags etags, FsPermissions permissions) throws IOException {
         Path p = dir.resolve(FsLayout.TEMP_PREFIX + FsEtags.newId());
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        FileChannel ch = permissions.openNew(p, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
         try {
             return new FsTempFile(p, ch, etags.tag(p));
         } catch (IOException | RuntimeException e) {
