@@ -106,7 +106,10 @@ class ReadmeJavaUsageTest {
     @Test
     void theSnippetsCompileInAFreshProjectAndThePipelineResumesFromTheSavedOffset() throws Exception {
         List<List<String>> java = blocks(section(), "java");
-        assertThat(java).as("the quick start and the Reactor pipeline").hasSize(2);
+        // The quick start, the every() fragment (run in ReadmeQuickStartTest, it is not a whole program) and the pipeline.
+        assertThat(java).as("the quick start, the every() fragment and the Reactor pipeline").hasSize(3);
+        assertThat(String.join("\n", java.get(1))).as("the middle block is the every() fragment").contains("checkpointer.every(");
+        java = List.of(java.get(0), java.get(2));
         deleteRecursively(PROJECT.resolve("src"));
         deleteRecursively(PROJECT.resolve("target"));
         deleteRecursively(PROJECT.resolve("checkpoints"));
