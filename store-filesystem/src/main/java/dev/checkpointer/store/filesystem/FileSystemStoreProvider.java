@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * Percent-escapes in the path are decoded ({@code %20} is a space; {@code +} stays a plus). Options, from the query
  * or the options map (the map wins): {@code fsync} (true/false, default true), {@code threads} (positive integer),
- * {@code readChunkSize} (a size such as {@code 256KiB}), {@code createRoot} (true/false, default true),
+ * {@code readChunkSize} (a size such as {@code 256KiB}), {@code createRoot} (true/false, default true: the first
+ * write creates a missing root; false: every operation on a missing root fails with {@code STORE_LOCATION_NOT_FOUND}),
  * {@code extendedAttributes} (true/false, default true). Unknown options are refused, naming only the option, never
  * its value; messages never repeat the query. A URI with user-info ({@code file://user:password@host/…}) is refused
  * without quoting it: a local directory needs no credentials, and messages never repeat them.
