@@ -83,7 +83,7 @@ final class CopyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<Copied> done = new ArrayList<>();
-        try (Checkpointer src = Checkpointer.open(source, sourceOptions);
+        try (Checkpointer src = Checkpointer.open(source, Location.mustExist(source, sourceOptions));
                 Checkpointer dst = Checkpointer.open(destination, destinationOptions)) {
             List<Checkpoint> selected = select(src);
             long total = 2 * selected.stream().mapToLong(c -> c.manifest().totalBytes()).sum();

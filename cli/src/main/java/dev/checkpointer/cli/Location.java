@@ -54,6 +54,52 @@ final class Location implements AutoCloseable {
         return new Location(ObjectStores.open(uri, options));
     }
 
+    /**
+     * Opens a location that must already exist, for the commands that read one (all but the demo and copy's
+     * destination): a {@code file:} URI gets {@code createRoot=false} unless the URI or the options set
+     * {@code createRoot} themselves, so that a missing directory fails with {@code STORE_LOCATION_NOT_FOUND} (exit
+     * 3) instead of reading as an empty location. Other schemes are opened as given.
+     *
+     * @param uri the location
+     * @param options store options
+     * @return the opened location; close it
+     */
+    static Location existing(String uri, Map<String, String> options) {
+        return open(uri, mustExist(uri, options));
+    }
+
+    /**
+     * The options to open {@code uri} with so that a missing {@code file:} root is an error (see
+     * {@link #existing(String, Map)}).
+     *
+     * @param uri the location
+     * @param options store options
+     * @return the options, with {@code createRoot=false} added for a {@code file:} URI that does not set it
+     */
+    static Map<String, String> mustExist(String uri, Map<String, String> options) {
+        int colon = uri.indexOf(':');
+        if (colon < 0 || !uri.substring(0, colon).equalsIgnoreCase("file")) {
+            return options;
+        }
+        int q = uri.indexOf('?');
+        List<String> names = new ArrayList<>(options.keySet());
+        if (q >= 0) {
+            for (String param : uri.substring(q + 1).split("&")) {
+                names.add(param.split("=", 2)[0]);
+            }
+        }
+        if (names.stream().anyMatch(n -> relaxed(n).equals("createroot"))) {
+            return options;
+        }
+        Map<String, String> out = new LinkedHashMap<>(options);
+        out.put("createRoot", "false");
+        return out;
+    }
+
+    private static String relaxed(String name) {
+        return name.replaceAll("[-_.]", "").toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** The store (owned by this location: closed with it). */
     ObjectStore store() {
         return store;
@@ -118,8 +164,18 @@ final class Location implements AutoCloseable {
      * @return the sizes
      */
     Map<String, Long> sizes() {
+        return sizes(CHECKPOINTS);
+    }
+
+    /**
+     * The size of every object under a prefix, by key, in key order.
+     *
+     * @param prefix a key prefix relative to the store's root
+     * @return the sizes
+     */
+    Map<String, Long> sizes(String prefix) {
         Map<String, Long> out = new LinkedHashMap<>();
-        store.list(CHECKPOINTS).retryWhen(transientRetry()).toIterable().forEach(i -> out.put(i.key(), i.size()));
+        store.list(prefix).retryWhen(transientRetry()).toIterable().forEach(i -> out.put(i.key(), i.size()));
         return out;
     }
 
