@@ -88,16 +88,12 @@ final class Location implements AutoCloseable {
                 names.add(param.split("=", 2)[0]);
             }
         }
-        if (names.stream().anyMatch(n -> relaxed(n).equals("createroot"))) {
+        if (names.stream().anyMatch(n -> dev.checkpointer.spi.StoreOptions.canonicalName(n).equals("createroot"))) {
             return options;
         }
         Map<String, String> out = new LinkedHashMap<>(options);
         out.put("createRoot", "false");
         return out;
-    }
-
-    private static String relaxed(String name) {
-        return name.replaceAll("[-_.]", "").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The store (owned by this location: closed with it). */
