@@ -27,8 +27,8 @@ import reactor.core.publisher.Mono;
  * A copy-on-write view of a store for {@code --dry-run}: reads go to the real store, writes and deletes only to this
  * view (and are recorded), so that the library's own prune runs unchanged and says what it would do while the
  * store is left exactly as it was. Conditions are checked against the view. Store-level debris
- * ({@link #cleanupIncomplete}) is not previewed (that call would delete it): it reports nothing. Not thread-safe
- * beyond what one prune needs (every method synchronises on the view). The real store is not owned.
+ * ({@link #cleanupIncomplete}) is not previewed (that call would delete it): it reports nothing. The view's state is
+ * guarded by its own monitor. The real store is not owned.
  */
 final class DryRunStore implements ObjectStore {
     private final ObjectStore real;
@@ -45,11 +45,6 @@ final class DryRunStore implements ObjectStore {
     /** The keys the run deleted that exist in the real store, ascending. */
     synchronized Set<String> deletedKeys() {
         return new TreeSet<>(deleted);
-    }
-
-    /** The keys the run wrote (the pointer, tombstones), ascending. */
-    synchronized Set<String> writtenKeys() {
-        return new TreeSet<>(written.keySet());
     }
 
     @Override
@@ -91,7 +86,18 @@ final class DryRunStore implements ObjectStore {
 
     @Override
     public Mono<ObjectInfo> head(String key) {
-        return get(key, ByteRange.ALL).map(ObjectContent::info);
+        return Mono.defer(() -> {
+            synchronized (this) {
+                Written w = written.get(key);
+                if (w != null) {
+                    return Mono.just(w.info());
+                }
+                if (deleted.contains(key)) {
+                    return Mono.error(StoreException.notFound("head", key));
+                }
+            }
+            return real.head(key);
+        });
     }
 
     @Override

@@ -30,6 +30,10 @@ class DryRunTest {
     @Test
     void pruneDryRunReportsWhatAPruneDeletesAndChangesNothing() {
         Cli.seed(uri, 4);
+        String stray = "checkpoints/" + dev.checkpointer.CheckpointId.of(3).padded() + "/stray.bin"; // debris under a kept id
+        try (Location l = Location.open(uri, Map.of())) {
+            l.store().put(stray, dev.checkpointer.Payload.of(new byte[10]), dev.checkpointer.spi.PutOptions.none()).block();
+        }
         Map<String, String> before = state();
         Cli.Result dry = Cli.run("prune", uri, "--keep", "2", "--grace", "0", "--dry-run", "--json");
         assertThat(dry.exit()).as(dry.toString()).isZero();
@@ -38,6 +42,7 @@ class DryRunTest {
         assertThat(d.get("dryRun").asBoolean()).isTrue();
         assertThat(d.get("deletedCheckpoints").toString()).isEqualTo("[1,2]");
         assertThat(d.get("bytesFreed").asLong()).isGreaterThan(2 * Cli.LARGE);
+        assertThat(d.get("deletedOrphans").toString()).contains(stray);
 
         Cli.Result text = Cli.run("prune", uri, "--keep", "2", "--grace", "0", "--dry-run");
         assertThat(text.out()).contains("dry run: nothing is deleted").contains("would have deleted 2 checkpoints (1, 2)");
@@ -49,7 +54,7 @@ class DryRunTest {
         assertThat(real.json().get("deletedOrphans")).isEqualTo(d.get("deletedOrphans"));
         assertThat(real.json().get("bytesFreed")).isEqualTo(d.get("bytesFreed"));
         assertThat(real.json().get("dryRun").asBoolean()).isFalse();
-        assertThat(state()).isNotEqualTo(before);
+        assertThat(state()).isNotEqualTo(before).doesNotContainKey(stray);
     }
 
     @Test
