@@ -25,8 +25,12 @@ public final class CheckpointMetadata {
     private final Map<String, Instant> watermarks;
     private final @Nullable String fingerprint;
     private final Map<String, String> metadata;
+    private final @Nullable Instant createdAt;
+    private final @Nullable String writerId;
 
     private CheckpointMetadata(Builder b) {
+        this.createdAt = b.createdAt;
+        this.writerId = b.writerId;
         this.epoch = b.epoch;
         Map<String, Map<String, String>> off = new TreeMap<>();
         b.offsets.forEach((k, v) -> off.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
@@ -110,6 +114,25 @@ public final class CheckpointMetadata {
         return metadata;
     }
 
+    /**
+     * The creation time to record instead of the time of the save, if set (see {@link Builder#createdAt(Instant)}).
+     *
+     * @return the time
+     */
+    public Optional<Instant> createdAt() {
+        return Optional.ofNullable(createdAt);
+    }
+
+    /**
+     * The writer id to record in the manifest instead of the checkpointer's own, if set (see
+     * {@link Builder#writerId(String)}).
+     *
+     * @return the writer id
+     */
+    public Optional<String> writerId() {
+        return Optional.ofNullable(writerId);
+    }
+
     @Override
     public String toString() {
         return "CheckpointMetadata[epoch=" + epoch + ", sources=" + offsets.keySet() + ", fingerprint=" + fingerprint + "]";
@@ -123,6 +146,8 @@ public final class CheckpointMetadata {
         private final Map<String, Instant> watermarks = new LinkedHashMap<>();
         private @Nullable String fingerprint;
         private final Map<String, String> metadata = new LinkedHashMap<>();
+        private @Nullable Instant createdAt;
+        private @Nullable String writerId;
 
         Builder() {}
 
@@ -214,6 +239,35 @@ public final class CheckpointMetadata {
                 throw new InvalidInputException("metadata value for '" + key + "' must not be null");
             }
             metadata.put(key, value);
+            return this;
+        }
+
+        /**
+         * Records this creation time in the manifest instead of the time of the save: for tools that copy or
+         * import an existing checkpoint (so that age-based retention counts from the original). Applications saving
+         * new state leave it unset. Ids, not times, order checkpoints; nothing in the commit protocol reads it.
+         *
+         * @param value the original creation time
+         * @return this builder
+         */
+        public Builder createdAt(Instant value) {
+            this.createdAt = java.util.Objects.requireNonNull(value, "createdAt");
+            return this;
+        }
+
+        /**
+         * Records this writer id in the manifest instead of the checkpointer's own: for tools that copy or import a
+         * checkpoint another writer made. Diagnostics only (the pointer still names the checkpointer that publishes).
+         *
+         * @param value 1 to 200 printable characters
+         * @return this builder
+         */
+        public Builder writerId(String value) {
+            java.util.Objects.requireNonNull(value, "writerId");
+            if (value.isEmpty() || value.length() > 200 || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new InvalidInputException("writerId must be 1 to 200 printable characters");
+            }
+            this.writerId = value;
             return this;
         }
 

@@ -28,6 +28,12 @@ public enum ErrorCode {
     STORE_THROTTLED,
     /** The store has no object under the requested key. */
     STORE_NOT_FOUND,
+    /**
+     * The location itself does not exist (a {@code file:} root directory that is missing): nothing was ever written
+     * there, or its name is mistyped. Reads fail with it rather than report "no checkpoints"; stores that create a
+     * location do so on the first write only.
+     */
+    STORE_LOCATION_NOT_FOUND,
     /** A conditional write lost: the object exists (create-if-absent) or its ETag moved (if-match). */
     STORE_PRECONDITION_FAILED,
     /** Authentication or authorisation was refused by the store. */

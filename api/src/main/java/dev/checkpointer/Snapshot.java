@@ -273,6 +273,30 @@ public final class Snapshot {
         }
 
         /**
+         * Records this creation time instead of the time of the save, for copies and imports; see
+         * {@link CheckpointMetadata.Builder#createdAt(Instant)}.
+         *
+         * @param createdAt the original creation time
+         * @return this builder
+         */
+        public Builder createdAt(java.time.Instant createdAt) {
+            meta.createdAt(createdAt);
+            return this;
+        }
+
+        /**
+         * Records this writer id instead of the checkpointer's own, for copies and imports; see
+         * {@link CheckpointMetadata.Builder#writerId(String)}.
+         *
+         * @param writerId 1 to 200 printable characters
+         * @return this builder
+         */
+        public Builder writerId(String writerId) {
+            meta.writerId(writerId);
+            return this;
+        }
+
+        /**
          * Builds the snapshot.
          *
          * @return an immutable snapshot

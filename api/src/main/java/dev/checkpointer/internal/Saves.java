@@ -301,7 +301,7 @@ final class Saves {
                                 + " is already committed at " + ctx.store.describe(), false)));
             }
             return packOverflow(id, entries, uploaded).flatMap(packed -> {
-                Manifest manifest = Manifest.builder().id(id).epoch(epoch).createdAt(ctx.now()).writerId(ctx.writerId())
+                Manifest manifest = Manifest.builder().id(id).epoch(epoch).createdAt(meta.createdAt().orElseGet(ctx::now)).writerId(meta.writerId().orElseGet(ctx::writerId))
                         .parent(v.head()).grandparent(v.pointer() == null ? null : v.pointer().parent())
                         .partitions(packed).from(meta).build();
                 List<String> problems = manifest.validate(null);

@@ -32,9 +32,12 @@ import reactor.core.publisher.Mono;
         description = {
             "Copies checkpoints between locations, across providers (e.g. memory or local disk to S3). Each checkpoint "
                     + "is read from the source and verified (SHA-256 of every partition), saved in the destination with "
-                    + "the same id, epoch, partitions, offsets, sink epochs, watermarks, fingerprint and metadata, then "
-                    + "loaded back from the destination and verified again.",
-            "Copies the latest checkpoint unless --id or --all is given. A checkpoint that already exists in the "
+                    + "the same id, epoch, creation time, writer id, partitions, offsets, sink epochs, watermarks, "
+                    + "fingerprint and metadata (so age-based retention in the destination counts from the original), "
+                    + "plus two metadata entries that record the copy: copiedFrom (the source location, without its query "
+                    + "or credentials) and copiedAt (when it was copied); then it is loaded back from the destination and "
+                    + "verified again.",
+            "Copies the latest checkpoint unless --id (an id or 'latest') or --all is given. A checkpoint that already exists in the "
                     + "destination with the same partitions is skipped; with different content it is an error (exit 4). "
                     + "A destination whose writers have claimed a higher epoch refuses older checkpoints (fencing)."
         })
@@ -53,8 +56,8 @@ final class CopyCommand implements Callable<Integer> {
 
     /** Which checkpoints: one id, or all. */
     static final class Which {
-        @Option(names = "--id", paramLabel = "ID", description = "Copy this checkpoint.")
-        @Nullable CheckpointId id;
+        @Option(names = "--id", paramLabel = "ID|latest", description = "Copy this checkpoint ('latest': the newest).")
+        @Nullable String id;
 
         @Option(names = "--all", description = "Copy every checkpoint, oldest first.")
         boolean all;
@@ -83,14 +86,14 @@ final class CopyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<Copied> done = new ArrayList<>();
-        try (Checkpointer src = Checkpointer.open(source, sourceOptions);
+        try (Checkpointer src = Checkpointer.open(source, Location.mustExist(source, sourceOptions));
                 Checkpointer dst = Checkpointer.open(destination, destinationOptions)) {
             List<Checkpoint> selected = select(src);
             long total = 2 * selected.stream().mapToLong(c -> c.manifest().totalBytes()).sum();
             Progress bar = Progress.start("copy", total, progress, spec.commandLine().getErr());
             try {
                 for (Checkpoint c : selected) {
-                    Copied r = copy(c, dst, bar);
+                    Copied r = copy(c, dst, bar, Format.location(source));
                     done.add(r);
                     if (!json) {
                         bar.pauseLine();
@@ -125,12 +128,20 @@ final class CopyCommand implements Callable<Integer> {
             }
             return all;
         }
-        Target t = which != null && which.id != null ? new Target(which.id, false, false) : new Target(null, true, false);
+        Target t = which != null && which.id != null ? Target.parse(which.id, false) : new Target(null, true, false);
         return List.of(t.load(src, source));
     }
 
-    /** Copies one checkpoint: verified read, save under the same id, verified read-back. */
-    static Copied copy(Checkpoint from, Checkpointer dst, Progress bar) {
+    /** Metadata key: the location a copy was made from (no query, no credentials). */
+    static final String COPIED_FROM = "copiedFrom";
+    /** Metadata key: when the copy was made (ISO-8601). */
+    static final String COPIED_AT = "copiedAt";
+
+    /**
+     * Copies one checkpoint: verified read, save under the same id (keeping its creation time and writer id, and
+     * recording the copy in its metadata), verified read-back.
+     */
+    static Copied copy(Checkpoint from, Checkpointer dst, Progress bar, String sourceLocation) {
         Manifest m = from.manifest();
         CheckpointId id = Objects.requireNonNull(m.id());
         Manifest existing = dst.load(id).map(Checkpoint::manifest)
@@ -158,6 +169,13 @@ final class CopyCommand implements Callable<Integer> {
             b.fingerprint(m.fingerprint());
         }
         m.metadata().forEach(b::metadata);
+        b.metadata(COPIED_FROM, sourceLocation).metadata(COPIED_AT, java.time.Instant.now().toString());
+        if (m.createdAt() != null) {
+            b.createdAt(m.createdAt());
+        }
+        if (m.writerId() != null) {
+            b.writerId(m.writerId());
+        }
         Manifest saved = Objects.requireNonNull(dst.save(b.build()).block());
         if (!samePartitions(m, saved)) {
             throw new CheckpointException(ErrorCode.INTEGRITY, "checkpoint " + id + " was saved in the destination with other partition digests than the source's");

@@ -285,8 +285,12 @@ final class Demo {
             out.println("(memory:// lives in this process only; give the demo a file: URI to look inside afterwards)");
         } else {
             String me = Main.invocation();
-            out.println("look inside:  " + me + " list " + location);
-            out.println("              " + me + " inspect " + location + " latest");
+            out.println("look inside:  " + Hint.command(me, "list", s.uri(), s.options()));
+            out.println("              " + Hint.command(me, "inspect", s.uri(), s.options(), "latest"));
+            out.println("              " + Hint.command(me, "verify", s.uri(), s.options(), "all"));
+            if (Hint.masksSecrets(s.uri(), s.options())) {
+                out.println("              (secret option values are not printed: replace each <name> with its value)");
+            }
         }
         out.flush();
         return ok ? ExitCodes.OK : ExitCodes.VERIFICATION_FAILED;

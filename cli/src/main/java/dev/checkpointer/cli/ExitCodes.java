@@ -14,12 +14,15 @@ final class ExitCodes {
     static final int OK = 0;
     /**
      * A checkpoint failed verification: bytes or a manifest do not match, a chain member or the pointer is missing or
-     * unreadable; or the demo's recovery check failed; or repair found no checkpoint to make the head.
+     * unreadable, a file at a manifest key is corrupt ({@code verify all}, {@code list}); or the demo's recovery check failed; or repair found no checkpoint to make the head.
      */
     static final int VERIFICATION_FAILED = 1;
     /** Bad arguments: unknown option, malformed URI or id, no store module for the scheme, invalid store option. */
     static final int USAGE = 2;
-    /** No such checkpoint (or no checkpoint at all where one was required). */
+    /**
+     * No such checkpoint (or no checkpoint at all where one was required), or no such location: a {@code file:}
+     * directory that does not exist (code {@code STORE_LOCATION_NOT_FOUND}; read commands never create one).
+     */
     static final int NOT_FOUND = 3;
     /** The store failed (access denied, network, throttling beyond retries), a concurrent writer won, or another error. */
     static final int STORE_OR_OTHER = 4;
@@ -32,9 +35,9 @@ final class ExitCodes {
     private static Map<String, String> descriptions() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("0", "success");
-        m.put("1", "verification failed: an artifact or manifest does not match its SHA-256, is missing or unreadable, or the pointer _latest is missing or corrupt while checkpoints exist (also: the demo's recovery check failed; repair found no checkpoint to make the head)");
+        m.put("1", "verification failed: an artifact or manifest does not match its SHA-256, is missing or unreadable, the pointer _latest is missing or corrupt while checkpoints exist, or a file at a manifest key is corrupt (verify all, list) (also: the demo's recovery check failed; repair found no checkpoint to make the head)");
         m.put("2", "usage error: bad arguments, malformed URI or id, no store module for the URI's scheme, invalid store option");
-        m.put("3", "not found: no such checkpoint, or none at the location");
+        m.put("3", "not found: no such checkpoint, none at the location where one is required, or no such location (a file: directory that does not exist; read commands never create one)");
         m.put("4", "store or other error: access denied, network, throttling after retries, a concurrent writer won");
         return java.util.Collections.unmodifiableMap(m);
     }
@@ -53,7 +56,7 @@ final class ExitCodes {
         if (t instanceof CheckpointException ce) {
             return switch (ce.code()) {
                 case INVALID_ARGUMENT, CONFIGURATION -> USAGE;
-                case CHECKPOINT_NOT_FOUND -> NOT_FOUND;
+                case CHECKPOINT_NOT_FOUND, STORE_LOCATION_NOT_FOUND -> NOT_FOUND;
                 case INTEGRITY, CORRUPT_METADATA, INCOMPATIBLE -> VERIFICATION_FAILED;
                 default -> STORE_OR_OTHER;
             };

@@ -20,10 +20,13 @@ import picocli.CommandLine.Spec;
 /** {@code list URI}: the committed checkpoints, oldest first. */
 @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
         header = "List the committed checkpoints at a location.",
-        description = "Lists the committed checkpoints at a location, oldest first (the chain that _latest reaches by "
-                + "parent links): id, epoch, creation time, partitions and bytes. Checkpoints whose manifest cannot be "
-                + "read are left out with a warning on stderr, and so is a missing or corrupt _latest (the listing is "
-                + "then of the chain recovered from the manifests); see 'verify' and 'repair'.")
+        description = {"Lists the committed checkpoints at a location, oldest first (the chain that _latest reaches by "
+                + "parent links): id, epoch, creation time, partitions and bytes.",
+            "Every file at a manifest key is read as well (the store is listed): one that cannot be trusted (not a "
+                + "manifest, tombstone or abort marker, or its body SHA-256 does not hold) is shown as a CORRUPT row with "
+                + "its key and the reason, and so is a corrupt _latest; the listing is then still printed, and the exit "
+                + "code is 1. A missing _latest is a warning on stderr (the listing is of the chain recovered from the "
+                + "manifests); see 'verify' and 'repair'."})
 final class ListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -34,7 +37,8 @@ final class ListCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store = new StoreOptions();
 
-    @Option(names = "--json", description = "Print JSON: {\"checkpoints\": [{\"id\", \"epoch\", \"createdAt\", \"partitions\", \"bytes\", \"writerId\"}]}.")
+    @Option(names = "--json", description = "Print JSON: {\"checkpoints\": [{\"id\", \"epoch\", \"createdAt\", \"partitions\", \"bytes\", \"writerId\"}], "
+            + "\"corrupt\": [{\"key\", \"id\", \"reason\"}]}.")
     boolean json;
 
     /** One line of the listing. */
@@ -44,8 +48,8 @@ final class ListCommand implements Callable<Integer> {
         }
     }
 
-    /** The JSON document. */
-    record Listing(List<Entry> checkpoints) {}
+    /** The JSON document: the committed checkpoints, and the metadata files that cannot be trusted. */
+    record Listing(List<Entry> checkpoints, List<Location.Corrupt> corrupt) {}
 
     @Override
     public Integer call() {
@@ -56,6 +60,7 @@ final class ListCommand implements Callable<Integer> {
             err.flush();
         });
         List<Entry> entries;
+        List<Location.Corrupt> corrupt = new java.util.ArrayList<>();
         try (Location location = store.location(uri); Checkpointer cp = location.builder().listener(watch).build()) {
             entries = cp.list().map(Entry::of).collectList().blockOptional().orElse(List.of());
             if (entries.isEmpty() && watch.recovery() == null) {
@@ -67,15 +72,21 @@ final class ListCommand implements Callable<Integer> {
                     err.flush();
                 }
             }
+            location.pointerCorruption().ifPresent(corrupt::add);
+            corrupt.addAll(location.scanManifests().corrupt());
         }
+        int exit = corrupt.isEmpty() ? ExitCodes.OK : ExitCodes.VERIFICATION_FAILED;
         if (json) {
-            Json.print(out, new Listing(entries));
-            return ExitCodes.OK;
+            Json.print(out, new Listing(entries, corrupt));
+            return exit;
+        }
+        for (Location.Corrupt c : corrupt) {
+            out.println("CORRUPT  " + c.key() + ": " + c.reason());
         }
         if (entries.isEmpty()) {
-            out.println("no checkpoints at " + Format.location(uri));
+            out.println("no checkpoints at " + Format.location(uri) + (corrupt.isEmpty() ? "" : " that can be read"));
             out.flush();
-            return ExitCodes.OK;
+            return exit;
         }
         Format.Table t = new Format.Table("ID", "EPOCH", "CREATED", "PARTITIONS", "BYTES");
         long total = 0;
@@ -85,8 +96,8 @@ final class ListCommand implements Callable<Integer> {
         }
         t.lines("").forEach(out::println);
         out.println(entries.size() + (entries.size() == 1 ? " checkpoint, " : " checkpoints, ") + Format.bytes(total)
-                + " of state at " + Format.location(uri));
+                + " of state at " + Format.location(uri) + (corrupt.isEmpty() ? "" : "; " + corrupt.size() + " corrupt file(s) listed above (exit 1)"));
         out.flush();
-        return ExitCodes.OK;
+        return exit;
     }
 }

@@ -54,6 +54,48 @@ final class Location implements AutoCloseable {
         return new Location(ObjectStores.open(uri, options));
     }
 
+    /**
+     * Opens a location that must already exist, for the commands that read one (all but the demo and copy's
+     * destination): a {@code file:} URI gets {@code createRoot=false} unless the URI or the options set
+     * {@code createRoot} themselves, so that a missing directory fails with {@code STORE_LOCATION_NOT_FOUND} (exit
+     * 3) instead of reading as an empty location. Other schemes are opened as given.
+     *
+     * @param uri the location
+     * @param options store options
+     * @return the opened location; close it
+     */
+    static Location existing(String uri, Map<String, String> options) {
+        return open(uri, mustExist(uri, options));
+    }
+
+    /**
+     * The options to open {@code uri} with so that a missing {@code file:} root is an error (see
+     * {@link #existing(String, Map)}).
+     *
+     * @param uri the location
+     * @param options store options
+     * @return the options, with {@code createRoot=false} added for a {@code file:} URI that does not set it
+     */
+    static Map<String, String> mustExist(String uri, Map<String, String> options) {
+        int colon = uri.indexOf(':');
+        if (colon < 0 || !uri.substring(0, colon).equalsIgnoreCase("file")) {
+            return options;
+        }
+        int q = uri.indexOf('?');
+        List<String> names = new ArrayList<>(options.keySet());
+        if (q >= 0) {
+            for (String param : uri.substring(q + 1).split("&")) {
+                names.add(param.split("=", 2)[0]);
+            }
+        }
+        if (names.stream().anyMatch(n -> dev.checkpointer.spi.StoreOptions.canonicalName(n).equals("createroot"))) {
+            return options;
+        }
+        Map<String, String> out = new LinkedHashMap<>(options);
+        out.put("createRoot", "false");
+        return out;
+    }
+
     /** The store (owned by this location: closed with it). */
     ObjectStore store() {
         return store;
@@ -118,8 +160,18 @@ final class Location implements AutoCloseable {
      * @return the sizes
      */
     Map<String, Long> sizes() {
+        return sizes(CHECKPOINTS);
+    }
+
+    /**
+     * The size of every object under a prefix, by key, in key order.
+     *
+     * @param prefix a key prefix relative to the store's root
+     * @return the sizes
+     */
+    Map<String, Long> sizes(String prefix) {
         Map<String, Long> out = new LinkedHashMap<>();
-        store.list(CHECKPOINTS).retryWhen(transientRetry()).toIterable().forEach(i -> out.put(i.key(), i.size()));
+        store.list(prefix).retryWhen(transientRetry()).toIterable().forEach(i -> out.put(i.key(), i.size()));
         return out;
     }
 
@@ -146,6 +198,84 @@ final class Location implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * A file at a manifest key, or {@code _latest}, that cannot be trusted.
+     *
+     * @param key the object's key
+     * @param id the id of its directory ({@code 0} for {@code _latest})
+     * @param reason what is wrong with it
+     */
+    record Corrupt(String key, long id, String reason) {}
+
+    /**
+     * What the files at manifest keys are.
+     *
+     * @param manifests live or prepared manifests (committed or not)
+     * @param tombstones tombstones of deleted chain members
+     * @param aborts abort markers
+     * @param corrupt the files that are none of these, or whose body digest or id does not hold
+     */
+    record Scan(int manifests, int tombstones, int aborts, List<Corrupt> corrupt) {}
+
+    /**
+     * Reads every file at a manifest key under {@code checkpoints/} (not only the ones {@link Checkpointer#list()}
+     * reaches) and sorts it: manifest, tombstone, abort marker, or corrupt (not one of these, its body's SHA-256 is
+     * not the one its envelope states, or its id is not its directory's). A file deleted meanwhile is skipped.
+     *
+     * @return the counts and the corrupt files, by id
+     */
+    Scan scanManifests() {
+        int manifests = 0;
+        int tombstones = 0;
+        int aborts = 0;
+        List<Corrupt> corrupt = new ArrayList<>();
+        for (CheckpointId id : manifestIds()) {
+            String key = manifestKey(id);
+            Optional<byte[]> bytes = read(key);
+            if (bytes.isEmpty()) {
+                continue;
+            }
+            StoredFile f = StoredFile.parse(bytes.get());
+            String reason = problem(f, StoredFile.MANIFEST, StoredFile.TOMBSTONE, StoredFile.ABORT);
+            if (reason == null && f != null && f.id() != id.value()) {
+                reason = "it holds id " + f.id() + ", not its directory's id " + id.value();
+            }
+            if (reason != null) {
+                corrupt.add(new Corrupt(key, id.value(), reason));
+            } else if (f != null && StoredFile.TOMBSTONE.equals(f.format())) {
+                tombstones++;
+            } else if (f != null && StoredFile.ABORT.equals(f.format())) {
+                aborts++;
+            } else {
+                manifests++;
+            }
+        }
+        return new Scan(manifests, tombstones, aborts, List.copyOf(corrupt));
+    }
+
+    /**
+     * What is wrong with {@code _latest} as stored, if it exists: not a pointer, or a body digest that does not hold.
+     *
+     * @return the problem, or empty when the pointer is missing or sound
+     */
+    Optional<Corrupt> pointerCorruption() {
+        return read(POINTER).map(bytes -> problem(StoredFile.parse(bytes), StoredFile.POINTER))
+                .map(reason -> new Corrupt(POINTER, 0, reason));
+    }
+
+    private static @org.jspecify.annotations.Nullable String problem(@org.jspecify.annotations.Nullable StoredFile f, String... formats) {
+        if (f == null) {
+            return "not a metadata file: not JSON, or not an envelope {\"format\", \"bodySha256\", ...} nor a format-1 object";
+        }
+        if (f.format() != null && !List.of(formats).contains(f.format())) {
+            return "unexpected format '" + f.format() + "' (expected " + String.join(", ", formats) + ")";
+        }
+        if (!f.digestOk()) {
+            return "the SHA-256 of its body does not match the bodySha256 it states (changed or corrupted)";
+        }
+        return null;
     }
 
     /**

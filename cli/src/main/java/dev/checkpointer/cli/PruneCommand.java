@@ -32,7 +32,10 @@ import picocli.CommandLine.Spec;
                     + "incomplete multipart uploads.",
             "Debris above the newest checkpoint is kept: a save still in progress may need it. It is swept by a later "
                     + "prune, once a later checkpoint has passed its id.",
-            "Without --keep, only garbage is removed. The newest checkpoint is always kept."
+            "Without --keep, only garbage is removed. The newest checkpoint is always kept.",
+            "With --dry-run, the same prune runs against a copy-on-write view of the store: it prints what would be "
+                    + "deleted (checkpoints, orphaned objects, bytes) and changes nothing. Temp files and incomplete "
+                    + "uploads are not previewed."
         })
 final class PruneCommand implements Callable<Integer> {
     @Spec
@@ -53,8 +56,11 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store = new StoreOptions();
 
-    @Option(names = "--json", description = "Print JSON: {\"deletedCheckpoints\": [ids, ascending], \"deletedOrphans\": [keys], \"cleanedIncomplete\": [keys], \"bytesFreed\"}.")
+    @Option(names = "--json", description = "Print JSON: {\"deletedCheckpoints\": [ids, ascending], \"deletedOrphans\": [keys], \"cleanedIncomplete\": [keys], \"bytesFreed\", \"dryRun\"}.")
     boolean json;
+
+    @Option(names = "--dry-run", description = "Print what would be deleted; delete nothing.")
+    boolean dryRun;
 
     /**
      * The JSON document.
@@ -63,11 +69,12 @@ final class PruneCommand implements Callable<Integer> {
      * @param deletedOrphans keys of garbage swept
      * @param cleanedIncomplete store-level debris cleaned (temp files, incomplete multipart uploads)
      * @param bytesFreed bytes removed
+     * @param dryRun true when nothing was deleted: the lists say what would have been
      */
-    record Pruned(List<Long> deletedCheckpoints, List<String> deletedOrphans, List<String> cleanedIncomplete, long bytesFreed) {
-        static Pruned of(PruneReport r, long bytesFreed) {
+    record Pruned(List<Long> deletedCheckpoints, List<String> deletedOrphans, List<String> cleanedIncomplete, long bytesFreed, boolean dryRun) {
+        static Pruned of(PruneReport r, long bytesFreed, boolean dryRun) {
             return new Pruned(r.deletedCheckpoints().stream().map(CheckpointId::value).sorted().toList(),
-                    r.deletedOrphans().stream().sorted().toList(), r.cleanedIncomplete().stream().sorted().toList(), bytesFreed);
+                    r.deletedOrphans().stream().sorted().toList(), r.cleanedIncomplete().stream().sorted().toList(), bytesFreed, dryRun);
         }
     }
 
@@ -79,7 +86,8 @@ final class PruneCommand implements Callable<Integer> {
         PruneReport report;
         long freed;
         try (Location location = store.location(uri)) {
-            CheckpointerBuilder b = location.builder();
+            DryRunStore view = dryRun ? new DryRunStore(location.store()) : null;
+            CheckpointerBuilder b = view == null ? location.builder() : Checkpointer.builder().store(view);
             if (keep != null) {
                 b.retention(Retention.keepLast(keep));
             }
@@ -91,23 +99,35 @@ final class PruneCommand implements Callable<Integer> {
                 // own figure leaves out what retention deleted.
                 Map<String, Long> before = location.sizes();
                 report = Objects.requireNonNull(cp.prune().block());
-                Map<String, Long> after = location.sizes();
-                long gone = before.entrySet().stream().filter(e -> !after.containsKey(e.getKey())).mapToLong(Map.Entry::getValue).sum();
+                long gone;
+                if (view == null) {
+                    Map<String, Long> after = location.sizes();
+                    gone = before.entrySet().stream().filter(e -> !after.containsKey(e.getKey())).mapToLong(Map.Entry::getValue).sum();
+                } else {
+                    gone = view.deletedKeys().stream().mapToLong(k -> before.getOrDefault(k, 0L)).sum();
+                }
                 freed = Math.max(report.bytesFreed(), gone);
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        Pruned pruned = Pruned.of(report, freed);
+        Pruned pruned = Pruned.of(report, freed, dryRun);
         if (json) {
             Json.print(out, pruned);
             return ExitCodes.OK;
         }
         int n = pruned.deletedCheckpoints().size();
-        out.println("deleted " + n + (n == 1 ? " checkpoint" : " checkpoints")
+        String would = dryRun ? "would have " : "";
+        if (dryRun) {
+            out.println("dry run: nothing is deleted; this is what prune would do");
+        }
+        out.println(would + "deleted " + n + (n == 1 ? " checkpoint" : " checkpoints")
                 + (n == 0 ? "" : " (" + pruned.deletedCheckpoints().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")"));
-        out.println("swept " + pruned.deletedOrphans().size() + " orphaned artifact(s) and " + pruned.cleanedIncomplete().size()
+        out.println(would + "swept " + pruned.deletedOrphans().size() + " orphaned artifact(s) and " + pruned.cleanedIncomplete().size()
                 + " incomplete upload(s) or temp file(s)");
-        out.println("freed " + Format.bytes(pruned.bytesFreed()) + " at " + Format.location(uri));
+        if (dryRun) {
+            pruned.deletedOrphans().forEach(k -> out.println("  orphan " + k));
+        }
+        out.println(would + "freed " + Format.bytes(pruned.bytesFreed()) + " at " + Format.location(uri));
         out.flush();
         return ExitCodes.OK;
     }

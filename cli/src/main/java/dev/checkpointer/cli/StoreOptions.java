@@ -13,16 +13,20 @@ final class StoreOptions {
                     + "Credentials come from each SDK's standard chain; values are never printed.")
     Map<String, String> options = new LinkedHashMap<>();
 
+    /** A builder over the location, which must exist (see {@link Location#existing(String, Map)}). */
     CheckpointerBuilder builder(String uri) {
-        return Checkpointer.builder().location(uri, options);
+        return Checkpointer.builder().location(uri, Location.mustExist(uri, options));
     }
 
     Checkpointer open(String uri) {
         return builder(uri).build();
     }
 
-    /** The store itself, for commands that also read objects as stored (a checkpointer over it: {@link Location#builder()}). */
+    /**
+     * The store itself, for commands that also read objects as stored (a checkpointer over it:
+     * {@link Location#builder()}); the location must exist (see {@link Location#existing(String, Map)}).
+     */
     Location location(String uri) {
-        return Location.open(uri, options);
+        return Location.existing(uri, options);
     }
 }

@@ -22,7 +22,7 @@ record Target(@Nullable CheckpointId id, boolean latest, boolean all) {
         try {
             return new Target(CheckpointId.parse(t), false, false);
         } catch (InvalidInputException e) {
-            throw new InvalidInputException("expected a checkpoint id, 'latest'" + (allowAll ? " or 'all'" : "") + ", got '" + text + "'");
+            throw new InvalidInputException("expected a checkpoint id" + (allowAll ? ", 'latest' or 'all'" : " or 'latest'") + ", got '" + text + "'");
         }
     }
 

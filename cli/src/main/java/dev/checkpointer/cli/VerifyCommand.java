@@ -39,7 +39,10 @@ import reactor.core.publisher.Mono;
             "With 'all' (the default), every committed checkpoint is verified: every member of the chain that _latest "
                     + "reaches by parent links, down to the oldest retained one. A chain member whose manifest is "
                     + "missing, unreadable or does not match the digest its child links it by is a failure, and so is "
-                    + "an artifact that is missing or does not match.",
+                    + "an artifact that is missing or does not match. Beyond the chain, every file at a manifest key under "
+                    + "checkpoints/ is read (the store is listed): manifests, tombstones and abort markers are told apart, "
+                    + "and any that is none of these, or whose body SHA-256 does not hold (a flipped byte), fails verify "
+                    + "(CORRUPT_METADATA, naming the key), even when the chain does not reach it.",
             "The pointer is checked too, whatever is verified: when _latest is missing or corrupt while checkpoints "
                     + "exist (reads then fall back to the newest chain that verifies, and saves are refused), verify "
                     + "fails (exit 1) and says so; 'checkpointer repair' fixes the pointer (stop every writer first). "
@@ -64,7 +67,8 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print JSON: {\"ok\", \"problems\": [{\"code\", \"message\"}], \"checkpoints\": [{\"id\", \"ok\", "
             + "\"partitions\", \"bytes\", \"failures\": [{\"operator\", \"partition\", \"code\", \"message\"}]}], \"bytesVerified\"}; "
-            + "\"problems\" are the location's own (codes POINTER_RECOVERED, POINTER_MISSING, CHAIN_BROKEN).")
+            + "\"problems\" are the location's own (codes POINTER_RECOVERED, POINTER_MISSING, POINTER_CORRUPT, CHAIN_BROKEN, "
+            + "CORRUPT_METADATA); with 'all', \"stored\": {\"manifests\", \"tombstones\", \"aborts\", \"corrupt\"} counts the files at manifest keys.")
     boolean json;
 
     @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "auto",
@@ -107,14 +111,28 @@ final class VerifyCommand implements Callable<Integer> {
      * A problem of the location itself rather than of one checkpoint.
      *
      * @param code {@code POINTER_RECOVERED} (reads had to recover a missing or corrupt {@code _latest}),
-     *     {@code POINTER_MISSING} ({@code _latest} is missing while checkpoint manifests exist, and reads see none), or
-     *     {@code CHAIN_BROKEN} (the chain cannot be followed below two consecutive unreadable members)
+     *     {@code POINTER_MISSING} ({@code _latest} is missing while checkpoint manifests exist, and reads see none),
+     *     {@code POINTER_CORRUPT} ({@code _latest} as stored is not a pointer or its digest does not hold),
+     *     {@code CHAIN_BROKEN} (the chain cannot be followed below two consecutive unreadable members), or
+     *     {@code CORRUPT_METADATA} (a file at a manifest key that no verified checkpoint accounts for is corrupt; the
+     *     message names its key)
      * @param message what it means
      */
     record Problem(String code, String message) {}
 
-    /** The JSON document. */
-    record Report(boolean ok, List<Problem> problems, List<Result> checkpoints, long bytesVerified) {}
+    /**
+     * What the files at manifest keys are (with {@code all}).
+     *
+     * @param manifests manifests, committed or not
+     * @param tombstones tombstones
+     * @param aborts abort markers
+     * @param corrupt files that are none of these or do not verify
+     */
+    record Stored(int manifests, int tombstones, int aborts, int corrupt) {}
+
+    /** The JSON document; {@code stored} is absent unless 'all' was verified. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Report(boolean ok, List<Problem> problems, List<Result> checkpoints, long bytesVerified, @Nullable Stored stored) {}
 
     @Override
     public Integer call() {
@@ -124,6 +142,7 @@ final class VerifyCommand implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
         long verifiedBytes;
+        Stored stored = null;
         try (Location location = store.location(uri); Checkpointer cp = location.builder().listener(watch).build()) {
             Map<Long, Result> unreadable = new TreeMap<>();
             List<Checkpoint> checkpoints = new ArrayList<>();
@@ -188,13 +207,23 @@ final class VerifyCommand implements Callable<Integer> {
                 chainBreak(location, listedIds, watch).ifPresent(problems::add);
             }
             results.addAll(unreadable.values());
+            Set<Long> failing = results.stream().filter(r -> !r.ok()).map(Result::id).collect(Collectors.toSet());
+            if (t.all()) {
+                Location.Scan scan = location.scanManifests();
+                stored = new Stored(scan.manifests(), scan.tombstones(), scan.aborts(), scan.corrupt().size());
+                scan.corrupt().stream().filter(c -> !failing.contains(c.id()))
+                        .forEach(c -> problems.add(new Problem("CORRUPT_METADATA", c.key() + ": " + c.reason())));
+            }
+            if (problems.stream().noneMatch(p -> p.code().startsWith("POINTER_"))) {
+                location.pointerCorruption().ifPresent(c -> problems.add(new Problem("POINTER_CORRUPT", c.key() + ": " + c.reason())));
+            }
         }
         results.sort((a, b) -> Long.compare(a.id(), b.id()));
         boolean ok = problems.isEmpty() && results.stream().allMatch(Result::ok);
         if (json) {
-            Json.print(out, new Report(ok, problems, results, verifiedBytes));
+            Json.print(out, new Report(ok, problems, results, verifiedBytes, stored));
         } else {
-            print(out, problems, results, verifiedBytes);
+            print(out, problems, results, verifiedBytes, stored);
         }
         if (ok) {
             return ExitCodes.OK;
@@ -318,9 +347,13 @@ final class VerifyCommand implements Callable<Integer> {
         return new Result(id.value(), false, 0, 0, List.of(f));
     }
 
-    private void print(PrintWriter out, List<Problem> problems, List<Result> results, long verifiedBytes) {
+    private void print(PrintWriter out, List<Problem> problems, List<Result> results, long verifiedBytes, @Nullable Stored stored) {
         for (Problem p : problems) {
             out.println("location " + Format.location(uri) + "  FAILED  " + p.code() + ": " + p.message());
+        }
+        if (stored != null) {
+            out.println("files at manifest keys: " + stored.manifests() + " manifest(s), " + stored.tombstones() + " tombstone(s), "
+                    + stored.aborts() + " abort marker(s), " + stored.corrupt() + " corrupt");
         }
         if (results.isEmpty()) {
             out.println(problems.isEmpty() ? "no checkpoints at " + Format.location(uri) + ": nothing to verify"

@@ -21,13 +21,14 @@ class CopyTest {
         Cli.drop(dst);
     }
 
-    /** Everything but where the bytes live, who wrote it and when: must be equal after a copy. */
+    /** Everything but where the bytes live and the two entries that record the copy: must be equal after a copy. */
     private static JsonNode essentials(String uri, String id) {
         JsonNode j = Cli.run("inspect", uri, id, "--json").json().get("manifest");
         com.fasterxml.jackson.databind.node.ObjectNode o = Json.MAPPER.createObjectNode();
-        for (String f : List.of("id", "epoch", "offsets", "sinkEpochs", "watermarks", "fingerprint", "metadata")) {
+        for (String f : List.of("id", "epoch", "createdAt", "writerId", "offsets", "sinkEpochs", "watermarks", "fingerprint", "metadata")) {
             o.set(f, j.get(f));
         }
+        ((com.fasterxml.jackson.databind.node.ObjectNode) o.get("metadata")).remove(List.of(CopyCommand.COPIED_FROM, CopyCommand.COPIED_AT));
         com.fasterxml.jackson.databind.node.ArrayNode parts = o.putArray("partitions");
         j.get("partitions").forEach(p -> parts.add(Json.MAPPER.createObjectNode()
                 .put("operator", p.get("operator").asText()).put("partition", p.get("partition").asInt())
@@ -53,6 +54,22 @@ class CopyTest {
         assertThat(again.exit()).as(again.toString()).isZero();
         assertThat(again.json().get("checkpoints").findValuesAsText("status")).containsOnly("skipped");
         assertThat(again.json().get("bytesCopied").asLong()).isZero();
+    }
+
+    @Test
+    void aCopyKeepsCreationTimeAndWriterAndRecordsWhereAndWhenItWasCopied() throws Exception {
+        List<dev.checkpointer.Manifest> saved = Cli.seed(src, 2);
+        java.time.Instant before = java.time.Instant.now();
+        Cli.Result r = Cli.run("copy", src, dst, "--id", "latest");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        JsonNode m = Cli.run("inspect", dst, "2", "--json").json().get("manifest");
+        assertThat(java.time.Instant.parse(m.get("createdAt").asText())).isEqualTo(saved.get(1).createdAt());
+        assertThat(m.get("writerId").asText()).isEqualTo(saved.get(1).writerId());
+        assertThat(m.get("metadata").get(CopyCommand.COPIED_FROM).asText()).isEqualTo(src);
+        assertThat(java.time.Instant.parse(m.get("metadata").get(CopyCommand.COPIED_AT).asText())).isAfterOrEqualTo(before.minusSeconds(1));
+        assertThat(Cli.run("list", dst, "--json").json().get("checkpoints").findValuesAsText("id")).containsExactly("2");
+        Cli.Result bad = Cli.run("copy", src, dst, "--id", "newest");
+        assertThat(bad.exit()).isEqualTo(ExitCodes.USAGE);
     }
 
     @Test

@@ -41,6 +41,22 @@ class JarIT {
         assertThat(bad.err()).contains("no store module handles scheme 'nosuch'");
     }
 
+    /**
+     * azure-identity is inside the jar (loaded from it alone, not from the test class path), so the Azure store finds
+     * DefaultAzureCredential when only {@code -o accountName=} is given.
+     */
+    @Test
+    void theJarBundlesAzureIdentityForDefaultAzureCredential() throws Exception {
+        Path jar = Path.of(System.getProperty("checkpointer.jar", "target/checkpointer.jar")).toAbsolutePath();
+        try (java.net.URLClassLoader only = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            Class<?> builder = only.loadClass("com.azure.identity.DefaultAzureCredentialBuilder");
+            assertThat(builder.getClassLoader()).isSameAs(only);
+            Class<?> support = only.loadClass("dev.checkpointer.store.azure.internal.IdentitySupport");
+            assertThat(support.getMethod("isAvailable").invoke(null)).isEqualTo(true);
+            assertThat(only.loadClass("com.microsoft.aad.msal4j.ConfidentialClientApplication").getClassLoader()).isSameAs(only);
+        }
+    }
+
     @Test
     void theBundledGcsStoreOpensGsUrisAndChecksItsOptions(@TempDir Path dir) throws Exception {
         Run bad = java(dir, "list", "gs://bucket/prefix", "-o", "anonymous=true", "-o", "chunkSzie=1MiB");

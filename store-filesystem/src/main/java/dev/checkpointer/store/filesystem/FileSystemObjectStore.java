@@ -10,15 +10,22 @@ import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.ErrorCode;
 import dev.checkpointer.store.filesystem.internal.FsConfig;
+import dev.checkpointer.store.filesystem.internal.FsErrors;
+import dev.checkpointer.store.filesystem.internal.FsEtags;
+import dev.checkpointer.store.filesystem.internal.FsLayout;
 import dev.checkpointer.store.filesystem.internal.FsPermissions;
 import dev.checkpointer.store.filesystem.internal.FsStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import reactor.core.publisher.Flux;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * An {@link ObjectStore} on a local directory: the embedded default, durable on one machine, and safe for several
@@ -74,6 +81,15 @@ import reactor.core.publisher.Mono;
  * fail with {@code STORE_NOT_FOUND} and never recreate it; {@link #cleanupIncomplete(String, Instant)} sweeps
  * whatever the trash still holds. Minimum part size 1 byte, at most 10,000 parts.
  *
+ * <h2>The root</h2>
+ * Neither opening nor reading ever creates anything. With {@link Builder#createRoot(boolean) createRoot} on (the
+ * default), a missing root directory is created, with its parents, by the first write ({@code put},
+ * {@code startMultipart}); until then the location reads as empty (an application's first {@code latest()} finds
+ * nothing) and leaves no directory behind. With {@code createRoot} off, a missing root is an error for every
+ * operation, {@link ErrorCode#STORE_LOCATION_NOT_FOUND} ("no checkpoint location at PATH"), until the directory
+ * appears: use it where the location must already exist (the command-line tool's read commands do, so a mistyped
+ * path fails instead of looking empty). An existing empty directory is an empty location either way.
+ *
  * <h2>Threads and errors</h2>
  * Every file operation runs on a bounded-elastic scheduler owned by this store (threads named
  * {@code checkpointer-fs-N-M}), never on the caller's thread; {@link #close()} stops it. Missing files map to
@@ -82,14 +98,24 @@ import reactor.core.publisher.Mono;
  * {@code STORE_TRANSIENT}, a full disk and other I/O errors to {@code STORE_FAILURE} (permanent).
  */
 public final class FileSystemObjectStore implements ObjectStore {
-    private final FsStore delegate;
+    private final FsConfig config;
+    /** The root as given, absolute and normalised (its real path is known once it exists). */
+    private final Path root;
+    /** Validates keys and prefixes before the root exists (no I/O). */
+    private final FsLayout layout;
+    private final Object openLock = new Object();
+    private volatile @Nullable FsStore delegate;
+    private volatile boolean closed;
 
-    private FileSystemObjectStore(FsStore delegate) {
+    private FileSystemObjectStore(FsConfig config, Path root, @Nullable FsStore delegate) {
+        this.config = config;
+        this.root = root;
+        this.layout = new FsLayout(root, config.fsync(), config.permissions());
         this.delegate = delegate;
     }
 
     /**
-     * Opens a store on a directory with default settings, creating the directory when missing.
+     * Opens a store on a directory with default settings; the first write creates the directory when missing.
      *
      * @param root the root directory
      * @return the store, owned by the caller
@@ -111,22 +137,34 @@ public final class FileSystemObjectStore implements ObjectStore {
     }
 
     /**
-     * The root directory, resolved to its real path (symbolic links in it resolved).
+     * The root directory, resolved to its real path (symbolic links in it resolved) once it exists; before that,
+     * the absolute, normalised path it will be created at.
      *
      * @return the root
      */
     public Path root() {
-        return delegate.root();
+        FsStore s = delegate;
+        return s == null ? root : s.root();
     }
 
     /**
      * Whether new objects carry a random write id in an extended attribute (else ETags derive from the file's
      * identity and modification time).
      *
+     * <p>Before the root exists, answered for the file system of its nearest existing parent.
+     *
      * @return true when the file system supports extended attributes and they are not turned off
      */
     public boolean usesExtendedAttributes() {
-        return delegate.writesEtagIds();
+        FsStore s = delegate;
+        if (s != null) {
+            return s.writesEtagIds();
+        }
+        Path existing = root;
+        while (existing.getParent() != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return new FsEtags(existing, config.writeEtagIds()).writesIds();
     }
 
     /**
@@ -140,7 +178,12 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
-        return delegate.put(key, payload, options);
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(options, "options");
+        return Mono.defer(() -> {
+            layout.target(key);
+            return created("put").flatMap(s -> s.put(key, payload, options));
+        });
     }
 
     /**
@@ -152,7 +195,11 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public Mono<ObjectContent> get(String key, ByteRange range) {
-        return delegate.get(key, range);
+        Objects.requireNonNull(range, "range");
+        return Mono.defer(() -> {
+            layout.target(key);
+            return ifExists("get").switchIfEmpty(Mono.error(() -> StoreException.notFound("get", key))).flatMap(s -> s.get(key, range));
+        });
     }
 
     /**
@@ -163,7 +210,10 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public Mono<ObjectInfo> head(String key) {
-        return delegate.head(key);
+        return Mono.defer(() -> {
+            layout.target(key);
+            return ifExists("head").switchIfEmpty(Mono.error(() -> StoreException.notFound("head", key))).flatMap(s -> s.head(key));
+        });
     }
 
     /**
@@ -175,7 +225,11 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public Flux<ObjectInfo> list(String prefix) {
-        return delegate.list(prefix);
+        Objects.requireNonNull(prefix, "prefix");
+        return Flux.defer(() -> {
+            layout.listStart(prefix);
+            return ifExists("list").flatMapMany(s -> s.list(prefix));
+        });
     }
 
     /**
@@ -186,7 +240,10 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public Mono<Void> delete(String key) {
-        return delegate.delete(key);
+        return Mono.defer(() -> {
+            layout.target(key);
+            return ifExists("delete").flatMap(s -> s.delete(key));
+        });
     }
 
     /**
@@ -198,7 +255,11 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public Mono<Void> deleteAll(List<String> keys) {
-        return delegate.deleteAll(keys);
+        Objects.requireNonNull(keys, "keys");
+        return Mono.defer(() -> {
+            keys.forEach(layout::target);
+            return ifExists("deleteAll").flatMap(s -> s.deleteAll(keys));
+        });
     }
 
     /**
@@ -209,7 +270,7 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public Capabilities capabilities() {
-        return delegate.capabilities();
+        return FsStore.CAPABILITIES;
     }
 
     /**
@@ -221,7 +282,11 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public Mono<MultipartUpload> startMultipart(String key, PutOptions options) {
-        return delegate.startMultipart(key, options);
+        Objects.requireNonNull(options, "options");
+        return Mono.defer(() -> {
+            layout.target(key);
+            return created("startMultipart").flatMap(s -> s.startMultipart(key, options));
+        });
     }
 
     /**
@@ -235,7 +300,12 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public Flux<String> cleanupIncomplete(String prefix, Instant olderThan) {
-        return delegate.cleanupIncomplete(prefix, olderThan);
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(olderThan, "olderThan");
+        return Flux.defer(() -> {
+            layout.listStart(prefix);
+            return ifExists("cleanupIncomplete").flatMapMany(s -> s.cleanupIncomplete(prefix, olderThan));
+        });
     }
 
     /**
@@ -245,18 +315,88 @@ public final class FileSystemObjectStore implements ObjectStore {
      */
     @Override
     public String describe() {
-        return delegate.describe();
+        FsStore s = delegate;
+        if (s != null) {
+            return s.describe();
+        }
+        String uri = root.toUri().toString();
+        return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
     }
 
     /** Rejects new work, lets file operations in progress finish, then stops the store's threads. Idempotent. */
     @Override
     public void close() {
-        delegate.close();
+        synchronized (openLock) {
+            closed = true;
+            FsStore s = delegate;
+            if (s != null) {
+                s.close();
+            }
+        }
     }
 
     @Override
     public String toString() {
-        return delegate.toString();
+        return "FileSystemObjectStore[" + describe() + "]";
+    }
+
+    /**
+     * The opened store when the root exists. While it does not: empty (an empty location) when {@code createRoot}
+     * is on, else {@code STORE_LOCATION_NOT_FOUND}. Never creates the root.
+     */
+    private Mono<FsStore> ifExists(String operation) {
+        FsStore s = delegate;
+        if (s != null) {
+            return Mono.just(s);
+        }
+        return Mono.fromCallable(() -> open(operation, false)).subscribeOn(Schedulers.boundedElastic());
+    }
+
+    /** The opened store, for writes: creates a missing root when {@code createRoot} is on, else fails as above. */
+    private Mono<FsStore> created(String operation) {
+        FsStore s = delegate;
+        if (s != null) {
+            return Mono.just(s);
+        }
+        return Mono.fromCallable(() -> open(operation, true)).subscribeOn(Schedulers.boundedElastic());
+    }
+
+    private @Nullable FsStore open(String operation, boolean write) {
+        synchronized (openLock) {
+            if (closed) {
+                throw FsErrors.closed(operation, describe());
+            }
+            FsStore s = delegate;
+            if (s == null) {
+                if (!Files.exists(root)) {
+                    if (!config.createRoot()) {
+                        throw locationNotFound(operation, root);
+                    }
+                    if (!write) {
+                        return null;
+                    }
+                }
+                s = FsStore.open(write ? config : withoutCreate(config));
+                delegate = s;
+            }
+            return s;
+        }
+    }
+
+    /**
+     * The error for a root that does not exist while {@code createRoot} is off.
+     *
+     * @param operation the store operation
+     * @param root the missing root
+     * @return code {@code STORE_LOCATION_NOT_FOUND}, "no checkpoint location at ROOT"
+     */
+    static StoreException locationNotFound(String operation, Path root) {
+        return StoreException.permanent(ErrorCode.STORE_LOCATION_NOT_FOUND, operation, null,
+                "no checkpoint location at " + root + " (the directory does not exist, and createRoot is off)", null);
+    }
+
+    private static FsConfig withoutCreate(FsConfig c) {
+        return new FsConfig(c.root(), false, c.fsync(), c.threads(), c.readChunkSize(), c.writeEtagIds(), c.permissions());
     }
 
     /** Settings of a {@link FileSystemObjectStore}; every setting has a default. */
@@ -274,7 +414,9 @@ public final class FileSystemObjectStore implements ObjectStore {
         }
 
         /**
-         * Whether to create the root directory (and its parents) when missing. Default true.
+         * Whether the first write creates the root directory (and its parents) when missing. Default true. Off,
+         * every operation on a missing root fails with {@code STORE_LOCATION_NOT_FOUND}. Never created by opening or
+         * by a read.
          *
          * @param value true to create
          * @return this builder
@@ -360,16 +502,19 @@ public final class FileSystemObjectStore implements ObjectStore {
         }
 
         /**
-         * Opens the store. Blocks briefly (creates and resolves the root, probes the file system), so call it
+         * Opens the store. Creates nothing: a missing root is created by the first write (see the class
+         * documentation). Blocks briefly (resolves an existing root, probes the file system), so call it
          * where blocking is allowed, typically at start-up; everything the store does afterwards runs on its own
          * threads.
          *
          * @return the store, owned by the caller
-         * @throws InvalidInputException when the root is not a directory, or missing while {@code createRoot} is off
+         * @throws InvalidInputException when the root exists but is not a directory
          * @throws StoreException when the directory cannot be created or read
          */
         public FileSystemObjectStore build() {
-            return new FileSystemObjectStore(FsStore.open(new FsConfig(root, createRoot, fsync, threads, readChunkSize, extendedAttributes, permissions)));
+            FsConfig config = new FsConfig(root, createRoot, fsync, threads, readChunkSize, extendedAttributes, permissions);
+            Path absolute = root.toAbsolutePath().normalize();
+            return new FileSystemObjectStore(config, absolute, Files.exists(absolute) ? FsStore.open(config) : null);
         }
     }
 }

@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * Percent-escapes in the path are decoded ({@code %20} is a space; {@code +} stays a plus). Options, from the query
  * or the options map (the map wins): {@code fsync} (true/false, default true), {@code threads} (positive integer),
- * {@code readChunkSize} (a size such as {@code 256KiB}), {@code createRoot} (true/false, default true),
+ * {@code readChunkSize} (a size such as {@code 256KiB}), {@code createRoot} (true/false, default true: the first
+ * write creates a missing root; false: every operation on a missing root fails with {@code STORE_LOCATION_NOT_FOUND}),
  * {@code extendedAttributes} (true/false, default true), {@code permissions} (of every file and directory the store
  * creates: {@code owner-only}, the default, {@code group-read}, {@code group-write}, {@code world-read}, or a file mode
  * such as {@code 640} or {@code rw-r-----}; see {@link FileSystemObjectStore.Builder#permissions}). Unknown options

@@ -465,8 +465,10 @@ class FileSystemObjectStoreTest {
     void aRootThatIsAFileOrMissingIsRefused() throws IOException {
         Path file = Files.writeString(parent.resolve("file"), "x");
         assertThatThrownBy(() -> FileSystemObjectStore.open(file)).isInstanceOf(InvalidInputException.class).hasMessageContaining("not a directory");
-        assertThatThrownBy(() -> FileSystemObjectStore.builder(parent.resolve("missing")).createRoot(false).build())
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("does not exist");
+        FileSystemObjectStore missing = open(FileSystemObjectStore.builder(parent.resolve("missing")).createRoot(false));
+        assertCode(missing.put("k", Payload.of(new byte[] {1}), PutOptions.none()), ErrorCode.STORE_LOCATION_NOT_FOUND);
+        assertCode(missing.list(""), ErrorCode.STORE_LOCATION_NOT_FOUND);
+        assertThat(parent.resolve("missing")).doesNotExist();
         assertThatThrownBy(() -> FileSystemObjectStore.builder(root).threads(0)).isInstanceOf(InvalidInputException.class);
         assertThatThrownBy(() -> FileSystemObjectStore.builder(root).readChunkSize(10)).isInstanceOf(InvalidInputException.class);
     }

@@ -87,6 +87,7 @@ class FileSystemStoreProviderTest {
         for (String uri : List.of(abs.toUri().toString(), "file://" + abs.toUri().getRawPath(), "file:" + abs.toUri().getRawPath(),
                 "file://localhost" + abs.toUri().getRawPath())) {
             FileSystemObjectStore s = open(uri, Map.of());
+            s.put("k", Payload.of(new byte[] {1}), PutOptions.none()).block(TIMEOUT); // the first write creates the root
             assertThat(s.root()).as(uri).isEqualTo(abs.toRealPath());
             assertThat(s.describe()).isEqualTo(abs.toRealPath().toUri().toString().replaceAll("/$", ""));
         }
@@ -98,6 +99,8 @@ class FileSystemStoreProviderTest {
         String rel = relative("rel dir+plus");
         FileSystemObjectStore s = open("file:" + rel.replace(" ", "%20") + "?fsync=false&threads=2", Map.of());
         Path expected = Path.of("").toAbsolutePath().resolve(rel);
+        assertThat(expected).doesNotExist(); // opening creates nothing
+        s.put("first", Payload.of(new byte[] {1}), PutOptions.none()).block(TIMEOUT);
         assertThat(s.root()).isEqualTo(expected.toRealPath());
         assertThat(expected.getFileName().toString()).isEqualTo("rel dir+plus");
         s.put("k", Payload.of(new byte[] {1}), PutOptions.none()).block(TIMEOUT);
@@ -114,8 +117,12 @@ class FileSystemStoreProviderTest {
         // the map overrides a bad query value
         open(dir.toUri() + "?threads=lots", Map.of("threads", "3"));
         assertThatThrownBy(() -> open(dir.toUri() + "?threads=lots", Map.of())).isInstanceOf(InvalidInputException.class).hasMessageContaining("threads");
-        assertThatThrownBy(() -> open(dir.resolve("absent").toUri() + "?createRoot=false", Map.of()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("does not exist");
+        FileSystemObjectStore absent = open(dir.resolve("absent").toUri() + "?createRoot=false", Map.of());
+        assertThatThrownBy(() -> absent.list("").blockLast(TIMEOUT))
+                .isInstanceOfSatisfying(dev.checkpointer.StoreException.class,
+                        e -> assertThat(e.code()).isEqualTo(dev.checkpointer.ErrorCode.STORE_LOCATION_NOT_FOUND))
+                .hasMessageContaining("no checkpoint location at " + dir.resolve("absent"));
+        assertThat(dir.resolve("absent")).doesNotExist();
     }
 
     @Test

@@ -80,7 +80,8 @@ public final class FsStore implements ObjectStore {
 
     private static final Logger log = LoggerFactory.getLogger(FsStore.class);
     private static final AtomicLong STORES = new AtomicLong();
-    private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, 1, MAX_PARTS, false);
+    /** What this store supports. */
+    public static final Capabilities CAPABILITIES = new Capabilities(true, true, true, 1, MAX_PARTS, false);
     private static final int COPY_CHUNK = 256 * 1024;
     private static final int STAT_ATTEMPTS = 8;
     private static final int DELETE_ATTEMPTS = 8;
