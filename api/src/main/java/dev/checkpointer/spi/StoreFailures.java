@@ -1,0 +1,60 @@
+package dev.checkpointer.spi;
+
+import dev.checkpointer.StoreException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns connection-level failures into errors that say which host could not be reached and why, the same way in
+ * every store: {@code cannot reach storage.googleapis.com: UnknownHostException: storage.googleapis.com}. Part of the
+ * SPI toolkit; a store calls {@link #unreachable} first when it maps an SDK exception.
+ */
+public final class StoreFailures {
+    private StoreFailures() {}
+
+    /**
+     * Maps a failure to connect (unknown host, refused, no route, connect timeout) to a transient
+     * {@link StoreException} naming the host and the cause; the engine retries it within its operation deadline.
+     *
+     * @param operation the SPI operation, e.g. {@code get}
+     * @param key the key involved, if any
+     * @param host the host (and port, when not the default) the store connects to; never credentials or a query
+     * @param error the SDK's exception, searched through its causes
+     * @return the exception, or null when the failure is not a connection failure
+     */
+    public static @Nullable StoreException unreachable(String operation, @Nullable String key, String host, Throwable error) {
+        Throwable found = connectFailure(error);
+        if (found == null) {
+            return null;
+        }
+        String why = found.getMessage();
+        return StoreException.transientFailure(operation, key, "cannot reach " + host + ": " + found.getClass().getSimpleName()
+                + (why == null || why.isBlank() ? "" : ": " + why), error);
+    }
+
+    /**
+     * The connection-level failure among an exception and its causes, if any.
+     *
+     * @param error the exception
+     * @return the unknown-host, refused, no-route or connect-timeout exception found, or null
+     */
+    public static @Nullable Throwable connectFailure(Throwable error) {
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < 16; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (t instanceof UnknownHostException || t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof PortUnreachableException || t instanceof UnresolvedAddressException) {
+                return t;
+            }
+            if (t instanceof SocketTimeoutException && String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT).contains("connect")) {
+                return t;
+            }
+        }
+        return null;
+    }
+}
