@@ -1,0 +1,99 @@
+package dev.checkpointer.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Endpoints that fail the way a broken network does, for the tests of every store: a server that accepts connections
+ * and never answers, a port where connections are refused, and a host name that cannot resolve. All on loopback.
+ */
+public final class DeadEndpoints {
+    /** A host name that never resolves ({@code .invalid} is reserved by RFC 2606). */
+    public static final String UNRESOLVABLE_HOST = "checkpointer-no-such-host.invalid";
+
+    private DeadEndpoints() {}
+
+    /**
+     * Starts a server on 127.0.0.1 that accepts every connection, reads nothing and never answers; connections stay
+     * open until it is closed.
+     *
+     * @return the running server
+     */
+    public static Silent silent() {
+        return new Silent();
+    }
+
+    /**
+     * A loopback port where nothing listens, so a connection is refused at once: bound to a free port and released.
+     *
+     * @return the port
+     */
+    public static int refusedPort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A server that accepts and never answers. */
+    public static final class Silent implements AutoCloseable {
+        private final ServerSocket server;
+        private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+        private final Thread acceptor;
+
+        private Silent() {
+            try {
+                server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        accepted.add(server.accept());
+                    } catch (IOException e) {
+                        return; // closed
+                    }
+                }
+            }, "silent-server-" + server.getLocalPort());
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        /**
+         * The port it listens on.
+         *
+         * @return the port
+         */
+        public int port() {
+            return server.getLocalPort();
+        }
+
+        /**
+         * Connections accepted so far.
+         *
+         * @return the count
+         */
+        public int connections() {
+            return accepted.size();
+        }
+
+        @Override
+        public void close() {
+            try {
+                server.close();
+                for (Socket s : accepted) {
+                    s.close();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
