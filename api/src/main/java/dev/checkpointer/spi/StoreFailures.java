@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,13 +30,29 @@ public final class StoreFailures {
      * @return the exception, or null when the failure is not a connection failure
      */
     public static @Nullable StoreException unreachable(String operation, @Nullable String key, String host, Throwable error) {
+        return unreachable(operation, key, host, error, UnaryOperator.identity(), error);
+    }
+
+    /**
+     * As {@link #unreachable(String, String, String, Throwable)}, for a store that must redact what it reports.
+     *
+     * @param operation the SPI operation, e.g. {@code get}
+     * @param key the key involved, if any
+     * @param host the host (and port) the store connects to
+     * @param error the SDK's exception, searched through its causes
+     * @param redact applied to the cause's message before it goes into the error's message
+     * @param cause the cause to attach (e.g. a redacted copy of {@code error})
+     * @return the exception, or null when the failure is not a connection failure
+     */
+    public static @Nullable StoreException unreachable(String operation, @Nullable String key, String host, Throwable error,
+            UnaryOperator<String> redact, @Nullable Throwable cause) {
         Throwable found = connectFailure(error);
         if (found == null) {
             return null;
         }
         String why = found.getMessage();
         return StoreException.transientFailure(operation, key, "cannot reach " + host + ": " + found.getClass().getSimpleName()
-                + (why == null || why.isBlank() ? "" : ": " + why), error);
+                + (why == null || why.isBlank() ? "" : ": " + redact.apply(why)), cause);
     }
 
     /**

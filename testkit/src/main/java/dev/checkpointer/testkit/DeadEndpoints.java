@@ -41,6 +41,62 @@ public final class DeadEndpoints {
         }
     }
 
+    /**
+     * Starts a listener on 127.0.0.1 that never accepts and whose accept queue is already full, so a new connection
+     * attempt gets no answer at all (its SYN is dropped, as a firewall would): only a connect timeout ends it.
+     *
+     * @return the listener; close it to release the port and the connections that fill it
+     */
+    public static Unaccepting unaccepting() {
+        return new Unaccepting();
+    }
+
+    /** A listener with a full accept queue: connection attempts hang until the client's connect timeout. */
+    public static final class Unaccepting implements AutoCloseable {
+        private final ServerSocket server;
+        private final List<Socket> fillers = new CopyOnWriteArrayList<>();
+
+        private Unaccepting() {
+            try {
+                server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                for (int i = 0; i < 8; i++) {
+                    Socket s = new Socket();
+                    try {
+                        s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), 200);
+                        fillers.add(s);
+                    } catch (IOException full) {
+                        s.close();
+                        return; // the queue is full: this attempt was not answered
+                    }
+                }
+                throw new IllegalStateException("the accept queue of port " + server.getLocalPort() + " did not fill up");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * The port.
+         *
+         * @return the port
+         */
+        public int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() {
+            try {
+                for (Socket s : fillers) {
+                    s.close();
+                }
+                server.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
     /** A server that accepts and never answers. */
     public static final class Silent implements AutoCloseable {
         private final ServerSocket server;

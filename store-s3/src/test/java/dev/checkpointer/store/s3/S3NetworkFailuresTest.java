@@ -81,6 +81,21 @@ class S3NetworkFailuresTest {
     }
 
     @Test
+    void theConnectTimeoutOptionEndsAConnectionThatIsNeverAnswered() {
+        assertThat(S3StoreBuilder.DEFAULT_CONNECT_TIMEOUT).isEqualTo(Duration.ofSeconds(5));
+        try (DeadEndpoints.Unaccepting firewalled = DeadEndpoints.unaccepting();
+             S3Store s = S3Store.builder().location(URI.create("s3://bkt/p"), java.util.Map.of("endpoint", "http://127.0.0.1:" + firewalled.port(),
+                     "region", "us-east-1", "accessKeyId", "AKIDEXAMPLE", "secretAccessKey", "x", "connectTimeout", "300ms")).build()) {
+            long start = System.nanoTime();
+            Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("cannot reach 127.0.0.1:" + firewalled.port() + ": ");
+            assertThat(((StoreException) e).isTransient()).isTrue();
+            assertThat(millis).as("elapsed ms, generous bound for a real socket").isLessThan(4_000);
+        }
+    }
+
+    @Test
     void anUnresolvableHostIsNamed() {
         try (S3Store s = store("http://" + DeadEndpoints.UNRESOLVABLE_HOST + ":9000").build()) {
             Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
