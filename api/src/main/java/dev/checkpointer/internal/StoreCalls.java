@@ -121,20 +121,12 @@ final class StoreCalls {
                         return elapsed >= budget ? new GaveUp(operation, elapsed, (StoreException) e) : e;
                     })
                     .transformDeferred(RetryOperator.of(retry))
-                    .timeout(expiry, Mono.defer(() -> Mono.error(deadlinePassed(operation, key, limit, attempts.get(), lastFailure.get()))));
+                    .timeout(expiry, Mono.defer(() -> Mono.error(dev.checkpointer.spi.StoreFailures.deadlinePassed(operation, key, Duration.ofMillis(limit), attempts.get(), lastFailure.get()))));
         }).onErrorMap(GaveUp.class, GaveUp::last);
     }
 
     private static long now() {
         return Schedulers.parallel().now(TimeUnit.MILLISECONDS);
-    }
-
-    private static StoreException deadlinePassed(String operation, @Nullable String key, long limitMillis, int attempts, @Nullable Throwable last) {
-        String seen = last == null ? "no answer from the store"
-                : "last failure: " + (last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage());
-        return StoreException.transientFailure(operation, key, "did not complete within the " + Duration.ofMillis(limitMillis).toString()
-                .substring(2).toLowerCase(java.util.Locale.ROOT) + " operation deadline (" + attempts + (attempts == 1 ? " attempt" : " attempts")
-                + "; " + seen + "); raise it with CheckpointerBuilder.operationTimeout", last);
     }
 
     Mono<ObjectInfo> put(String key, Supplier<Payload> payload, PutOptions options) {

@@ -7,6 +7,7 @@ import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -73,5 +74,28 @@ public final class StoreFailures {
             }
         }
         return null;
+    }
+
+    /**
+     * The error of an operation that did not complete within its deadline, retries included: transient, naming the
+     * deadline, the attempts made and the last failure seen (or that the store never answered). Used by the engine's
+     * operation deadline and by tools that bound their own raw store calls the same way.
+     *
+     * @param operation the SPI operation, e.g. {@code get}
+     * @param key the key involved, if any
+     * @param deadline the deadline that passed
+     * @param attempts attempts started (at least 1)
+     * @param last the last failure seen, or null when no attempt ever answered
+     * @return the exception
+     */
+    public static StoreException deadlinePassed(String operation, @Nullable String key, Duration deadline, int attempts, @Nullable Throwable last) {
+        String seen = last == null ? "no answer from the store"
+                : "last failure: " + (last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage());
+        return StoreException.transientFailure(operation, key, "did not complete within the " + human(deadline) + " operation deadline ("
+                + attempts + (attempts == 1 ? " attempt; " : " attempts; ") + seen + ")", last);
+    }
+
+    private static String human(Duration d) {
+        return d.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 }

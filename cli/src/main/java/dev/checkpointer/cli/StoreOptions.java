@@ -14,7 +14,7 @@ final class StoreOptions {
     Map<String, String> options = new LinkedHashMap<>();
 
     CheckpointerBuilder builder(String uri) {
-        return Checkpointer.builder().location(uri, options);
+        return Checkpointer.builder().location(uri, options).operationTimeout(CheckpointerCommand.timeout()).listener(Logging.retries());
     }
 
     Checkpointer open(String uri) {
