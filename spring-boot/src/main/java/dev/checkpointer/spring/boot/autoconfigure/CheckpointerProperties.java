@@ -673,9 +673,10 @@ public class CheckpointerProperties {
         private boolean requireCheckpoint;
 
         /**
-         * How long a health check may wait for the store.
+         * How long a health check may wait for the store; then the health is DOWN with a reason saying so. Short, so
+         * that a probe gets its answer in time even when the store is paused.
          */
-        private Duration timeout = Duration.ofSeconds(10);
+        private Duration timeout = Duration.ofSeconds(3);
 
         /** Creates the defaults. */
         public Health() {}
@@ -717,7 +718,7 @@ public class CheckpointerProperties {
         }
 
         /**
-         * Timeout of one health check.
+         * Timeout of one health check (default 3 s).
          *
          * @return the timeout
          */
