@@ -76,6 +76,12 @@ public class CheckpointerProperties {
     private Duration orphanGracePeriod = CheckpointerBuilder.DEFAULT_ORPHAN_GRACE;
 
     /**
+     * Deadline of one store operation, retries included: a store that never answers or refuses connections fails
+     * the operation after this long.
+     */
+    private Duration operationTimeout = CheckpointerBuilder.DEFAULT_OPERATION_TIMEOUT;
+
+    /**
      * Identifies this writer in manifests; defaults to host, pid and a random suffix.
      */
     private String writerId;
@@ -285,6 +291,24 @@ public class CheckpointerProperties {
      */
     public void setOrphanGracePeriod(Duration orphanGracePeriod) {
         this.orphanGracePeriod = orphanGracePeriod;
+    }
+
+    /**
+     * Deadline of one store operation, retries included.
+     *
+     * @return the deadline
+     */
+    public Duration getOperationTimeout() {
+        return operationTimeout;
+    }
+
+    /**
+     * Sets the deadline of one store operation, retries included.
+     *
+     * @param operationTimeout positive
+     */
+    public void setOperationTimeout(Duration operationTimeout) {
+        this.operationTimeout = operationTimeout;
     }
 
     /**

@@ -76,6 +76,17 @@ class CheckpointerActuatorTest {
         });
     }
 
+    /** checkpointer.operation-timeout reaches the builder: a paused store fails an operation at that deadline. */
+    @Test
+    void theOperationTimeoutPropertyBoundsStoreOperations() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.injectFaults(Faults.none().withLatency(Duration.ofHours(1)));
+        runner.withBean(ObjectStore.class, () -> store).withPropertyValues("checkpointer.operation-timeout=200ms").run(ctx ->
+                assertThatThrownBy(() -> ctx.getBean(Checkpointer.class).latest().block(Duration.ofSeconds(30)))
+                        .isInstanceOf(dev.checkpointer.StoreException.class)
+                        .hasMessageContaining("did not complete within the 0.2s operation deadline"));
+    }
+
     /** A store that does not answer (paused): DOWN within the health's own short timeout, with a reason in words. */
     @Test
     void aPausedStoreIsDownAtTheHealthTimeoutWithAReason() {
