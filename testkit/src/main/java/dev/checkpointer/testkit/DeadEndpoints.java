@@ -1,12 +1,18 @@
 package dev.checkpointer.testkit;
 
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.spi.ObjectStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Endpoints that fail the way a broken network does, for the tests of every store: a server that accepts connections
@@ -94,6 +100,55 @@ public final class DeadEndpoints {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    /**
+     * What {@link #latestWithin} saw: the error {@code latest()} ended with, and how long it took on the wall clock.
+     *
+     * @param error the failure, or null when it succeeded
+     * @param millis elapsed wall-clock milliseconds
+     */
+    public record Outcome(@Nullable Throwable error, long millis) {}
+
+    /**
+     * Reads {@code latest()} through a checkpointer over {@code store} (closed afterwards) whose operation deadline is
+     * {@code deadline}, and measures how long it took; waits at most a minute.
+     *
+     * @param store the store (typically pointed at one of these endpoints)
+     * @param deadline the checkpointer's operation timeout
+     * @return the outcome
+     */
+    public static Outcome latestWithin(ObjectStore store, Duration deadline) {
+        try (Checkpointer c = Checkpointer.builder().store(store).operationTimeout(deadline).build()) {
+            long start = System.nanoTime();
+            Throwable error = null;
+            try {
+                c.latest().block(Duration.ofMinutes(1));
+            } catch (RuntimeException e) {
+                error = e;
+            }
+            return new Outcome(error, (System.nanoTime() - start) / 1_000_000);
+        } finally {
+            store.close();
+        }
+    }
+
+    /**
+     * Starts an HTTP server on 127.0.0.1 (a free port) that answers every request with {@code handler}: a scripted
+     * service for the responses no emulator gives. Stop it with {@code stop(0)}.
+     *
+     * @param handler the script
+     * @return the running server
+     */
+    public static HttpServer scripted(HttpHandler handler) {
+        try {
+            HttpServer server = HttpServer.create(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", handler);
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.checkpointer.Checkpointer;
 import dev.checkpointer.CheckpointerBuilder;
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.RetrySettings;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.testkit.DeadEndpoints;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,34 +29,23 @@ class S3NetworkFailuresTest {
                 .credentials("AKIDEXAMPLE", "not-a-real-secret");
     }
 
-    private static Throwable latest(Checkpointer checkpointer) {
-        return catchThrowable(() -> checkpointer.latest().block(Duration.ofSeconds(60)));
-    }
-
     @Test
     void anEndpointThatNeverAnswersFailsAtTheConfiguredDeadline() {
-        try (DeadEndpoints.Silent silent = DeadEndpoints.silent();
-             Checkpointer c = Checkpointer.builder().store(store("http://127.0.0.1:" + silent.port()).build())
-                     .operationTimeout(Duration.ofSeconds(1)).build()) {
-            long start = System.nanoTime();
-            Throwable e = latest(c);
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("get '_latest' failed: did not complete within the 1s operation deadline");
-            assertThat(((StoreException) e).isTransient()).isTrue();
+        try (DeadEndpoints.Silent silent = DeadEndpoints.silent()) {
+            DeadEndpoints.Outcome o = DeadEndpoints.latestWithin(store("http://127.0.0.1:" + silent.port()).build(), Duration.ofSeconds(1));
+            assertThat(o.error()).isInstanceOf(StoreException.class).hasMessageContaining("get '_latest' failed: did not complete within the 1s operation deadline");
+            assertThat(((StoreException) o.error()).isTransient()).isTrue();
             assertThat(silent.connections()).isPositive();
-            assertThat(millis).as("elapsed ms, generous bound for a real socket").isLessThan(10_000);
+            assertThat(o.millis()).as("elapsed ms, generous bound for a real socket").isLessThan(10_000);
         }
     }
 
     @Test
     void anEndpointThatNeverAnswersFailsAtTheDefaultDeadline() {
-        try (DeadEndpoints.Silent silent = DeadEndpoints.silent();
-             Checkpointer c = Checkpointer.builder().store(store("http://127.0.0.1:" + silent.port()).build()).build()) {
-            long start = System.nanoTime();
-            Throwable e = latest(c);
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("did not complete within the 15s operation deadline");
-            assertThat(millis).as("elapsed ms, generous bound for a real socket")
+        try (DeadEndpoints.Silent silent = DeadEndpoints.silent()) {
+            DeadEndpoints.Outcome o = DeadEndpoints.latestWithin(store("http://127.0.0.1:" + silent.port()).build(), CheckpointerBuilder.DEFAULT_OPERATION_TIMEOUT);
+            assertThat(o.error()).isInstanceOf(StoreException.class).hasMessageContaining("did not complete within the 15s operation deadline");
+            assertThat(o.millis()).as("elapsed ms, generous bound for a real socket")
                     .isLessThan(CheckpointerBuilder.DEFAULT_OPERATION_TIMEOUT.toMillis() + 10_000);
         }
     }
@@ -68,14 +53,13 @@ class S3NetworkFailuresTest {
     @Test
     void aRefusedPortNamesTheHostAndTheCauseAndEndsAtTheDeadline() {
         int port = DeadEndpoints.refusedPort();
-        try (S3Store s = store("http://127.0.0.1:" + port).build();
-             Checkpointer c = Checkpointer.builder().store(store("http://127.0.0.1:" + port).build()).operationTimeout(Duration.ofSeconds(1)).build()) {
+        try (S3Store s = store("http://127.0.0.1:" + port).build()) {
             Throwable once = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
             assertThat(once).isInstanceOf(StoreException.class)
                     .hasMessageContaining("cannot reach 127.0.0.1:" + port + ": ")
                     .hasMessageContaining("Connection refused");
             assertThat(((StoreException) once).isTransient()).isTrue();
-            Throwable retried = latest(c);
+            Throwable retried = DeadEndpoints.latestWithin(store("http://127.0.0.1:" + port).build(), Duration.ofSeconds(1)).error();
             assertThat(retried).hasMessageContaining("within the 1s operation deadline").hasMessageContaining("cannot reach 127.0.0.1:" + port);
         }
     }
@@ -105,9 +89,8 @@ class S3NetworkFailuresTest {
     }
 
     @Test
-    void aMissingBucketIsItsOwnErrorWithTheRemedy() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", x -> {
+    void aMissingBucketIsItsOwnErrorWithTheRemedy() {
+        HttpServer server = DeadEndpoints.scripted(x -> {
             byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchBucket</Code>"
                     + "<Message>The specified bucket does not exist</Message><BucketName>bkt</BucketName></Error>").getBytes(StandardCharsets.UTF_8);
             x.getResponseHeaders().add("Content-Type", "application/xml");
@@ -115,7 +98,6 @@ class S3NetworkFailuresTest {
             x.getResponseBody().write(body);
             x.close();
         });
-        server.start();
         try (S3Store s = store("http://127.0.0.1:" + server.getAddress().getPort()).build()) {
             Throwable e = catchThrowable(() -> s.get("_latest", dev.checkpointer.spi.ByteRange.ALL).block(Duration.ofSeconds(30)));
             assertThat(e).isInstanceOf(StoreException.class)
@@ -128,10 +110,9 @@ class S3NetworkFailuresTest {
     }
 
     @Test
-    void aBucketInAnotherRegionIsFollowed() throws IOException {
+    void aBucketInAnotherRegionIsFollowed() {
         List<String> signedFor = new CopyOnWriteArrayList<>();
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", x -> {
+        HttpServer server = DeadEndpoints.scripted(x -> {
             String auth = String.valueOf(x.getRequestHeaders().getFirst("Authorization"));
             String region = auth.replaceAll(".*Credential=[^/]+/[0-9]+/([^/]+)/s3/.*", "$1");
             signedFor.add(region);
@@ -150,7 +131,6 @@ class S3NetworkFailuresTest {
             }
             x.close();
         });
-        server.start();
         try (S3Store s = store("http://127.0.0.1:" + server.getAddress().getPort()).build()) {
             assertThat(s.head("k").block(Duration.ofSeconds(30))).isNotNull();
             assertThat(signedFor).containsExactly("us-east-1", "eu-west-1");
