@@ -375,11 +375,7 @@ public final class AzureBlobStoreBuilder {
      * @return this builder
      */
     public AzureBlobStoreBuilder connectTimeout(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.toMillis() < 1) {
-            throw new InvalidInputException("azblob store option 'connectTimeout' must be at least 1 ms, got " + timeout);
-        }
-        this.connectTimeout = timeout;
+        this.connectTimeout = StoreOptions.timeout("azblob", "connectTimeout", timeout);
         return this;
     }
 

@@ -313,9 +313,8 @@ public final class GcsStore {
          * @return this builder
          */
         public Builder connectTimeout(java.time.Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.toMillis() < 1 || timeout.toMillis() > Integer.MAX_VALUE) {
-                throw new InvalidInputException("GCS connectTimeout must be at least 1 ms (and below 24 days), got " + timeout);
+            if (StoreOptions.timeout("gcs", "connectTimeout", timeout).toMillis() > Integer.MAX_VALUE) {
+                throw new InvalidInputException("gcs store option 'connectTimeout' must be below 24 days, got " + timeout);
             }
             this.connectTimeout = timeout;
             return this;

@@ -355,11 +355,7 @@ public final class S3StoreBuilder {
      * @return this builder
      */
     public S3StoreBuilder readTimeout(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.toMillis() < 1) {
-            throw new InvalidInputException("s3 store option 'readTimeout' must be at least 1 ms, got " + timeout);
-        }
-        this.readTimeout = timeout;
+        this.readTimeout = StoreOptions.timeout("s3", "readTimeout", timeout);
         return this;
     }
 
@@ -372,11 +368,7 @@ public final class S3StoreBuilder {
      * @return this builder
      */
     public S3StoreBuilder connectTimeout(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.toMillis() < 1) {
-            throw new InvalidInputException("s3 store option 'connectTimeout' must be at least 1 ms, got " + timeout);
-        }
-        this.connectTimeout = timeout;
+        this.connectTimeout = StoreOptions.timeout("s3", "connectTimeout", timeout);
         return this;
     }
 
