@@ -14,6 +14,11 @@ final class StoreOptions {
     Map<String, String> options = new LinkedHashMap<>();
 
     CheckpointerBuilder builder(String uri) {
+        return builder(uri, options);
+    }
+
+    /** A builder for a location with the tool's store deadline ({@code --store-timeout}) and retry lines on stderr. */
+    static CheckpointerBuilder builder(String uri, Map<String, String> options) {
         return Checkpointer.builder().location(uri, options).operationTimeout(CheckpointerCommand.timeout()).listener(Logging.retries());
     }
 
