@@ -37,6 +37,11 @@ public final class CheckpointerBuilder {
     public static final long DEFAULT_PART_SIZE = 8L * 1024 * 1024;
     /** Default grace period before an unreferenced artifact counts as an orphan (1 hour). */
     public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(1);
+    /**
+     * Default {@link #operationTimeout}: a store that accepts connections but never answers, or refuses them, fails
+     * an operation after this long instead of after the SDK's read timeouts and every retry.
+     */
+    public static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(15);
 
     private @Nullable ObjectStore store;
     private boolean ownsStore;
@@ -50,6 +55,7 @@ public final class CheckpointerBuilder {
     private RetrySettings retry = RetrySettings.defaults();
     private Retention retention = Retention.keepAll();
     private Duration orphanGracePeriod = DEFAULT_ORPHAN_GRACE;
+    private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
     private final List<CheckpointListener> listeners = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private @Nullable String writerId;
@@ -195,6 +201,29 @@ public final class CheckpointerBuilder {
      */
     public CheckpointerBuilder retry(RetrySettings settings) {
         this.retry = Objects.requireNonNull(settings, "retry");
+        return this;
+    }
+
+    /**
+     * Deadline of one store operation, all its retries and backoff included (default 15 s,
+     * {@link #DEFAULT_OPERATION_TIMEOUT}). When it passes, the operation fails with a transient
+     * {@link StoreException} ({@link ErrorCode#STORE_TRANSIENT}) that says the deadline passed and names the last
+     * failure seen; retries also stop earlier when {@link RetrySettings#maxAttempts()} or
+     * {@link RetrySettings#maxElapsed()} run out. Requests that move a payload (an upload, a part, a whole partition
+     * read into memory) get one more second per MiB on top, so large transfers on a slow link are not cut off; a
+     * streamed read is bounded only until its response starts (then the store's read timeout watches for stalls),
+     * and a listing only until its first object and then between objects. Measured on the engine's scheduler
+     * ({@code Schedulers.parallel()}), so virtual time applies.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public CheckpointerBuilder operationTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "operationTimeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidInputException("operationTimeout must be positive, got " + timeout);
+        }
+        this.operationTimeout = timeout;
         return this;
     }
 
@@ -356,7 +385,8 @@ public final class CheckpointerBuilder {
         long threshold = multipartThreshold > 0 ? multipartThreshold : 2 * part;
         String writer = writerId != null ? writerId : DefaultCheckpointer.defaultWriterId();
         EngineConfig config = new EngineConfig(s, owns, maxConcurrentUploads, inlineThreshold, maxInlineBytes, part, threshold,
-                retry, retention, orphanGracePeriod, all, clock, writer, expectedFingerprint, repairPointerOnSave);
+                retry, retention, orphanGracePeriod, all, clock, writer, expectedFingerprint, repairPointerOnSave,
+                operationTimeout);
         Checkpointer checkpointer = new DefaultCheckpointer(config);
         return metrics == null ? checkpointer : metrics.checkpointer(checkpointer);
     }

@@ -34,6 +34,12 @@ public enum ErrorCode {
      * location do so on the first write only.
      */
     STORE_LOCATION_NOT_FOUND,
+    /**
+     * The bucket or container of the store's location does not exist (S3 {@code NoSuchBucket}, Azure
+     * {@code ContainerNotFound}, GCS "bucket does not exist"). Permanent: the message names the bucket and the remedy
+     * (create it, or fix the location). Never confused with {@link #STORE_NOT_FOUND}, which means one key is absent.
+     */
+    STORE_BUCKET_NOT_FOUND,
     /** A conditional write lost: the object exists (create-if-absent) or its ETag moved (if-match). */
     STORE_PRECONDITION_FAILED,
     /** Authentication or authorisation was refused by the store. */

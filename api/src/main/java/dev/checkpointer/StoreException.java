@@ -32,6 +32,23 @@ public class StoreException extends CheckpointException {
     }
 
     /**
+     * The bucket or container of the store's location does not exist: {@link ErrorCode#STORE_BUCKET_NOT_FOUND},
+     * permanent, with a message that names it and says what to do.
+     *
+     * @param operation the SPI operation, e.g. {@code get}
+     * @param key the key involved, if any
+     * @param kind what the provider calls it: {@code "S3 bucket"}, {@code "Azure container"}, {@code "GCS bucket"}
+     * @param name the bucket or container name
+     * @param cause the SDK's exception, if any
+     * @return the exception
+     */
+    public static StoreException bucketNotFound(String operation, @Nullable String key, String kind, String name, @Nullable Throwable cause) {
+        String word = kind.substring(kind.lastIndexOf(' ') + 1);
+        return new StoreException(ErrorCode.STORE_BUCKET_NOT_FOUND, operation, key,
+                "the " + kind + " '" + name + "' does not exist: create " + word + " '" + name + "' or fix the location", cause);
+    }
+
+    /**
      * Transient failure: 5xx, timeout, connection reset.
      *
      * @param operation the SPI operation, e.g. {@code put}

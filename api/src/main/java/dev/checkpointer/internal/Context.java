@@ -34,7 +34,7 @@ final class Context {
     Context(EngineConfig config, ProtocolRules.Settings rules) {
         this.config = config;
         this.store = config.store();
-        this.calls = new StoreCalls(store, config.retry(), config.listeners());
+        this.calls = new StoreCalls(store, config.retry(), config.operationTimeout(), config.listeners());
         this.rules = rules;
         RandomGenerator r = rules.random();
         this.random = r != null ? r : new SecureRandom();

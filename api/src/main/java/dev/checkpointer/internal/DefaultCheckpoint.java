@@ -45,7 +45,7 @@ final class DefaultCheckpoint implements Checkpoint {
                 return Mono.fromCallable(() -> verified(e, key, new byte[0]));
             }
             // The request and the body are retried together: a transient failure mid-body re-reads from the start.
-            return calls.retried("get", () -> calls.store().get(key, range(e))
+            return calls.retried("get", key, e.size(), () -> calls.store().get(key, range(e))
                             .flatMap(c -> checkWholeSize(e, key, c).then(dev.checkpointer.spi.Buffers.join(c.body(), e.size()))))
                     .onErrorMap(Context::isNotFound, nf -> gone(key, nf))
                     .map(bytes -> verified(e, key, bytes));

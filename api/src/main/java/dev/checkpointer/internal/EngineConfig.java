@@ -28,7 +28,8 @@ public record EngineConfig(
         Clock clock,
         String writerId,
         @Nullable String expectedFingerprint,
-        boolean repairPointerOnSave) {
+        boolean repairPointerOnSave,
+        Duration operationTimeout) {
 
     /** Copies the listener list. */
     public EngineConfig {

@@ -15,7 +15,12 @@ import io.github.resilience4j.reactor.retry.RetryOperator;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -25,7 +30,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Every store request the engine makes goes through here: retried with resilience4j (exponential backoff with
- * jitter, transient {@link StoreException}s only, bounded by attempts and elapsed time), per request.
+ * jitter, transient {@link StoreException}s only, bounded by attempts and elapsed time), per request, and the whole
+ * operation, retries included, bounded by the operation deadline (plus {@link #TRANSFER_ALLOWANCE} per MiB moved).
  */
 final class StoreCalls {
     private static final Logger log = LoggerFactory.getLogger(StoreCalls.class);
@@ -33,10 +39,15 @@ final class StoreCalls {
     private final ObjectStore store;
     private final RetrySettings settings;
     private final RetryRegistry registry;
+    private final Duration deadline;
 
-    StoreCalls(ObjectStore store, RetrySettings settings, List<CheckpointListener> listeners) {
+    /** Extra deadline per MiB a request moves: assumes at least 1 MiB/s, so only a stalled transfer is cut off. */
+    static final Duration TRANSFER_ALLOWANCE = Duration.ofSeconds(1);
+
+    StoreCalls(ObjectStore store, RetrySettings settings, Duration deadline, List<CheckpointListener> listeners) {
         this.store = store;
         this.settings = settings;
+        this.deadline = deadline;
         IntervalFunction backoff = settings.jitter() == 0.0
                 ? IntervalFunction.ofExponentialBackoff(settings.initialDelay(), settings.multiplier(), settings.maxDelay())
                 : IntervalFunction.ofExponentialRandomBackoff(settings.initialDelay(), settings.multiplier(), settings.jitter(), settings.maxDelay());
@@ -71,32 +82,69 @@ final class StoreCalls {
         return store;
     }
 
-    /** Retries a request (a fresh subscription per attempt). */
+    /** Retries a request (a fresh subscription per attempt) within the operation deadline. */
     <T> Mono<T> retried(String operation, Supplier<Mono<T>> request) {
+        return retried(operation, null, 0, request);
+    }
+
+    /**
+     * Retries a request (a fresh subscription per attempt); the whole operation, backoff included, fails with a
+     * transient {@link StoreException} once the deadline (plus the transfer allowance for {@code bytes}) passes.
+     */
+    <T> Mono<T> retried(String operation, @Nullable String key, long bytes, Supplier<Mono<T>> request) {
+        return retried(operation, key, bytes, null, request);
+    }
+
+    /**
+     * As above; {@code progress}, when given, is stamped (on {@code Schedulers.parallel()}'s clock) by the request
+     * whenever it makes progress, and the deadline then counts from the last progress.
+     */
+    private <T> Mono<T> retried(String operation, @Nullable String key, long bytes, @Nullable AtomicLong progress, Supplier<Mono<T>> request) {
         Retry retry = registry.retry(operation);
         long budget = settings.maxElapsed().toMillis();
+        long limit = deadline.toMillis() + TRANSFER_ALLOWANCE.toMillis() * (bytes / (1024 * 1024));
         return Mono.defer(() -> {
-            long start = Schedulers.parallel().now(TimeUnit.MILLISECONDS);
+            long start = now();
+            AtomicLong last = progress != null ? progress : new AtomicLong();
+            last.set(start);
+            AtomicInteger attempts = new AtomicInteger();
+            AtomicReference<@Nullable Throwable> lastFailure = new AtomicReference<>();
+            Mono<Long> expiry = Mono.defer(() -> {
+                long wait = last.get() + limit - now();
+                return wait <= 0 ? Mono.just(wait) : Mono.delay(Duration.ofMillis(wait)).then(Mono.<Long>empty());
+            }).repeatWhenEmpty(repeats -> repeats);
             return Mono.defer(request)
+                    .doOnSubscribe(x -> attempts.incrementAndGet())
+                    .doOnError(lastFailure::set)
                     .onErrorMap(StoreCalls::isRetryable, e -> {
-                        long elapsed = Schedulers.parallel().now(TimeUnit.MILLISECONDS) - start;
+                        long elapsed = now() - start;
                         return elapsed >= budget ? new GaveUp(operation, elapsed, (StoreException) e) : e;
                     })
-                    .transformDeferred(RetryOperator.of(retry));
+                    .transformDeferred(RetryOperator.of(retry))
+                    .timeout(expiry, Mono.defer(() -> Mono.error(dev.checkpointer.spi.StoreFailures.deadlinePassed(operation, key, Duration.ofMillis(limit), attempts.get(), lastFailure.get()))));
         }).onErrorMap(GaveUp.class, GaveUp::last);
     }
 
+    private static long now() {
+        return Schedulers.parallel().now(TimeUnit.MILLISECONDS);
+    }
+
     Mono<ObjectInfo> put(String key, Supplier<Payload> payload, PutOptions options) {
-        return retried("put", () -> store.put(key, payload.get(), options));
+        return put(key, 0, payload, options);
+    }
+
+    /** A put of a payload of {@code bytes} (0 when small or unknown), which extends its deadline. */
+    Mono<ObjectInfo> put(String key, long bytes, Supplier<Payload> payload, PutOptions options) {
+        return retried("put", key, bytes, () -> store.put(key, payload.get(), options));
     }
 
     Mono<ObjectInfo> head(String key) {
-        return retried("head", () -> store.head(key));
+        return retried("head", key, 0, () -> store.head(key));
     }
 
     /** Reads a whole object into memory, retrying the request and the body together. */
     Mono<byte[]> readAll(String key) {
-        return retried("get", () -> store.get(key, ByteRange.ALL).flatMap(c -> dev.checkpointer.spi.Buffers.join(c.body(), c.info().size())));
+        return retried("get", key, 0, () -> store.get(key, ByteRange.ALL).flatMap(c -> dev.checkpointer.spi.Buffers.join(c.body(), c.info().size())));
     }
 
     /** An object read whole: its bytes and the info (ETag) of the version read. */
@@ -108,7 +156,7 @@ final class StoreCalls {
      * the limit whatever size was announced), so a huge or hostile object can never exhaust memory.
      */
     Mono<Read> readCapped(String key, int maxBytes) {
-        return retried("get", () -> store.get(key, ByteRange.ALL).flatMap(c -> {
+        return retried("get", key, maxBytes, () -> store.get(key, ByteRange.ALL).flatMap(c -> {
             if (c.info().size() > maxBytes) {
                 c.body().subscribe(new reactor.core.publisher.BaseSubscriber<java.nio.ByteBuffer>() {
                     @Override
@@ -135,16 +183,17 @@ final class StoreCalls {
     }
 
     Mono<ObjectContent> get(String key, ByteRange range) {
-        return retried("get", () -> store.get(key, range));
+        return retried("get", key, 0, () -> store.get(key, range));
     }
 
     /** Lists a prefix completely; a transient failure re-lists from the start. */
     Mono<List<ObjectInfo>> listAll(String prefix) {
-        return retried("list", () -> store.list(prefix).collectList());
+        AtomicLong progress = new AtomicLong();
+        return retried("list", prefix, 0, progress, () -> store.list(prefix).doOnNext(o -> progress.set(now())).collectList());
     }
 
     Mono<Void> delete(String key) {
-        return retried("delete", () -> store.delete(key));
+        return retried("delete", key, 0, () -> store.delete(key));
     }
 
     Mono<Void> deleteAll(List<String> keys) {

@@ -106,7 +106,7 @@ final class Uploader {
             off += s.bytes.length;
         }
         String sha = Sha256.hex(all);
-        return permits.withPermit(() -> landing(key, () -> calls.put(key, () -> Payload.of(all), PutOptions.none().withSha256(sha)), uploaded))
+        return permits.withPermit(() -> landing(key, () -> calls.put(key, all.length, () -> Payload.of(all), PutOptions.none().withSha256(sha)), uploaded))
                 .flatMap(info -> checkStored(key, info, total))
                 .thenReturn(entries);
     }
@@ -115,13 +115,13 @@ final class Uploader {
         if (payload instanceof Payloads.BufferPayload bp) {
             // In memory: hash once up front so the store can send the provider's SHA-256 checksum header.
             return Mono.fromCallable(() -> Sha256.hex(bp.buffer()))
-                    .flatMap(sha -> permits.withPermit(() -> landing(key, () -> calls.put(key, () -> payload, PutOptions.none().withSha256(sha)), uploaded))
+                    .flatMap(sha -> permits.withPermit(() -> landing(key, () -> calls.put(key, payload.length(), () -> payload, PutOptions.none().withSha256(sha)), uploaded))
                             .flatMap(info -> checkStored(key, info, payload.length()))
                             .thenReturn(new Digested(sha, payload.length())));
         }
         AtomicReference<Digested> last = new AtomicReference<>();
         AtomicReference<InvalidInputException> lie = new AtomicReference<>();
-        return permits.withPermit(() -> landing(key, () -> calls.put(key, () -> hashing(key, payload, last, lie), PutOptions.none()), uploaded))
+        return permits.withPermit(() -> landing(key, () -> calls.put(key, payload.length(), () -> hashing(key, payload, last, lie), PutOptions.none()), uploaded))
                 // The caller's payload broke its length: say so, however the store reported the aborted body.
                 .onErrorMap(e -> lie.get() != null && e != lie.get(), e -> lie.get())
                 .flatMap(info -> {
@@ -144,7 +144,7 @@ final class Uploader {
     private Mono<Digested> multipart(String key, Payload payload, UploadLog uploaded) {
         int partSize = (int) config.partSize();
         // An upload started after its save was cancelled is aborted as soon as it exists, or it would stay pending.
-        return detached(() -> calls.<MultipartUpload>retried("startMultipart", () -> config.store().startMultipart(key, PutOptions.none())),
+        return detached(() -> calls.<MultipartUpload>retried("startMultipart", key, 0, () -> config.store().startMultipart(key, PutOptions.none())),
                         upload -> { }, upload -> abort(upload).subscribe())
                 .flatMap(upload -> {
                     MessageDigest md = Sha256.newDigest();
@@ -166,7 +166,7 @@ final class Uploader {
                     return Cancellation.beforeValue(nextPart.repeat()
                             .takeWhile(Optional::isPresent)
                             .map(Optional::get)
-                            .flatMap(part -> calls.retried("uploadPart", () -> upload.uploadPart(part.number, Payload.of(part.bytes)))
+                            .flatMap(part -> calls.retried("uploadPart", key, part.bytes.remaining(), () -> upload.uploadPart(part.number, Payload.of(part.bytes)))
                                     .doFinally(s -> part.permit.release()), config.maxConcurrentUploads(), 1)
                             .doOnDiscard(Part.class, part -> part.permit.release())
                             .collectList()
@@ -178,7 +178,7 @@ final class Uploader {
                                 // A retry after a lost response may find the upload already completed: the key
                                 // is unique to this attempt, so an object of the right size there is ours (and
                                 // its bytes are verified against the manifest on every read).
-                                return landing(key, () -> calls.<ObjectInfo>retried("completeMultipart", () -> upload.complete(infos))
+                                return landing(key, () -> calls.<ObjectInfo>retried("completeMultipart", key, 0, () -> upload.complete(infos))
                                         .onErrorResume(Context::isNotFound, e -> calls.head(key)
                                                 .filter(info -> info.size() == payload.length())
                                                 .onErrorResume(Context::isNotFound, absent -> Mono.<ObjectInfo>empty())

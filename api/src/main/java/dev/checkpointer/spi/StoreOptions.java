@@ -178,6 +178,23 @@ public final class StoreOptions {
     }
 
     /**
+     * Checks a timeout given to a store builder: at least 1 ms.
+     *
+     * @param store the store's name in messages, e.g. {@code s3}
+     * @param option the option, e.g. {@code connectTimeout}
+     * @param value the value
+     * @return the value
+     * @throws InvalidInputException naming the store and option when shorter than 1 ms
+     */
+    public static Duration timeout(String store, String option, Duration value) {
+        java.util.Objects.requireNonNull(value, option);
+        if (value.toMillis() < 1) {
+            throw new InvalidInputException(store + " store option '" + option + "' must be at least 1 ms, got " + value);
+        }
+        return value;
+    }
+
+    /**
      * A duration option, ISO-8601 ({@code PT30S}) or a number with {@code ms}, {@code s}, {@code m}, {@code h}.
      *
      * @param name the option

@@ -1,6 +1,9 @@
 package dev.checkpointer.cli;
 
+import dev.checkpointer.CheckpointerBuilder;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,6 +53,7 @@ import picocli.CommandLine.Spec;
         })
 final class CheckpointerCommand implements Callable<Integer> {
     private static volatile boolean verbose;
+    private static volatile Duration timeout = CheckpointerBuilder.DEFAULT_OPERATION_TIMEOUT;
 
     @Spec
     CommandSpec spec;
@@ -66,14 +70,34 @@ final class CheckpointerCommand implements Callable<Integer> {
         Logging.verbose(on);
     }
 
+    /**
+     * The deadline of each store operation, retries included.
+     *
+     * @param d positive
+     */
+    @Option(names = "--store-timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION",
+            description = "Deadline of each store operation, retries included (default 15s), e.g. 5s, 2m.")
+    void setTimeout(Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--store-timeout must be positive, got " + d);
+        }
+        timeout = d;
+    }
+
     /** Back to quiet: each run starts from the defaults (matters when the tool runs in-process, as in tests). */
     static void reset() {
+        timeout = CheckpointerBuilder.DEFAULT_OPERATION_TIMEOUT;
         verbose = false;
         Logging.verbose(false);
     }
 
     static boolean verbose() {
         return verbose;
+    }
+
+    /** The {@code --store-timeout} given, or the library's default. */
+    static Duration timeout() {
+        return timeout;
     }
 
     @Override

@@ -86,8 +86,8 @@ final class CopyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<Copied> done = new ArrayList<>();
-        try (Checkpointer src = Checkpointer.open(source, Location.mustExist(source, sourceOptions));
-                Checkpointer dst = Checkpointer.open(destination, destinationOptions)) {
+        try (Checkpointer src = StoreOptions.builder(source, Location.mustExist(source, sourceOptions)).build();
+                Checkpointer dst = StoreOptions.builder(destination, destinationOptions).build()) {
             List<Checkpoint> selected = select(src);
             long total = 2 * selected.stream().mapToLong(c -> c.manifest().totalBytes()).sum();
             Progress bar = Progress.start("copy", total, progress, spec.commandLine().getErr());

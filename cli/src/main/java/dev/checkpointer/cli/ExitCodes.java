@@ -21,7 +21,8 @@ final class ExitCodes {
     static final int USAGE = 2;
     /**
      * No such checkpoint (or no checkpoint at all where one was required), or no such location: a {@code file:}
-     * directory that does not exist (code {@code STORE_LOCATION_NOT_FOUND}; read commands never create one).
+     * directory that does not exist (code {@code STORE_LOCATION_NOT_FOUND}; read commands never create one), or a bucket
+     * or container that does not exist (code {@code STORE_BUCKET_NOT_FOUND}).
      */
     static final int NOT_FOUND = 3;
     /** The store failed (access denied, network, throttling beyond retries), a concurrent writer won, or another error. */
@@ -37,7 +38,7 @@ final class ExitCodes {
         m.put("0", "success");
         m.put("1", "verification failed: an artifact or manifest does not match its SHA-256, is missing or unreadable, the pointer _latest is missing or corrupt while checkpoints exist, or a file at a manifest key is corrupt (verify all, list) (also: the demo's recovery check failed; repair found no checkpoint to make the head)");
         m.put("2", "usage error: bad arguments, malformed URI or id, no store module for the URI's scheme, invalid store option");
-        m.put("3", "not found: no such checkpoint, none at the location where one is required, or no such location (a file: directory that does not exist; read commands never create one)");
+        m.put("3", "not found: no such checkpoint, none at the location where one is required, or no such location (a file: directory, bucket or container that does not exist; read commands never create one)");
         m.put("4", "store or other error: access denied, network, throttling after retries, a concurrent writer won");
         return java.util.Collections.unmodifiableMap(m);
     }
@@ -56,7 +57,7 @@ final class ExitCodes {
         if (t instanceof CheckpointException ce) {
             return switch (ce.code()) {
                 case INVALID_ARGUMENT, CONFIGURATION -> USAGE;
-                case CHECKPOINT_NOT_FOUND, STORE_LOCATION_NOT_FOUND -> NOT_FOUND;
+                case CHECKPOINT_NOT_FOUND, STORE_LOCATION_NOT_FOUND, STORE_BUCKET_NOT_FOUND -> NOT_FOUND;
                 case INTEGRITY, CORRUPT_METADATA, INCOMPATIBLE -> VERIFICATION_FAILED;
                 default -> STORE_OR_OTHER;
             };

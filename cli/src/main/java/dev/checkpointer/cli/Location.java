@@ -10,6 +10,7 @@ import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.ObjectStores;
+import dev.checkpointer.spi.StoreFailures;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
@@ -103,7 +107,7 @@ final class Location implements AutoCloseable {
 
     /** A builder for a checkpointer over this location's store (which the checkpointer does not close). */
     CheckpointerBuilder builder() {
-        return Checkpointer.builder().store(store);
+        return Checkpointer.builder().store(store).operationTimeout(CheckpointerCommand.timeout()).listener(Logging.retries());
     }
 
     /** The key of a checkpoint's manifest file: {@code checkpoints/{id:020d}/manifest.json}. */
@@ -119,8 +123,7 @@ final class Location implements AutoCloseable {
      * @return the bytes, or empty
      */
     Optional<byte[]> read(String key) {
-        return store.readAll(key)
-                .retryWhen(transientRetry())
+        return raw("get", key, store.readAll(key))
                 .map(Optional::of)
                 .onErrorResume(Location::isNotFound, e -> Mono.just(Optional.empty()))
                 .blockOptional()
@@ -134,7 +137,7 @@ final class Location implements AutoCloseable {
      * @return the ids
      */
     List<CheckpointId> manifestIds() {
-        List<ObjectInfo> infos = store.list(CHECKPOINTS).collectList().retryWhen(transientRetry()).blockOptional().orElse(List.of());
+        List<ObjectInfo> infos = raw("list", CHECKPOINTS, store.list(CHECKPOINTS).collectList()).blockOptional().orElse(List.of());
         List<CheckpointId> ids = new ArrayList<>();
         for (ObjectInfo info : infos) {
             String key = info.key();
@@ -171,7 +174,7 @@ final class Location implements AutoCloseable {
      */
     Map<String, Long> sizes(String prefix) {
         Map<String, Long> out = new LinkedHashMap<>();
-        store.list(prefix).retryWhen(transientRetry()).toIterable().forEach(i -> out.put(i.key(), i.size()));
+        raw("list", prefix, store.list(prefix).collectList()).blockOptional().orElse(List.of()).forEach(i -> out.put(i.key(), i.size()));
         return out;
     }
 
@@ -290,10 +293,23 @@ final class Location implements AutoCloseable {
                 .map(f -> f.number("floor", 0));
     }
 
-    private static Retry transientRetry() {
-        return Retry.backoff(RAW_ATTEMPTS - 1, Duration.ofMillis(200))
-                .filter(e -> e instanceof StoreException se && se.isTransient())
-                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+    /**
+     * A raw store call as the library makes its own: transient failures retried (each retry printed on stderr), the
+     * whole bounded by the {@code --store-timeout} deadline.
+     */
+    private static <T> Mono<T> raw(String operation, @Nullable String key, Mono<T> call) {
+        Duration deadline = CheckpointerCommand.timeout();
+        return Mono.defer(() -> {
+            AtomicInteger attempts = new AtomicInteger();
+            AtomicReference<@Nullable Throwable> last = new AtomicReference<>();
+            return call.doOnSubscribe(s -> attempts.incrementAndGet())
+                    .doOnError(last::set)
+                    .retryWhen(Retry.backoff(RAW_ATTEMPTS - 1, Duration.ofMillis(200))
+                            .filter(e -> e instanceof StoreException se && se.isTransient())
+                            .doBeforeRetry(signal -> Logging.retry(operation, signal.totalRetries() + 1, signal.failure()))
+                            .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                    .timeout(deadline, Mono.defer(() -> Mono.error(StoreFailures.deadlinePassed(operation, key, deadline, attempts.get(), last.get()))));
+        });
     }
 
     static boolean isNotFound(Throwable e) {

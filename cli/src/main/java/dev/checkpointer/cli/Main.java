@@ -52,6 +52,7 @@ public final class Main {
      */
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CheckpointerCommand.reset();
+        Logging.stderr(err);
         CommandLine cl = new CommandLine(new CheckpointerCommand());
         cl.registerConverter(CheckpointId.class, Main::parseId);
         cl.registerConverter(Duration.class, Durations::parse);

@@ -15,7 +15,12 @@ final class StoreOptions {
 
     /** A builder over the location, which must exist (see {@link Location#existing(String, Map)}). */
     CheckpointerBuilder builder(String uri) {
-        return Checkpointer.builder().location(uri, Location.mustExist(uri, options));
+        return builder(uri, Location.mustExist(uri, options));
+    }
+
+    /** A builder for a location with the tool's store deadline ({@code --store-timeout}) and retry lines on stderr. */
+    static CheckpointerBuilder builder(String uri, Map<String, String> options) {
+        return Checkpointer.builder().location(uri, options).operationTimeout(CheckpointerCommand.timeout()).listener(Logging.retries());
     }
 
     Checkpointer open(String uri) {

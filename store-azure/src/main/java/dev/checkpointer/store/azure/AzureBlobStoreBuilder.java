@@ -1,6 +1,8 @@
 package dev.checkpointer.store.azure;
 
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.util.HttpClientOptions;
 import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.azure.storage.blob.BlobContainerClientBuilder;
 import com.azure.storage.blob.BlobServiceVersion;
@@ -19,6 +21,7 @@ import dev.checkpointer.store.azure.internal.Redactor;
 import dev.checkpointer.store.azure.internal.StoreConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -56,6 +59,8 @@ import org.jspecify.annotations.Nullable;
  *     batches one {@code deleteAll} sends at once (default 4); a {@code put} holds at most
  *     {@code (maxConcurrency + 2) x blockSize} in memory</td></tr>
  * <tr><td>{@code listPageSize}</td><td>{@link #listPageSize}</td><td>blobs per list request (default and maximum 5000)</td></tr>
+ * <tr><td>{@code connectTimeout}</td><td>{@link #connectTimeout}</td><td>longest wait for a connection (default 5s;
+ *     ignored with {@link #client})</td></tr>
  * <tr><td>{@code customerProvidedKey}</td><td>{@link #customerProvidedKey}</td><td>CPK: base64 of a 256-bit AES key
  *     (secret) sent with every read and write; HTTPS only</td></tr>
  * <tr><td>{@code encryptionScope}</td><td>{@link #encryptionScope}</td><td>an encryption scope for new blobs</td></tr>
@@ -83,9 +88,12 @@ public final class AzureBlobStoreBuilder {
     /** Default and largest {@link #listPageSize}: the service's maximum. */
     public static final int MAX_LIST_PAGE_SIZE = 5000;
 
+    /** Default {@link #connectTimeout}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
     /** Every option name a URI or options map may use. */
     public static final Set<String> OPTIONS = Set.of("connectionString", "endpoint", "accountName", "accountKey", "sasToken", "serviceVersion",
-            "blockSize", "maxConcurrency", "listPageSize", "customerProvidedKey", "encryptionScope");
+            "blockSize", "maxConcurrency", "listPageSize", "connectTimeout", "customerProvidedKey", "encryptionScope");
     /** The options whose values are secret. */
     public static final Set<String> SECRET_OPTIONS = Set.of("connectionString", "accountKey", "sasToken", "customerProvidedKey");
 
@@ -101,6 +109,7 @@ public final class AzureBlobStoreBuilder {
     private long blockSize = DEFAULT_BLOCK_SIZE;
     private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
     private int listPageSize = MAX_LIST_PAGE_SIZE;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private @Nullable String customerProvidedKey;
     private @Nullable String encryptionScope;
     private @Nullable BlobContainerAsyncClient client;
@@ -149,6 +158,9 @@ public final class AzureBlobStoreBuilder {
         }
         if (o.string("maxConcurrency").isPresent()) {
             maxConcurrency(o.positiveInt("maxConcurrency", DEFAULT_MAX_CONCURRENCY));
+        }
+        if (o.string("connectTimeout").isPresent()) {
+            connectTimeout(o.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT));
         }
         if (o.string("listPageSize").isPresent()) {
             listPageSize(o.positiveInt("listPageSize", MAX_LIST_PAGE_SIZE));
@@ -355,6 +367,19 @@ public final class AzureBlobStoreBuilder {
     }
 
     /**
+     * The longest the store's own HTTP client waits for a TCP (and TLS) connection (default 5 s); then the request
+     * fails with a transient error naming the host, and the engine retries it within its operation deadline. Ignored
+     * with {@link #client}.
+     *
+     * @param timeout at least 1 ms
+     * @return this builder
+     */
+    public AzureBlobStoreBuilder connectTimeout(Duration timeout) {
+        this.connectTimeout = StoreOptions.timeout("azblob", "connectTimeout", timeout);
+        return this;
+    }
+
+    /**
      * A customer-provided key (CPK): every blob is encrypted with it, and every read must present it. Only over HTTPS;
      * excludes {@link #encryptionScope}. Losing the key loses the data.
      *
@@ -430,7 +455,8 @@ public final class AzureBlobStoreBuilder {
         BlobContainerClientBuilder b = new BlobContainerClientBuilder()
                 .containerName(container)
                 .serviceVersion(serviceVersion != null ? serviceVersion : DEFAULT_SERVICE_VERSION)
-                .retryOptions(noRetries());
+                .retryOptions(noRetries())
+                .httpClient(HttpClient.createDefault(new HttpClientOptions().setConnectTimeout(connectTimeout)));
         String auth;
         try {
             if (connectionString != null) {

@@ -80,6 +80,7 @@ public final class GcsStore {
         private int readChunkSize = GcsConfig.DEFAULT_READ_CHUNK_SIZE;
         private @Nullable String kmsKeyName;
         private int threads = GcsConfig.DEFAULT_THREADS;
+        private java.time.Duration connectTimeout = GcsConfig.DEFAULT_CONNECT_TIMEOUT;
         private int listPageSize;
         private boolean singleRequestUploads = true;
 
@@ -125,6 +126,9 @@ public final class GcsStore {
             }
             if (o.string("listPageSize").isPresent()) {
                 listPageSize(o.positiveInt("listPageSize", 1000));
+            }
+            if (o.string("connectTimeout").isPresent()) {
+                connectTimeout(o.duration("connectTimeout", GcsConfig.DEFAULT_CONNECT_TIMEOUT));
             }
             if (o.string("singleRequestUploads").isPresent()) {
                 singleRequestUploads(o.bool("singleRequestUploads", true));
@@ -301,6 +305,22 @@ public final class GcsStore {
         }
 
         /**
+         * The longest the client the store builds waits for a TCP (and TLS) connection (default 5 s); then the request
+         * fails with a transient error naming the host, and the engine retries it within its operation deadline.
+         * Ignored with a client of your own.
+         *
+         * @param timeout from 1 ms
+         * @return this builder
+         */
+        public Builder connectTimeout(java.time.Duration timeout) {
+            if (StoreOptions.timeout("gcs", "connectTimeout", timeout).toMillis() > Integer.MAX_VALUE) {
+                throw new InvalidInputException("gcs store option 'connectTimeout' must be below 24 days, got " + timeout);
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
          * Builds the store.
          *
          * @return the store, owned by the caller
@@ -317,7 +337,7 @@ public final class GcsStore {
                 throw new InvalidInputException("GCS options anonymous and credentialsFile exclude each other");
             }
             GcsConfig config = new GcsConfig(bucket, prefix, projectId, credentialsFile, anonymous, endpoint, chunkSize, readChunkSize,
-                    kmsKeyName, threads, listPageSize, singleRequestUploads);
+                    kmsKeyName, threads, listPageSize, singleRequestUploads, connectTimeout);
             if (storage != null) {
                 return new GcsObjectStore(storage, false, config);
             }

@@ -19,7 +19,7 @@ import java.util.Set;
 public final class GcsStoreProvider implements ObjectStoreProvider {
     /** The options this provider accepts. */
     static final Set<String> OPTIONS = Set.of("project", "credentialsFile", "anonymous", "endpoint", "chunkSize", "readChunkSize",
-            "kmsKeyName", "threads", "listPageSize", "singleRequestUploads");
+            "kmsKeyName", "threads", "listPageSize", "singleRequestUploads", "connectTimeout");
 
     /** Used by {@link java.util.ServiceLoader}. */
     public GcsStoreProvider() {}

@@ -57,7 +57,7 @@ public final class FakeGcsServer implements AutoCloseable {
 
     private record Stored(String bucket, String name, byte[] bytes, long generation, Instant updated, Map<String, String> metadata) {}
 
-    private record Fault(Predicate<Request> when, int status, String reason) {}
+    private record Fault(Predicate<Request> when, int status, String reason, String message) {}
 
     private static final class Session {
         final String bucket;
@@ -114,7 +114,12 @@ public final class FakeGcsServer implements AutoCloseable {
 
     /** Makes the next request matching {@code when} fail with {@code status}, once. */
     void failNext(Predicate<Request> when, int status, String reason) {
-        faults.add(new Fault(when, status, reason));
+        failNext(when, status, reason, "scripted fault");
+    }
+
+    /** Makes the next request matching {@code when} fail with {@code status} and the service's {@code message}, once. */
+    void failNext(Predicate<Request> when, int status, String reason, String message) {
+        faults.add(new Fault(when, status, reason, message));
     }
 
     /** Flips one byte of the next upload's content as it "arrives", as corruption in transit would. */
@@ -175,7 +180,7 @@ public final class FakeGcsServer implements AutoCloseable {
             requests.add(req);
             for (Fault f : faults) {
                 if (f.when().test(req) && faults.remove(f)) {
-                    error(ex, f.status(), f.reason(), "scripted fault");
+                    error(ex, f.status(), f.reason(), f.message());
                     return;
                 }
             }

@@ -41,6 +41,8 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * <tr><td>{@code maxConnections}</td><td>{@link #maxConnections}</td><td>HTTP connections (default 64)</td></tr>
  * <tr><td>{@code readTimeout}</td><td>{@link #readTimeout}</td><td>longest wait for a response's next bytes
  *     (default 60s)</td></tr>
+ * <tr><td>{@code connectTimeout}</td><td>{@link #connectTimeout}</td><td>longest wait for a connection
+ *     (default 5s)</td></tr>
  * <tr><td>{@code crt}</td><td>{@link #crt}</td><td>use the AWS CRT-based client ({@code aws-crt} on the class
  *     path)</td></tr>
  * <tr><td>{@code sse}</td><td>{@link #sseS3}, {@link #sseKms}</td><td>{@code AES256} or {@code aws:kms}</td></tr>
@@ -66,9 +68,12 @@ public final class S3StoreBuilder {
     /** How long a response may keep the store waiting for its next bytes, unless {@code readTimeout} says otherwise. */
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
 
+    /** How long the store's own client waits for a connection, unless {@code connectTimeout} says otherwise. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
     /** Every option name a URI or options map may use. */
     public static final Set<String> OPTIONS = Set.of("region", "endpoint", "pathStyle", "profile", "accessKeyId", "secretAccessKey",
-            "sessionToken", "partSize", "maxConnections", "readTimeout", "crt", "sse", "sseKmsKeyId", "sseBucketKey", "sseCustomerKey");
+            "sessionToken", "partSize", "maxConnections", "readTimeout", "connectTimeout", "crt", "sse", "sseKmsKeyId", "sseBucketKey", "sseCustomerKey");
     /** The options whose values are secret. */
     public static final Set<String> SECRET_OPTIONS = Set.of("accessKeyId", "secretAccessKey", "sessionToken", "sseCustomerKey");
 
@@ -85,6 +90,7 @@ public final class S3StoreBuilder {
     private long partSize = MIN_PART_SIZE;
     private @Nullable Integer maxConnections;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private boolean crt;
     private @Nullable String sse;
     private @Nullable String sseKmsKeyId;
@@ -143,6 +149,9 @@ public final class S3StoreBuilder {
         }
         if (o.string("partSize").isPresent()) {
             partSize(o.size("partSize", MIN_PART_SIZE));
+        }
+        if (o.string("connectTimeout").isPresent()) {
+            connectTimeout(o.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT));
         }
         if (o.string("readTimeout").isPresent()) {
             readTimeout(o.duration("readTimeout", DEFAULT_READ_TIMEOUT));
@@ -346,11 +355,20 @@ public final class S3StoreBuilder {
      * @return this builder
      */
     public S3StoreBuilder readTimeout(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.toMillis() < 1) {
-            throw new InvalidInputException("s3 store option 'readTimeout' must be at least 1 ms, got " + timeout);
-        }
-        this.readTimeout = timeout;
+        this.readTimeout = StoreOptions.timeout("s3", "readTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * The longest the store's own client waits for a TCP (and TLS) connection (default 5 s); then the request fails
+     * with a transient error naming the host, and the engine retries it within its operation deadline. Ignored with
+     * {@link #client}.
+     *
+     * @param timeout at least 1 ms
+     * @return this builder
+     */
+    public S3StoreBuilder connectTimeout(Duration timeout) {
+        this.connectTimeout = StoreOptions.timeout("s3", "connectTimeout", timeout);
         return this;
     }
 
@@ -452,7 +470,8 @@ public final class S3StoreBuilder {
         }
         ClientSettings settings = new ClientSettings(region, endpoint, pathStyle != null ? pathStyle : endpoint != null, profile,
                 accessKeyId, secretAccessKey, sessionToken, credentialsProvider,
-                maxConnections != null ? maxConnections : DEFAULT_MAX_CONNECTIONS, readTimeout, crt, partSize);
+                maxConnections != null ? maxConnections : DEFAULT_MAX_CONNECTIONS, readTimeout, crt, partSize,
+                connectTimeout);
         S3Clients.Built built = S3Clients.build(settings);
         return S3ObjectStore.create(built.client(), true, bucket, prefix, partSize, readTimeout, encryption, built.description(), built.resources());
     }

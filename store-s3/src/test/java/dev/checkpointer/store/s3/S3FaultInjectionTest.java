@@ -227,8 +227,8 @@ class S3FaultInjectionTest {
             assertThat(conflict.isPreconditionFailed()).isTrue();
             assertThat(storeError(store.put("aborted", Payload.of(new byte[] {1}), PutOptions.ifAbsent())).code()).isEqualTo(ErrorCode.STORE_TRANSIENT);
             StoreException noBucket = storeError(store.get("nobucket", ByteRange.ALL));
-            assertThat(noBucket.code()).as("a missing bucket is not a missing object").isEqualTo(ErrorCode.STORE_FAILURE);
-            assertThat(noBucket.getMessage()).contains("bucket does not exist");
+            assertThat(noBucket.code()).as("a missing bucket is not a missing object").isEqualTo(ErrorCode.STORE_BUCKET_NOT_FOUND);
+            assertThat(noBucket.getMessage()).contains("the S3 bucket '" + S3MockServer.BUCKET + "' does not exist: create bucket");
         }
     }
 

@@ -122,6 +122,7 @@ public class CheckpointerAutoConfiguration {
         b.maxInlineBytes(toInt("max-inline-bytes", p.getMaxInlineBytes().toBytes()));
         b.partSize(p.getPartSize().toBytes());
         b.orphanGracePeriod(p.getOrphanGracePeriod());
+        b.operationTimeout(p.getOperationTimeout());
         b.retry(p.getRetry().toSettings());
         b.retention(p.getRetention().toRetention());
         if (p.getWriterId() != null) {

@@ -1,5 +1,6 @@
 package dev.checkpointer.spring.boot.autoconfigure;
 
+import dev.checkpointer.CheckpointException;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import java.time.Clock;
@@ -18,8 +19,9 @@ import reactor.core.publisher.Mono;
  * copy serves every Boot generation: Boot 3's {@code org.springframework.boot.actuate.health} indicator
  * ({@link CheckpointerHealthIndicator}) and Boot 4's {@code org.springframework.boot.health.contributor} one
  * ({@link Boot4CheckpointerHealthIndicator}) only translate a {@link Verdict} into their own {@code Health}. A failing
- * store surfaces as an error of {@link #check()}, which both Boot base classes turn into DOWN with an {@code error}
- * detail.
+ * store, or one that does not answer within the check's timeout, is a DOWN verdict with a {@code reason} (what went
+ * wrong, in words: the store's message, which names the host or bucket, or the timeout that passed) and an
+ * {@code error} (the checkpointer's error code, or the exception's type), never a raw exception.
  */
 final class CheckpointerHealthCheck {
     /** What the health details say an operator should do about a lost pointer. */
@@ -57,7 +59,7 @@ final class CheckpointerHealthCheck {
     /**
      * Reads the latest checkpoint and judges it.
      *
-     * @return the verdict; an error when the store fails or the check takes longer than the timeout
+     * @return the verdict; DOWN with a reason when the store fails or does not answer within the timeout
      */
     Mono<Verdict> check() {
         return Mono.defer(() -> {
@@ -66,7 +68,21 @@ final class CheckpointerHealthCheck {
                     .map(cp -> Optional.of(cp.manifest()))
                     .defaultIfEmpty(Optional.empty())
                     .map(latest -> judge(latest.orElse(null), recoveries != null && recoveries.count() > before));
-        }).timeout(timeout);
+        }).timeout(timeout).onErrorResume(Exception.class, e -> Mono.just(failed(e)));
+    }
+
+    private Verdict failed(Exception e) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        if (e instanceof java.util.concurrent.TimeoutException) {
+            details.put("reason", "the checkpoint store did not answer within " + timeout.toString().substring(2).toLowerCase(java.util.Locale.ROOT)
+                    + " (checkpointer.health.timeout)");
+            details.put("error", "TIMEOUT");
+        } else {
+            String message = e.getMessage();
+            details.put("reason", "the checkpoint store failed: " + (message == null ? e.getClass().getSimpleName() : message));
+            details.put("error", e instanceof CheckpointException ce ? ce.code().name() : e.getClass().getSimpleName());
+        }
+        return verdict(false, details);
     }
 
     private Verdict judge(@Nullable Manifest m, boolean pointerRecovered) {

@@ -13,7 +13,8 @@ import reactor.core.publisher.Mono;
  * the pointer {@code _latest} is sound, and the latest checkpoint is not older than a configured maximum. Details: the
  * latest id, epoch, creation time and age, and {@code pointer} ({@code ok} or {@code lost}).
  *
- * <p>DOWN when the store fails, when the latest checkpoint is too old, (if required) when there is none, and when the
+ * <p>DOWN when the store fails or does not answer within the timeout ({@code reason} says which, in words, and
+ * {@code error} gives the error code), when the latest checkpoint is too old, (if required) when there is none, and when the
  * check's own read had to recover a missing or corrupt {@code _latest} from the manifests. The last is DOWN, not
  * OUT_OF_SERVICE, because nothing took the checkpointer out of service on purpose: reads still work (from the
  * recovered chain) but every save is refused until an operator repairs the pointer, so checkpoints silently stop;

@@ -76,6 +76,12 @@ public class CheckpointerProperties {
     private Duration orphanGracePeriod = CheckpointerBuilder.DEFAULT_ORPHAN_GRACE;
 
     /**
+     * Deadline of one store operation, retries included: a store that never answers or refuses connections fails
+     * the operation after this long.
+     */
+    private Duration operationTimeout = CheckpointerBuilder.DEFAULT_OPERATION_TIMEOUT;
+
+    /**
      * Identifies this writer in manifests; defaults to host, pid and a random suffix.
      */
     private String writerId;
@@ -285,6 +291,24 @@ public class CheckpointerProperties {
      */
     public void setOrphanGracePeriod(Duration orphanGracePeriod) {
         this.orphanGracePeriod = orphanGracePeriod;
+    }
+
+    /**
+     * Deadline of one store operation, retries included.
+     *
+     * @return the deadline
+     */
+    public Duration getOperationTimeout() {
+        return operationTimeout;
+    }
+
+    /**
+     * Sets the deadline of one store operation, retries included.
+     *
+     * @param operationTimeout positive
+     */
+    public void setOperationTimeout(Duration operationTimeout) {
+        this.operationTimeout = operationTimeout;
     }
 
     /**
@@ -673,9 +697,10 @@ public class CheckpointerProperties {
         private boolean requireCheckpoint;
 
         /**
-         * How long a health check may wait for the store.
+         * How long a health check may wait for the store; then the health is DOWN with a reason saying so. Short, so
+         * that a probe gets its answer in time even when the store is paused.
          */
-        private Duration timeout = Duration.ofSeconds(10);
+        private Duration timeout = Duration.ofSeconds(3);
 
         /** Creates the defaults. */
         public Health() {}
@@ -717,7 +742,7 @@ public class CheckpointerProperties {
         }
 
         /**
-         * Timeout of one health check.
+         * Timeout of one health check (default 3 s).
          *
          * @return the timeout
          */

@@ -71,8 +71,43 @@ class CheckpointerActuatorTest {
         runner.withBean(ObjectStore.class, () -> store).withPropertyValues("checkpointer.retry.max-attempts=1").run(ctx -> {
             Health h = ctx.getBean(CheckpointerHealthIndicator.class).health().block();
             assertThat(h.getStatus()).isEqualTo(Status.DOWN);
-            assertThat(h.getDetails()).containsKey("error");
+            assertThat(h.getDetails()).containsEntry("error", "STORE_TRANSIENT");
+            assertThat((String) h.getDetails().get("reason")).startsWith("the checkpoint store failed: get '_latest' failed:");
         });
+    }
+
+    /** checkpointer.operation-timeout reaches the builder: a paused store fails an operation at that deadline. */
+    @Test
+    void theOperationTimeoutPropertyBoundsStoreOperations() {
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.injectFaults(Faults.none().withLatency(Duration.ofHours(1)));
+        runner.withBean(ObjectStore.class, () -> store).withPropertyValues("checkpointer.operation-timeout=200ms").run(ctx ->
+                assertThatThrownBy(() -> ctx.getBean(Checkpointer.class).latest().block(Duration.ofSeconds(30)))
+                        .isInstanceOf(dev.checkpointer.StoreException.class)
+                        .hasMessageContaining("did not complete within the 0.2s operation deadline"));
+    }
+
+    /** A store that does not answer (paused): DOWN within the health's own short timeout, with a reason in words. */
+    @Test
+    void aPausedStoreIsDownAtTheHealthTimeoutWithAReason() {
+        Duration timeout = new CheckpointerProperties.Health().getTimeout();
+        assertThat(timeout).as("default checkpointer.health.timeout").isEqualTo(Duration.ofSeconds(3));
+        MemoryObjectStore store = MemoryObjectStore.create();
+        store.injectFaults(Faults.none().withLatency(Duration.ofHours(1)));
+        Checkpointer cp = Checkpointer.builder().store(store).build();
+        CheckpointerHealthCheck check = new CheckpointerHealthCheck(cp, null, false, timeout, Clock.systemUTC(), null);
+        reactor.test.StepVerifier.withVirtualTime(check::check)
+                .expectSubscription()
+                .expectNoEvent(timeout.minusMillis(1))
+                .thenAwait(Duration.ofMillis(1))
+                .assertNext(v -> {
+                    assertThat(v.up()).isFalse();
+                    assertThat(v.details()).containsEntry("reason", "the checkpoint store did not answer within 3s (checkpointer.health.timeout)")
+                            .containsEntry("error", "TIMEOUT");
+                })
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+        cp.close();
     }
 
     // ------------------------------------------------------------------------------------------ pointer recovery

@@ -23,7 +23,8 @@ import reactor.core.Exceptions;
  * <caption>Mapping</caption>
  * <tr><th>Azure</th><th>StoreException</th></tr>
  * <tr><td>412 (any code); 409 {@code BlobAlreadyExists}, or any 409 of a create-if-absent write</td><td>precondition failed</td></tr>
- * <tr><td>404 {@code ContainerNotFound}</td><td>permanent {@code STORE_FAILURE} (a misconfiguration, not a missing key)</td></tr>
+ * <tr><td>404 {@code ContainerNotFound}</td><td>permanent {@code STORE_BUCKET_NOT_FOUND} (a misconfiguration, not a missing key;
+ * the store restates it with the container's name and the remedy)</td></tr>
  * <tr><td>404 (other)</td><td>not found</td></tr>
  * <tr><td>401, 403; a token that cannot be obtained</td><td>permanent {@code STORE_ACCESS_DENIED}</td></tr>
  * <tr><td>400, 405, 411, 413, 416 and other 4xx</td><td>permanent {@code STORE_BAD_REQUEST} (includes {@code Md5Mismatch})</td></tr>
@@ -116,7 +117,8 @@ final class AzureErrors {
         }
         if (status == 404) {
             if (BlobErrorCode.CONTAINER_NOT_FOUND.toString().equals(code)) {
-                return StoreException.permanent(ErrorCode.STORE_FAILURE, operation, key, "the container does not exist: " + message, cause);
+                // the store, which knows the container's name, restates it with the name and the remedy
+                return StoreException.permanent(ErrorCode.STORE_BUCKET_NOT_FOUND, operation, key, "the container does not exist: " + message, cause);
             }
             return key == null ? StoreException.permanent(ErrorCode.STORE_NOT_FOUND, operation, null, message, cause) : StoreException.notFound(operation, key);
         }

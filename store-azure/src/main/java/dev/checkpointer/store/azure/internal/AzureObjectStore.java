@@ -34,6 +34,7 @@ import dev.checkpointer.spi.MultipartUpload;
 import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.spi.StoreFailures;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.store.azure.AzureBlobStore;
 import java.time.Instant;
@@ -460,6 +461,12 @@ public final class AzureObjectStore implements AzureBlobStore {
         return time == null ? Instant.EPOCH : time.toInstant();
     }
 
+    /** The blob endpoint's host and port, for "cannot reach" messages: never a path or query (a SAS token). */
+    private String host() {
+        java.net.URI url = java.net.URI.create(config.client().getBlobContainerUrl());
+        return url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "");
+    }
+
     private void checkOpen(String operation, @Nullable String key) {
         if (closed.get()) {
             throw new StoreException(ErrorCode.CLOSED, operation, key, "the store " + description + " is closed", null);
@@ -468,6 +475,15 @@ public final class AzureObjectStore implements AzureBlobStore {
 
     CheckpointException map(String operation, @Nullable String key, Throwable e, @Nullable Condition condition) {
         CheckpointException mapped = AzureErrors.map(operation, key, e, condition, config.redactor());
+        if (mapped.code() == ErrorCode.STORE_BUCKET_NOT_FOUND) {
+            mapped = StoreException.bucketNotFound(operation, key, "Azure container", config.client().getBlobContainerName(), mapped.getCause());
+        } else if (!(e instanceof CheckpointException) && mapped instanceof StoreException se && se.isTransient()) {
+            StoreException unreachable = StoreFailures.unreachable(operation, key, host(), reactor.core.Exceptions.unwrap(e),
+                    config.redactor()::redact, se.getCause());
+            if (unreachable != null) {
+                mapped = unreachable;
+            }
+        }
         if (mapped instanceof StoreException se && !(e instanceof CheckpointException)) {
             log.debug("{}: {} failed: {}", description, operation, se.getMessage());
         }

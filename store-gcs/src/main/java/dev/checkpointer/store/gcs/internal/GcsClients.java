@@ -3,6 +3,7 @@ package dev.checkpointer.store.gcs.internal;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.NoCredentials;
+import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.storage.BlobWriteSessionConfigs;
 import com.google.cloud.storage.HttpStorageOptions;
 import com.google.cloud.storage.Storage;
@@ -28,7 +29,8 @@ public final class GcsClients {
     }
 
     /**
-     * Builds a client from a configuration: HTTP/JSON transport, retries off ({@link #noRetries()}), the upload
+     * Builds a client from a configuration: HTTP/JSON transport with the configuration's connect timeout, retries off
+     * ({@link #noRetries()}), the upload
      * chunk size of the configuration, the endpoint override, project and credentials.
      *
      * @param config the configuration
@@ -39,6 +41,7 @@ public final class GcsClients {
     public static Storage create(GcsConfig config) {
         HttpStorageOptions.Builder b = StorageOptions.http()
                 .setRetrySettings(noRetries())
+                .setTransportOptions(HttpTransportOptions.newBuilder().setConnectTimeout((int) config.connectTimeout().toMillis()).build())
                 .setBlobWriteSessionConfig(BlobWriteSessionConfigs.getDefault().withChunkSize(config.chunkSize()));
         if (config.projectId() != null) {
             b.setProjectId(config.projectId());

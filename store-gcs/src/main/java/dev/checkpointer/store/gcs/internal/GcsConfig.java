@@ -20,10 +20,11 @@ import org.jspecify.annotations.Nullable;
  * @param listPageSize objects per list page, or 0 for the service default (1000)
  * @param singleRequestUploads true: payloads up to {@code chunkSize} go in one {@code uploadType=multipart} request;
  *     false: every upload goes through a resumable session (for emulators without multipart uploads)
+ * @param connectTimeout longest wait for a TCP (and TLS) connection of the client the store builds
  */
 public record GcsConfig(String bucket, String prefix, @Nullable String projectId, @Nullable Path credentialsFile, boolean anonymous,
         @Nullable String endpoint, int chunkSize, int readChunkSize, @Nullable String kmsKeyName, int threads, int listPageSize,
-        boolean singleRequestUploads) {
+        boolean singleRequestUploads, java.time.Duration connectTimeout) {
 
     /** The granularity GCS resumable uploads require of every chunk but the last. */
     public static final int CHUNK_GRANULARITY = 256 * 1024;
@@ -31,6 +32,8 @@ public record GcsConfig(String bucket, String prefix, @Nullable String projectId
     public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
     /** Default read buffer size: 1 MiB. */
     public static final int DEFAULT_READ_CHUNK_SIZE = 1024 * 1024;
+    /** Default connect timeout of the client the store builds: 5 s. */
+    public static final java.time.Duration DEFAULT_CONNECT_TIMEOUT = java.time.Duration.ofSeconds(5);
     /** Default number of threads for blocking calls. */
     public static final int DEFAULT_THREADS = 16;
 
@@ -44,6 +47,9 @@ public record GcsConfig(String bucket, String prefix, @Nullable String projectId
         }
         if (readChunkSize < 1) {
             throw new IllegalArgumentException("readChunkSize must be >= 1");
+        }
+        if (connectTimeout.toMillis() < 1 || connectTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("connectTimeout must be between 1 ms and 24 days, got " + connectTimeout);
         }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1");

@@ -21,10 +21,12 @@ import org.jspecify.annotations.Nullable;
  *   <caption>HTTP status to error code</caption>
  *   <tr><th>status / failure</th><th>code</th><th>retried by the engine</th></tr>
  *   <tr><td>412</td><td>STORE_PRECONDITION_FAILED</td><td>no</td></tr>
- *   <tr><td>404</td><td>STORE_NOT_FOUND</td><td>no</td></tr>
+ *   <tr><td>404</td><td>STORE_NOT_FOUND; STORE_BUCKET_NOT_FOUND when the service says the bucket does not exist
+ *       (the store restates it with the bucket's name and the remedy)</td><td>no</td></tr>
  *   <tr><td>429</td><td>STORE_THROTTLED</td><td>yes</td></tr>
  *   <tr><td>408, 5xx</td><td>STORE_TRANSIENT</td><td>yes</td></tr>
- *   <tr><td>no status: timeouts, resets, refused connections, TLS and DNS failures</td><td>STORE_TRANSIENT</td><td>yes</td></tr>
+ *   <tr><td>no status: timeouts, resets, refused connections, TLS and DNS failures (the store names the host and
+ *       the cause of a failure to connect)</td><td>STORE_TRANSIENT</td><td>yes</td></tr>
  *   <tr><td>401, 403</td><td>STORE_ACCESS_DENIED</td><td>no</td></tr>
  *   <tr><td>400 (also a refused crc32c), 411, 413, 416</td><td>STORE_BAD_REQUEST</td><td>no</td></tr>
  *   <tr><td>anything else</td><td>STORE_FAILURE</td><td>no</td></tr>
@@ -70,6 +72,22 @@ public final class GcsErrors {
             return StoreException.transientFailure(operation, key, message, error);
         }
         return StoreException.permanent(ErrorCode.STORE_FAILURE, operation, key, message, error);
+    }
+
+    /**
+     * Whether a 404 says the bucket itself does not exist ("The specified bucket does not exist."), not an object.
+     *
+     * @param error the failure
+     * @return true for a missing bucket
+     */
+    public static boolean isMissingBucket(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.toLowerCase(java.util.Locale.ROOT).contains("bucket does not exist")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -21,6 +21,7 @@ import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.spi.StoreFailures;
 import dev.checkpointer.spi.StoreKeys;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
@@ -131,7 +132,7 @@ public final class GcsObjectStore implements ObjectStore {
             Mono<ObjectInfo> upload = length <= config.chunkSize() && config.singleRequestUploads()
                     ? putInOneRequest(key, payload, options, generation)
                     : putResumable(key, payload, options, generation);
-            return upload.onErrorMap(e -> GcsErrors.map("put", key, e));
+            return upload.onErrorMap(e -> map("put", key, e));
         });
     }
 
@@ -403,7 +404,7 @@ public final class GcsObjectStore implements ObjectStore {
         return Mono.fromCallable(() -> storage.get(BlobId.of(config.bucket(), fullName(key))))
                 .subscribeOn(scheduler)
                 .switchIfEmpty(Mono.error(() -> StoreException.notFound(op, key)))
-                .onErrorMap(e -> GcsErrors.map(op, key, e));
+                .onErrorMap(e -> map(op, key, e));
     }
 
     private Flux<ByteBuffer> body(String key, @Nullable Long generation, long offset, long length) {
@@ -418,13 +419,13 @@ public final class GcsObjectStore implements ObjectStore {
                                     sink.next(next);
                                 }
                             } catch (Exception e) {
-                                sink.error(replacedOrMapped(key, generation, GcsErrors.map("get", key, e)));
+                                sink.error(replacedOrMapped(key, generation, map("get", key, e)));
                             }
                             return reader;
                         },
                         RangeReader::close)
                 .subscribeOn(scheduler)
-                .onErrorMap(e -> replacedOrMapped(key, generation, GcsErrors.map("get", key, e)));
+                .onErrorMap(e -> replacedOrMapped(key, generation, map("get", key, e)));
     }
 
     /**
@@ -529,12 +530,12 @@ public final class GcsObjectStore implements ObjectStore {
                                 cursor.done = true;
                             }
                         } catch (Exception e) {
-                            sink.error(GcsErrors.map("list", prefix, e));
+                            sink.error(map("list", prefix, e));
                         }
                         return cursor;
                     })
                     .subscribeOn(scheduler)
-                    .onErrorMap(e -> GcsErrors.map("list", prefix.isEmpty() ? null : prefix, e))
+                    .onErrorMap(e -> map("list", prefix.isEmpty() ? null : prefix, e))
                     .concatMapIterable(l -> l, 1);
         });
     }
@@ -561,7 +562,7 @@ public final class GcsObjectStore implements ObjectStore {
     private Mono<Void> deleteOne(String key) {
         return Mono.fromCallable(() -> storage.delete(BlobId.of(config.bucket(), fullName(key))))
                 .subscribeOn(scheduler)
-                .onErrorMap(e -> GcsErrors.map("delete", key, e))
+                .onErrorMap(e -> map("delete", key, e))
                 .onErrorResume(e -> e instanceof StoreException se && se.isNotFound() ? Mono.empty() : Mono.error(e))
                 .then();
     }
@@ -666,5 +667,31 @@ public final class GcsObjectStore implements ObjectStore {
         }
         Instant modified = t == null ? Instant.EPOCH : t.toInstant();
         return new ObjectInfo(key, size == null ? 0 : size, generation == null ? "0" : Long.toString(generation), modified);
+    }
+
+    /**
+     * Maps a failure ({@link GcsErrors#map}), first naming the bucket and the remedy when the bucket does not exist,
+     * and the host and cause when the service cannot be reached.
+     */
+    private CheckpointException map(String operation, @Nullable String key, Throwable error) {
+        CheckpointException mapped = GcsErrors.map(operation, key, error);
+        if (error instanceof CheckpointException) {
+            return mapped;
+        }
+        if (mapped.code() == ErrorCode.STORE_NOT_FOUND && GcsErrors.isMissingBucket(error)) {
+            return StoreException.bucketNotFound(operation, key, "GCS bucket", config.bucket(), error);
+        }
+        StoreException unreachable = StoreFailures.unreachable(operation, key, host(), error);
+        return unreachable != null ? unreachable : mapped;
+    }
+
+    /** The host the client talks to: the endpoint override's, else {@code storage.googleapis.com}. */
+    private String host() {
+        String endpoint = config.endpoint();
+        if (endpoint == null) {
+            return "storage.googleapis.com";
+        }
+        java.net.URI uri = java.net.URI.create(endpoint);
+        return uri.getHost() == null ? endpoint : uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
     }
 }

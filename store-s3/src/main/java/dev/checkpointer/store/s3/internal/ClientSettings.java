@@ -20,6 +20,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param readTimeout longest wait for a response's next bytes
  * @param crt whether to build the CRT-based client
  * @param partSize the part size, for the CRT client's own part sizing
+ * @param connectTimeout longest wait for a TCP (and TLS) connection
  */
 public record ClientSettings(
         @Nullable String region,
@@ -33,12 +34,13 @@ public record ClientSettings(
         int maxConnections,
         Duration readTimeout,
         boolean crt,
-        long partSize) {
+        long partSize,
+        Duration connectTimeout) {
 
     @Override
     public String toString() {
         return "ClientSettings[region=" + region + ", endpoint=" + endpoint + ", pathStyle=" + pathStyle + ", credentials="
                 + (accessKeyId != null ? "static (not shown)" : credentialsProvider != null ? "provider" : profile != null ? "profile " + profile : "default chain")
-                + ", maxConnections=" + maxConnections + ", crt=" + crt + "]";
+                + ", maxConnections=" + maxConnections + ", connectTimeout=" + connectTimeout + ", crt=" + crt + "]";
     }
 }

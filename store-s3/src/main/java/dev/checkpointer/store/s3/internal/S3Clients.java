@@ -40,6 +40,10 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * and a HEAD: one immediate retry left 15 HEADs failed, one retry after 5 ms left 4, two retries after 10 ms left 0.
  * Throttling, 5xx and timeouts are never
  * retried by the SDK. The CRT client (which has no such race) gets {@code numRetries(0)}.
+ *
+ * <p>Both clients follow a bucket that lives in another region than the one configured (cross-region access: the SDK
+ * reads {@code x-amz-bucket-region} from the 301/400 answer and signs the request again for that region), and both
+ * give up connecting after the {@code connectTimeout} option (default 5 s).
  */
 public final class S3Clients {
     /** A CRT client would split a PutObject above this into its own multipart upload, losing our conditions. */
@@ -122,12 +126,13 @@ public final class S3Clients {
                     .region(region)
                     .credentialsProvider(credentials)
                     .forcePathStyle(settings.pathStyle())
+                    .crossRegionAccessEnabled(true) // a bucket in another region: follow its x-amz-bucket-region
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED) // asked for per request: whole objects only
                     .overrideConfiguration(o -> o.retryStrategy(sdkRetries()))
                     .httpClientBuilder(NettyNioAsyncHttpClient.builder()
                             .maxConcurrency(settings.maxConnections())
                             .readTimeout(settings.readTimeout())
-                            .connectionTimeout(Duration.ofSeconds(10))
+                            .connectionTimeout(settings.connectTimeout())
                             .connectionAcquisitionTimeout(Duration.ofSeconds(60)));
             if (settings.endpoint() != null) {
                 builder.endpointOverride(settings.endpoint());
@@ -157,6 +162,8 @@ public final class S3Clients {
                 .region(region)
                 .credentialsProvider(credentials)
                 .forcePathStyle(settings.pathStyle())
+                .crossRegionAccessEnabled(true)
+                .httpConfiguration(h -> h.connectionTimeout(settings.connectTimeout()))
                 .maxConcurrency(settings.maxConnections())
                 .minimumPartSizeInBytes(settings.partSize())
                 .thresholdInBytes(CRT_NO_AUTO_MULTIPART)

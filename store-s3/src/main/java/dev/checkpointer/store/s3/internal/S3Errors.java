@@ -26,7 +26,8 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  * <tr><td>412 PreconditionFailed; 409 ConditionalRequestConflict; 404 NoSuchKey on an If-Match write</td>
  *     <td>{@code STORE_PRECONDITION_FAILED}</td></tr>
  * <tr><td>404 NoSuchKey / NoSuchUpload (and a body-less 404 of HEAD)</td><td>{@code STORE_NOT_FOUND}</td></tr>
- * <tr><td>404 NoSuchBucket</td><td>{@code STORE_FAILURE} (configuration: the bucket does not exist)</td></tr>
+ * <tr><td>404 NoSuchBucket</td><td>{@code STORE_BUCKET_NOT_FOUND}, naming the bucket and the remedy (mapped by the
+ *     store, which knows the bucket)</td></tr>
  * <tr><td>503 SlowDown, 429, and the SDK's throttling codes (Throttling, RequestLimitExceeded, …)</td>
  *     <td>{@code STORE_THROTTLED}</td></tr>
  * <tr><td>500, 502, 503, 504 and other 5xx except 501; 400 RequestTimeout; 409 OperationAborted;
@@ -36,6 +37,8 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  * <tr><td>400 (BadDigest, InvalidRequest, InvalidPart, EntityTooSmall, KMS errors, …), 411, 413</td>
  *     <td>{@code STORE_BAD_REQUEST}</td></tr>
  * <tr><td>501 NotImplemented</td><td>{@code STORE_UNSUPPORTED}</td></tr>
+ * <tr><td>cannot connect (unknown host, refused, connect timeout)</td><td>{@code STORE_TRANSIENT}, "cannot reach HOST:
+ *     CAUSE" (mapped by the store through {@code StoreFailures.unreachable})</td></tr>
  * <tr><td>no response: I/O errors (connection reset, refused, closed), timeouts, CRT connection errors, a response
  *     checksum mismatch</td><td>{@code STORE_TRANSIENT}</td></tr>
  * <tr><td>anything else</td><td>{@code STORE_FAILURE}</td></tr>

@@ -69,7 +69,7 @@ final class S3Multipart implements MultipartUpload {
                         parts.put(number, new Uploaded(etag, r.checksumCRC32C(), size));
                         return new PartInfo(number, etag, size);
                     })
-                    .onErrorMap(e -> S3ObjectStore.failed("uploadPart " + number + " of", key, body, e, S3Errors.Kind.WRITE));
+                    .onErrorMap(e -> store.failed("uploadPart " + number + " of", key, body, e, S3Errors.Kind.WRITE));
         });
     }
 
@@ -114,7 +114,7 @@ final class S3Multipart implements MultipartUpload {
             S3Errors.Kind kind = condition instanceof Condition.IfMatch ? S3Errors.Kind.WRITE_IF_MATCH : S3Errors.Kind.WRITE;
             return S3ObjectStore.call(() -> store.client().completeMultipartUpload(request))
                     .map(r -> new ObjectInfo(key, size, S3ObjectStore.etag(r.eTag()), S3ObjectStore.date(r.sdkHttpResponse())))
-                    .onErrorMap(e -> S3Errors.map("completeMultipart", key, e, kind));
+                    .onErrorMap(e -> store.map("completeMultipart", key, e, kind));
         });
     }
 

@@ -11,6 +11,7 @@ import dev.checkpointer.spi.MultipartUpload;
 import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.spi.StoreFailures;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.store.s3.S3Store;
 import java.nio.ByteBuffer;
@@ -188,7 +189,7 @@ public final class S3ObjectStore implements S3Store {
                         ObjectInfo info = new ObjectInfo(key, totalSize(r), etag(r.eTag()), instant(r.lastModified(), r.sdkHttpResponse()));
                         long expected = r.contentLength() == null ? -1 : r.contentLength();
                         Flux<ByteBuffer> body = BodyGuard.guard(Flux.from(publisher), expected, readTimeout, key)
-                                .onErrorMap(e -> S3Errors.map("get", key, e, S3Errors.Kind.READ));
+                                .onErrorMap(e -> map("get", key, e, S3Errors.Kind.READ));
                         return new ObjectContent(info, body);
                     })
                     // S3 answers 416 to a range that starts at or past the end (also of an empty object): that range
@@ -197,7 +198,7 @@ public final class S3ObjectStore implements S3Store {
                             ? Mono.just(new ObjectContent(info, Flux.empty()))
                             : Mono.error(StoreException.transientFailure("get", key, "the object changed while it was read (416 for "
                                     + range + ", but it now has " + info.size() + " bytes)", e))))
-                    .onErrorMap(e -> S3Errors.map("get", key, e, S3Errors.Kind.READ));
+                    .onErrorMap(e -> map("get", key, e, S3Errors.Kind.READ));
         });
     }
 
@@ -212,7 +213,7 @@ public final class S3ObjectStore implements S3Store {
             return call(() -> client.headObject(request))
                     .map(r -> new ObjectInfo(key, r.contentLength() == null ? 0 : r.contentLength(), etag(r.eTag()),
                             instant(r.lastModified(), r.sdkHttpResponse())))
-                    .onErrorMap(e -> S3Errors.map("head", key, e, S3Errors.Kind.READ));
+                    .onErrorMap(e -> map("head", key, e, S3Errors.Kind.READ));
         });
     }
 
@@ -232,7 +233,7 @@ public final class S3ObjectStore implements S3Store {
             return Flux.from(client.listObjectsV2Paginator(request).contents())
                     .map(o -> new ObjectInfo(relative(o.key()), o.size() == null ? 0 : o.size(), etag(o.eTag()),
                             o.lastModified() == null ? Instant.EPOCH : o.lastModified()))
-                    .onErrorMap(e -> S3Errors.map("list '" + listPrefix + "'", null, e, S3Errors.Kind.READ));
+                    .onErrorMap(e -> map("list '" + listPrefix + "'", null, e, S3Errors.Kind.READ));
         });
     }
 
@@ -248,7 +249,7 @@ public final class S3ObjectStore implements S3Store {
                     .then()
                     // S3 answers 204 for a missing key; some S3-compatible stores answer 404 NoSuchKey.
                     .onErrorResume(e -> S3Errors.status(e) == 404 && !"NoSuchBucket".equals(S3Errors.errorCode(e)), e -> Mono.empty())
-                    .onErrorMap(e -> S3Errors.map("delete", key, e, S3Errors.Kind.READ));
+                    .onErrorMap(e -> map("delete", key, e, S3Errors.Kind.READ));
         });
     }
 
@@ -282,7 +283,7 @@ public final class S3ObjectStore implements S3Store {
                         .build())
                 .build();
         return call(() -> client.deleteObjects(request))
-                .onErrorMap(e -> S3Errors.map("deleteAll", batch.size() == 1 ? batch.get(0) : null, e, S3Errors.Kind.READ))
+                .onErrorMap(e -> map("deleteAll", batch.size() == 1 ? batch.get(0) : null, e, S3Errors.Kind.READ))
                 .flatMapIterable(DeleteObjectsResponse::errors)
                 .filter(err -> !"NoSuchKey".equals(err.code()));
     }
@@ -324,7 +325,7 @@ public final class S3ObjectStore implements S3Store {
             CreateMultipartUploadRequest request = b.build();
             return call(() -> client.createMultipartUpload(request))
                     .<MultipartUpload>map(r -> new S3Multipart(this, key, r.uploadId(), options.condition()))
-                    .onErrorMap(e -> S3Errors.map("startMultipart", key, e, S3Errors.Kind.WRITE));
+                    .onErrorMap(e -> map("startMultipart", key, e, S3Errors.Kind.WRITE));
         });
     }
 
@@ -341,7 +342,7 @@ public final class S3ObjectStore implements S3Store {
             }
             ListMultipartUploadsRequest request = b.build();
             return Flux.from(client.listMultipartUploadsPaginator(request).uploads())
-                    .onErrorMap(e -> S3Errors.map("cleanupIncomplete '" + cleanupPrefix + "'", null, e, S3Errors.Kind.READ))
+                    .onErrorMap(e -> map("cleanupIncomplete '" + cleanupPrefix + "'", null, e, S3Errors.Kind.READ))
                     .filter(u -> u.key() != null && u.key().startsWith(fullPrefix) && u.initiated() != null && u.initiated().isBefore(olderThan))
                     .flatMapSequential(u -> abort(relative(u.key()), u.uploadId())
                             .thenReturn("aborted incomplete multipart upload of '" + relative(u.key()) + "' started " + u.initiated()), ABORT_CONCURRENCY);
@@ -352,7 +353,7 @@ public final class S3ObjectStore implements S3Store {
         return call(() -> client.abortMultipartUpload(r -> r.bucket(bucket).key(full(key)).uploadId(uploadId)))
                 .then()
                 .onErrorResume(e -> S3Errors.status(e) == 404 && !"NoSuchBucket".equals(S3Errors.errorCode(e)), e -> Mono.empty()) // already gone
-                .onErrorMap(e -> S3Errors.map("abortMultipart", key, e, S3Errors.Kind.WRITE));
+                .onErrorMap(e -> map("abortMultipart", key, e, S3Errors.Kind.WRITE));
     }
 
     // ============================================================================================ plumbing
@@ -401,8 +402,36 @@ public final class S3ObjectStore implements S3Store {
         return Mono.fromFuture(request);
     }
 
-    static Throwable failed(String operation, String key, PayloadBody body, Throwable e, S3Errors.Kind kind) {
-        return body.failure().<Throwable>map(f -> S3Errors.payloadFailed(key, f)).orElseGet(() -> S3Errors.map(operation, key, e, kind));
+    Throwable failed(String operation, String key, PayloadBody body, Throwable e, S3Errors.Kind kind) {
+        return body.failure().<Throwable>map(f -> S3Errors.payloadFailed(key, f)).orElseGet(() -> map(operation, key, e, kind));
+    }
+
+    /**
+     * Maps an SDK failure ({@link S3Errors#map}), first naming the bucket and the remedy for NoSuchBucket and the host
+     * and cause for a failure to connect.
+     */
+    CheckpointException map(String operation, @Nullable String key, Throwable error, S3Errors.Kind kind) {
+        Throwable e = S3Errors.unwrap(error);
+        if ("NoSuchBucket".equals(S3Errors.errorCode(e))) {
+            return StoreException.bucketNotFound(operation, key, "S3 bucket", bucket, e);
+        }
+        if (!(e instanceof CheckpointException) && !(e instanceof software.amazon.awssdk.core.exception.SdkServiceException)) {
+            StoreException unreachable = StoreFailures.unreachable(operation, key, host(), e);
+            if (unreachable != null) {
+                return unreachable;
+            }
+        }
+        return S3Errors.map(operation, key, e, kind);
+    }
+
+    /** The host requests go to: the endpoint override's, else S3's regional endpoint (virtual-hosted bucket aside). */
+    private String host() {
+        var config = client.serviceClientConfiguration();
+        java.net.URI endpoint = config.endpointOverride().orElse(null);
+        if (endpoint != null) {
+            return endpoint.getHost() + (endpoint.getPort() > 0 ? ":" + endpoint.getPort() : "");
+        }
+        return "s3." + (config.region() == null ? "" : config.region().id() + ".") + "amazonaws.com";
     }
 
     /** ETags as S3 sends them in headers: quoted. Listings and some S3-compatible stores differ, so normalise. */
