@@ -415,11 +415,10 @@ public final class S3ObjectStore implements S3Store {
         if ("NoSuchBucket".equals(S3Errors.errorCode(e))) {
             return StoreException.bucketNotFound(operation, key, "S3 bucket", bucket, e);
         }
-        if (!(e instanceof CheckpointException) && !(e instanceof software.amazon.awssdk.core.exception.SdkServiceException)) {
-            StoreException unreachable = StoreFailures.unreachable(operation, key, host(), e);
-            if (unreachable != null) {
-                return unreachable;
-            }
+        if (!(e instanceof CheckpointException) && !(e instanceof software.amazon.awssdk.core.exception.SdkServiceException)
+                && StoreFailures.connectFailure(e) != null) {
+            // host() only for a connection failure: it asks the client for its configuration.
+            return java.util.Objects.requireNonNull(StoreFailures.unreachable(operation, key, host(), e));
         }
         return S3Errors.map(operation, key, e, kind);
     }
