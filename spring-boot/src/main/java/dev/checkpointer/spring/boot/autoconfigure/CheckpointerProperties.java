@@ -1290,6 +1290,19 @@ public class CheckpointerProperties {
          */
         private Integer threads;
 
+        /**
+         * Whether the first write may create a missing directory (store option createRoot; the store's default is true).
+         * Set false when the application must find existing state: a mistyped or unmounted path then fails every
+         * operation with STORE_LOCATION_NOT_FOUND instead of reading as an empty location.
+         */
+        private Boolean createRoot;
+
+        /**
+         * Permissions of the files and directories the store creates (store option permissions): owner-only (the
+         * store's default, 0600/0700), group-read, group-write, world-read, or a file mode such as 640 or rw-r-----.
+         */
+        private String permissions;
+
         /** Creates the empty group: nothing set. */
         public FileSystem() {}
 
@@ -1303,7 +1316,45 @@ public class CheckpointerProperties {
             return List.of(
                     new StoreGroupSetting(PREFIX + "fsync", "fsync", fsync, false),
                     new StoreGroupSetting(PREFIX + "read-chunk-size", "readChunkSize", readChunkSize, false),
-                    new StoreGroupSetting(PREFIX + "threads", "threads", threads, false));
+                    new StoreGroupSetting(PREFIX + "threads", "threads", threads, false),
+                    new StoreGroupSetting(PREFIX + "create-root", "createRoot", createRoot, false),
+                    new StoreGroupSetting(PREFIX + "permissions", "permissions", permissions, false));
+        }
+
+        /**
+         * Whether the first write may create a missing directory.
+         *
+         * @return the setting, or null when unset (the store's default, true)
+         */
+        public Boolean getCreateRoot() {
+            return createRoot;
+        }
+
+        /**
+         * Sets whether the first write may create a missing directory.
+         *
+         * @param createRoot false to require an existing directory
+         */
+        public void setCreateRoot(Boolean createRoot) {
+            this.createRoot = createRoot;
+        }
+
+        /**
+         * The permissions of what the store creates.
+         *
+         * @return the setting, or null when unset (owner-only)
+         */
+        public String getPermissions() {
+            return permissions;
+        }
+
+        /**
+         * Sets the permissions of what the store creates.
+         *
+         * @param permissions owner-only, group-read, group-write, world-read, or a file mode such as 640
+         */
+        public void setPermissions(String permissions) {
+            this.permissions = permissions;
         }
 
         /**

@@ -2,6 +2,7 @@ package dev.checkpointer.spring.boot.autoconfigure;
 
 import static dev.checkpointer.spring.boot.autoconfigure.StartupFailures.rootCause;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,6 +68,42 @@ class StoreOptionsBindingTest {
                     ctx.getBean(Checkpointer.class).save(TestSnapshots.of("env")).block();
                     assertThat(dir.resolve("_latest")).exists();
                 });
+    }
+
+    /**
+     * A mistyped path: by default it reads as an empty location and creates nothing until the first save; with
+     * {@code checkpointer.filesystem.create-root=false} (or CHECKPOINTER_FILESYSTEM_CREATEROOT) every read fails naming it.
+     */
+    @Test
+    void aMissingDirectoryIsNeverCreatedByAReadAndCanBeRequiredToExist() {
+        Path typo = dir.resolve("checkpionts");
+        runner.withPropertyValues("checkpointer.location=" + typo.toUri()).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx.getBean(Checkpointer.class).latest().blockOptional()).isEmpty();
+            assertThat(typo).doesNotExist();
+        });
+        withEnvironment(Map.of("CHECKPOINTER_LOCATION", typo.toUri().toString(), "CHECKPOINTER_FILESYSTEM_CREATEROOT", "false")).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThatThrownBy(() -> ctx.getBean(Checkpointer.class).latest().block())
+                    .isInstanceOfSatisfying(dev.checkpointer.StoreException.class,
+                            e -> assertThat(e.code()).isEqualTo(dev.checkpointer.ErrorCode.STORE_LOCATION_NOT_FOUND))
+                    .hasMessageContaining("no checkpoint location at").hasMessageContaining("checkpionts");
+            assertThatThrownBy(() -> ctx.getBean(Checkpointer.class).save(TestSnapshots.of("x")).block())
+                    .hasMessageContaining("no checkpoint location at");
+            assertThat(typo).doesNotExist();
+        });
+    }
+
+    @Test
+    void theFilesystemGroupSetsPermissions() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        Path root = dir.resolve("shared");
+        runner.withPropertyValues("checkpointer.location=" + root.toUri(), "checkpointer.filesystem.permissions=group-read").run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            ctx.getBean(Checkpointer.class).save(TestSnapshots.of("perm")).block();
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(root.resolve("_latest"))))
+                    .isEqualTo("rw-r-----");
+        });
     }
 
     /** The store got the value under its own option name: its complaint names readChunkSize, not an unknown option. */
