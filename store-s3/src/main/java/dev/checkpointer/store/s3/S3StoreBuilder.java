@@ -45,6 +45,8 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  *     (default 5s)</td></tr>
  * <tr><td>{@code crt}</td><td>{@link #crt}</td><td>use the AWS CRT-based client ({@code aws-crt} on the class
  *     path)</td></tr>
+ * <tr><td>{@code crossRegion}</td><td>{@link #crossRegion}</td><td>follow a bucket in another region (the SDK's
+ *     cross-region access); default true without an endpoint, false with one</td></tr>
  * <tr><td>{@code sse}</td><td>{@link #sseS3}, {@link #sseKms}</td><td>{@code AES256} or {@code aws:kms}</td></tr>
  * <tr><td>{@code sseKmsKeyId}, {@code sseBucketKey}</td><td>{@link #sseKms}</td><td>KMS key and S3 Bucket Key for
  *     SSE-KMS</td></tr>
@@ -73,7 +75,7 @@ public final class S3StoreBuilder {
 
     /** Every option name a URI or options map may use. */
     public static final Set<String> OPTIONS = Set.of("region", "endpoint", "pathStyle", "profile", "accessKeyId", "secretAccessKey",
-            "sessionToken", "partSize", "maxConnections", "readTimeout", "connectTimeout", "crt", "sse", "sseKmsKeyId", "sseBucketKey", "sseCustomerKey");
+            "sessionToken", "partSize", "maxConnections", "readTimeout", "connectTimeout", "crt", "crossRegion", "sse", "sseKmsKeyId", "sseBucketKey", "sseCustomerKey");
     /** The options whose values are secret. */
     public static final Set<String> SECRET_OPTIONS = Set.of("accessKeyId", "secretAccessKey", "sessionToken", "sseCustomerKey");
 
@@ -91,6 +93,7 @@ public final class S3StoreBuilder {
     private @Nullable Integer maxConnections;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private @Nullable Boolean crossRegion;
     private boolean crt;
     private @Nullable String sse;
     private @Nullable String sseKmsKeyId;
@@ -149,6 +152,9 @@ public final class S3StoreBuilder {
         }
         if (o.string("partSize").isPresent()) {
             partSize(o.size("partSize", MIN_PART_SIZE));
+        }
+        if (o.string("crossRegion").isPresent()) {
+            crossRegion(o.bool("crossRegion", true));
         }
         if (o.string("connectTimeout").isPresent()) {
             connectTimeout(o.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT));
@@ -258,6 +264,22 @@ public final class S3StoreBuilder {
      */
     public S3StoreBuilder pathStyle(boolean pathStyle) {
         this.pathStyle = pathStyle;
+        return this;
+    }
+
+    /**
+     * Whether a bucket in another region than the client's is followed: the SDK's cross-region access reads
+     * {@code x-amz-bucket-region} from S3's redirect and signs the request again for that region. Default: true on
+     * AWS (no endpoint set), false with an endpoint, where S3-compatible stores have no regions to follow. With it on,
+     * the SDK (2.x up to at least the version this project uses) does not pass a caller's cancellation on to an
+     * upload already sending: the upload runs to the end of its body. The checkpointer already treats a write sent
+     * before a cancel as detached (it is deleted when it lands), but a direct {@code ObjectStore} user should know.
+     *
+     * @param crossRegion whether to follow a bucket's region
+     * @return this builder
+     */
+    public S3StoreBuilder crossRegion(boolean crossRegion) {
+        this.crossRegion = crossRegion;
         return this;
     }
 
@@ -456,9 +478,9 @@ public final class S3StoreBuilder {
         Sse encryption = Sse.of(sse, sseKmsKeyId, sseBucketKey, sseCustomerKey);
         if (client != null) {
             if (region != null || endpoint != null || pathStyle != null || profile != null || accessKeyId != null
-                    || credentialsProvider != null || maxConnections != null || crt) {
+                    || credentialsProvider != null || maxConnections != null || crt || crossRegion != null) {
                 throw new InvalidInputException("with client(S3AsyncClient), set region, endpoint, path style, profile, credentials,"
-                        + " connections and CRT on that client, not on the store");
+                        + " connections, CRT and cross-region access on that client, not on the store");
             }
             return S3ObjectStore.create(client, false, bucket, prefix, partSize, readTimeout, encryption, "client supplied", () -> {});
         }
@@ -471,7 +493,7 @@ public final class S3StoreBuilder {
         ClientSettings settings = new ClientSettings(region, endpoint, pathStyle != null ? pathStyle : endpoint != null, profile,
                 accessKeyId, secretAccessKey, sessionToken, credentialsProvider,
                 maxConnections != null ? maxConnections : DEFAULT_MAX_CONNECTIONS, readTimeout, crt, partSize,
-                connectTimeout);
+                connectTimeout, crossRegion != null ? crossRegion : endpoint == null);
         S3Clients.Built built = S3Clients.build(settings);
         return S3ObjectStore.create(built.client(), true, bucket, prefix, partSize, readTimeout, encryption, built.description(), built.resources());
     }

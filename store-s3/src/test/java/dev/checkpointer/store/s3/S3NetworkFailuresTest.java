@@ -131,11 +131,31 @@ class S3NetworkFailuresTest {
             }
             x.close();
         });
+        // Off by default with an endpoint (S3-compatible stores have no regions), on by default on AWS.
         try (S3Store s = store("http://127.0.0.1:" + server.getAddress().getPort()).build()) {
+            assertThat(catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)))).isInstanceOf(StoreException.class);
+            assertThat(signedFor).containsExactly("us-east-1");
+        }
+        signedFor.clear();
+        try (S3Store s = store("http://127.0.0.1:" + server.getAddress().getPort()).crossRegion(true).build()) {
             assertThat(s.head("k").block(Duration.ofSeconds(30))).isNotNull();
             assertThat(signedFor).containsExactly("us-east-1", "eu-west-1");
         } finally {
             server.stop(0);
+        }
+    }
+
+    @Test
+    void crossRegionAccessIsOnForAwsAndOffForAnEndpointUnlessAsked() {
+        try (S3Store aws = S3Store.builder().bucket("bkt").region("eu-west-1").credentials("AKIDEXAMPLE", "not-a-real-secret").build()) {
+            assertThat(aws.toString()).contains("cross-region");
+        }
+        try (S3Store compatible = store("http://127.0.0.1:9").build()) {
+            assertThat(compatible.toString()).doesNotContain("cross-region");
+        }
+        try (S3Store off = S3Store.builder().bucket("bkt").region("eu-west-1").credentials("AKIDEXAMPLE", "not-a-real-secret")
+                .crossRegion(false).build()) {
+            assertThat(off.toString()).doesNotContain("cross-region");
         }
     }
 }

@@ -35,12 +35,14 @@ public record ClientSettings(
         Duration readTimeout,
         boolean crt,
         long partSize,
-        Duration connectTimeout) {
+        Duration connectTimeout,
+        boolean crossRegion) {
 
     @Override
     public String toString() {
         return "ClientSettings[region=" + region + ", endpoint=" + endpoint + ", pathStyle=" + pathStyle + ", credentials="
                 + (accessKeyId != null ? "static (not shown)" : credentialsProvider != null ? "provider" : profile != null ? "profile " + profile : "default chain")
-                + ", maxConnections=" + maxConnections + ", connectTimeout=" + connectTimeout + ", crt=" + crt + "]";
+                + ", maxConnections=" + maxConnections + ", connectTimeout=" + connectTimeout + ", crt=" + crt
+                + ", crossRegion=" + crossRegion + "]";
     }
 }

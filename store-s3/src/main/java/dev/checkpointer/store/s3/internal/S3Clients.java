@@ -126,7 +126,7 @@ public final class S3Clients {
                     .region(region)
                     .credentialsProvider(credentials)
                     .forcePathStyle(settings.pathStyle())
-                    .crossRegionAccessEnabled(true) // a bucket in another region: follow its x-amz-bucket-region
+                    .crossRegionAccessEnabled(settings.crossRegion()) // a bucket in another region: follow its x-amz-bucket-region
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED) // asked for per request: whole objects only
                     .overrideConfiguration(o -> o.retryStrategy(sdkRetries()))
                     .httpClientBuilder(NettyNioAsyncHttpClient.builder()
@@ -147,7 +147,8 @@ public final class S3Clients {
             }
         };
         String description = (settings.crt() ? "crt" : "netty") + ", region=" + region.id()
-                + (settings.endpoint() != null ? ", endpoint=" + settings.endpoint() + (settings.pathStyle() ? " (path style)" : "") : "");
+                + (settings.endpoint() != null ? ", endpoint=" + settings.endpoint() + (settings.pathStyle() ? " (path style)" : "") : "")
+                + (settings.crossRegion() ? ", cross-region" : "");
         return new Built(client, description, resources);
     }
 
@@ -162,7 +163,7 @@ public final class S3Clients {
                 .region(region)
                 .credentialsProvider(credentials)
                 .forcePathStyle(settings.pathStyle())
-                .crossRegionAccessEnabled(true)
+                .crossRegionAccessEnabled(settings.crossRegion())
                 .httpConfiguration(h -> h.connectionTimeout(settings.connectTimeout()))
                 .maxConcurrency(settings.maxConnections())
                 .minimumPartSizeInBytes(settings.partSize())
