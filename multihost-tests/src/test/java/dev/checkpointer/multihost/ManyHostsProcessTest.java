@@ -126,6 +126,7 @@ class ManyHostsProcessTest {
         }
         // The dead worker sent its small entry, announced its upload, streamed half of it... and is killed there.
         Proc victim = workers.get(dead);
+        victim.send("GO");
         List<String> last = victim.collectUntil("MIDSTREAM ");
         last.stream().filter(l -> l.startsWith("ENTRY ")).map(Wire::parseEntry).forEach(received::add);
         String neverFinished = last.stream().filter(l -> l.startsWith("PUT ")).map(l -> l.substring(4))
@@ -312,7 +313,13 @@ class ManyHostsProcessTest {
             workers.add(start("worker-" + w, WorkerMain.class, args));
         }
         workers.forEach(w -> w.await("READY"));
-        workers.forEach(w -> w.send("GO"));
+        // The stalling worker starts when its caller says GO: S3Mock serves one request at a time, so an upload stalled
+        // midstream holds it, and a live worker's request queued behind it would fail at its operation deadline.
+        for (int w = 0; w < WORKERS; w++) {
+            if (w != stalling) {
+                workers.get(w).send("GO");
+            }
+        }
         return workers;
     }
 
