@@ -355,8 +355,10 @@ class AzureObjectStoreTest {
         AzureBlobStore store = track(AzureBlobStore.builder().connectionString(Azurite.shared().connectionString()).container("no-such-container").build());
         for (Publisher<?> call : List.<Publisher<?>>of(store.head("k"), store.get("k", ByteRange.ALL), store.list(""),
                 store.put("k", Payload.of(new byte[] {1}), PutOptions.none()))) {
-            StoreException e = storeError(call, ErrorCode.STORE_FAILURE);
-            assertThat(e.getMessage()).contains("container does not exist", "404");
+            StoreException e = storeError(call, ErrorCode.STORE_BUCKET_NOT_FOUND);
+            assertThat(e.getMessage()).contains("the Azure container 'no-such-container' does not exist",
+                    "create container 'no-such-container' or fix the location");
+            assertThat(e.isTransient()).isFalse();
         }
         store.delete("k").block(TIMEOUT); // deleting from nowhere is still success
     }
