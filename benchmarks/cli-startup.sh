@@ -5,6 +5,8 @@
 #   bash benchmarks/cli-startup.sh                  # N=20 of --version and --help, report in target/cli-startup/
 #   bash benchmarks/cli-startup.sh --record         # also writes benchmarks/results/cli-startup.md (a deliberate run)
 #   N=50 JAR=path/to/checkpointer.jar bash benchmarks/cli-startup.sh
+#   BASELINE_JAR=old/checkpointer.jar bash benchmarks/cli-startup.sh   # also measures another jar, alternating with
+#                                                                    # this one command by command
 #
 # Builds cli/target/checkpointer.jar first when it is missing. The target (issue 17): --version under 0.6 s median on
 # the project's 2-core machines. Run it on a quiet machine: every other process competes for the same cores.
@@ -29,13 +31,14 @@ fi
 OUT=target/cli-startup
 mkdir -p "$OUT"
 
-# Prints one line per run: elapsed milliseconds.
+# Prints one line per run of jar $1 with the remaining arguments: elapsed milliseconds.
 measure() {
-  local i start end
-  "$JAVA" -jar "$JAR" "$@" >/dev/null 2>&1 # warm the page cache once; not counted
+  local jar=$1 i start end
+  shift
+  "$JAVA" -jar "$jar" "$@" >/dev/null 2>&1 # warm the page cache once; not counted
   for ((i = 0; i < N; i++)); do
     start=$(date +%s%N)
-    "$JAVA" -jar "$JAR" "$@" >/dev/null 2>&1
+    "$JAVA" -jar "$jar" "$@" >/dev/null 2>&1
     end=$(date +%s%N)
     echo $(((end - start) / 1000000))
   done
@@ -52,9 +55,14 @@ stats() {
 load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "n/a")
 rows=()
 for args in "--version" "--help"; do
-  measure $args > "$OUT/${args#--}.ms"
+  measure "$JAR" $args > "$OUT/${args#--}.ms"
   read -r med p90 min max < <(stats < "$OUT/${args#--}.ms")
   rows+=("| \`$args\` | $N | $med | $p90 | $min | $max |")
+  if [[ -n "${BASELINE_JAR:-}" ]]; then
+    measure "$BASELINE_JAR" $args > "$OUT/${args#--}.baseline.ms"
+    read -r med p90 min max < <(stats < "$OUT/${args#--}.baseline.ms")
+    rows+=("| \`$args\`, baseline ($(awk -v b="$(stat -c %s "$BASELINE_JAR")" 'BEGIN {printf "%.1f MB", b / 1e6}')) | $N | $med | $p90 | $min | $max |")
+  fi
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "n/a")
 
@@ -73,6 +81,9 @@ report="$OUT/cli-startup.md"
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo n/a)"
   echo "- machine: $(nproc) cores, load average (1, 5, 15 min) before $load_before, after $load_after"
   echo "- java: $("$JAVA" -version 2>&1 | head -1)"
+  if [[ -n "${BASELINE_JAR:-}" ]]; then
+    echo "- baseline: ${BASELINE_LABEL:-$BASELINE_JAR}"
+  fi
 } > "$report"
 cat "$report"
 if $RECORD; then
