@@ -18,10 +18,22 @@ final class Logging {
         "com.google"};
 
     private static volatile @Nullable PrintWriter err;
+    private static volatile boolean verbose;
 
     private Logging() {}
 
+    /**
+     * Records whether the library and the SDKs may log; {@link #apply()} sets the levels. Deferred so that
+     * {@code --version} and {@code --help}, which log nothing, never start the logging backend (logback parsing its
+     * configuration is most of their start-up time).
+     */
     static void verbose(boolean on) {
+        verbose = on;
+    }
+
+    /** Configures the levels for the {@code -v} given (or not), starting the logging backend; before any command runs. */
+    static void apply() {
+        boolean on = verbose;
         if (LoggerFactory.getLogger(LIBRARY) instanceof Logger logback) {
             logback.setLevel(on ? Level.DEBUG : null);
         }

@@ -40,6 +40,15 @@ public final class Main {
      * @return the exit code
      */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        if (args.length == 1 && ("--version".equals(args[0]) || "-V".equals(args[0]))) {
+            // The same lines picocli prints, without building the model of every command first (most of the start-up
+            // time of a --version that otherwise loads nothing else: no logging backend, no store but the providers).
+            for (String line : new VersionProvider().getVersion()) {
+                out.println(line);
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
         return commandLine(out, err).execute(args);
     }
 
@@ -60,6 +69,16 @@ public final class Main {
         applyExitCodeHelp(cl);
         cl.setOut(out);
         cl.setErr(err);
+        // --help and --version are answered without the logging backend or any store; every command gets its log
+        // levels (quiet, or -v) before it runs.
+        cl.setExecutionStrategy(parseResult -> {
+            Integer help = CommandLine.executeHelpRequest(parseResult);
+            if (help != null) {
+                return help;
+            }
+            Logging.apply();
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter e = commandLine.getErr();
             e.println("checkpointer " + commandLine.getCommandName() + ": " + ExitCodes.describe(ex));

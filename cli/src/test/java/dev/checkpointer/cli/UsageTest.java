@@ -46,6 +46,17 @@ class UsageTest {
         assertThat(r.out()).doesNotContain("${");
     }
 
+    /** Main answers a lone --version itself (fast start); what it prints is exactly picocli's version help. */
+    @Test
+    void theShortCutVersionIsPicocliVersionHelp() {
+        java.io.StringWriter picocli = new java.io.StringWriter();
+        java.io.PrintWriter w = new java.io.PrintWriter(picocli);
+        Main.commandLine(w, w).printVersionHelp(w);
+        w.flush();
+        assertThat(Cli.run("--version").out()).isEqualTo(picocli.toString()).isEqualTo(Cli.run("-V").out());
+        assertThat(Cli.run("--version", "-v").out()).isEqualTo(picocli.toString());
+    }
+
     @Test
     void noCommandIsAUsageError() {
         Cli.Result r = Cli.run();

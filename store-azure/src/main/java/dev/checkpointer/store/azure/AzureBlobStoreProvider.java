@@ -21,13 +21,6 @@ public final class AzureBlobStoreProvider implements ObjectStoreProvider {
         return Set.of(AzureBlobStoreBuilder.SCHEME);
     }
 
-    /**
-     * Opens a store over the URI's container and prefix.
-     *
-     * @param uri {@code azblob://container/prefix}, query parameters allowed
-     * @param options store options, overriding the URI's query parameters
-     * @return the store
-     */
     @Override
     public Set<String> optionNames() {
         return AzureBlobStoreBuilder.OPTIONS;
@@ -38,6 +31,13 @@ public final class AzureBlobStoreProvider implements ObjectStoreProvider {
         return AzureBlobStoreBuilder.SECRET_OPTIONS;
     }
 
+    /**
+     * Opens a store over the URI's container and prefix.
+     *
+     * @param uri {@code azblob://container/prefix}, query parameters allowed
+     * @param options store options, overriding the URI's query parameters
+     * @return the store
+     */
     @Override
     public ObjectStore open(URI uri, Map<String, String> options) {
         return AzureBlobStore.builder().location(uri, options).build();

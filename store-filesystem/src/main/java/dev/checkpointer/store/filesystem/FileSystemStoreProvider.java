@@ -52,15 +52,6 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
         return Set.of("file");
     }
 
-    /**
-     * Opens the directory a {@code file:} URI names.
-     *
-     * @param uri {@code file:///abs/path} or {@code file:relative/path}, optionally with a query of options
-     * @param options options; they override the query's
-     * @return the store, owned by the caller
-     * @throws InvalidInputException for another scheme, user-info, a remote host, an empty path, a fragment or unknown
-     *     options
-     */
     @Override
     public Set<String> optionNames() {
         return OPTIONS;
@@ -71,6 +62,15 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
         return Set.of();
     }
 
+    /**
+     * Opens the directory a {@code file:} URI names.
+     *
+     * @param uri {@code file:///abs/path} or {@code file:relative/path}, optionally with a query of options
+     * @param options options; they override the query's
+     * @return the store, owned by the caller
+     * @throws InvalidInputException for another scheme, user-info, a remote host, an empty path, a fragment or unknown
+     *     options
+     */
     @Override
     public ObjectStore open(URI uri, Map<String, String> options) {
         Objects.requireNonNull(uri, "uri");

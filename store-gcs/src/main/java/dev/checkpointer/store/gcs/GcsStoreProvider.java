@@ -34,13 +34,6 @@ public final class GcsStoreProvider implements ObjectStoreProvider {
         return Set.of("gs");
     }
 
-    /**
-     * Opens the store a {@code gs://} URI names.
-     *
-     * @param uri {@code gs://bucket/prefix}, optionally with a query of options
-     * @param options options; they override the query's
-     * @return the store, owned by the caller
-     */
     @Override
     public Set<String> optionNames() {
         return OPTIONS;
@@ -51,6 +44,13 @@ public final class GcsStoreProvider implements ObjectStoreProvider {
         return Set.of();
     }
 
+    /**
+     * Opens the store a {@code gs://} URI names.
+     *
+     * @param uri {@code gs://bucket/prefix}, optionally with a query of options
+     * @param options options; they override the query's
+     * @return the store, owned by the caller
+     */
     @Override
     public ObjectStore open(URI uri, Map<String, String> options) {
         Objects.requireNonNull(uri, "uri");

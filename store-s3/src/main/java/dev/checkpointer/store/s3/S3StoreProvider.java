@@ -21,13 +21,6 @@ public final class S3StoreProvider implements ObjectStoreProvider {
         return Set.of(S3StoreBuilder.SCHEME);
     }
 
-    /**
-     * Opens a store over the URI's bucket and prefix.
-     *
-     * @param uri {@code s3://bucket/prefix}, query parameters allowed
-     * @param options store options, overriding the URI's query parameters
-     * @return the store, which owns its S3 client
-     */
     @Override
     public Set<String> optionNames() {
         return S3StoreBuilder.OPTIONS;
@@ -38,6 +31,13 @@ public final class S3StoreProvider implements ObjectStoreProvider {
         return S3StoreBuilder.SECRET_OPTIONS;
     }
 
+    /**
+     * Opens a store over the URI's bucket and prefix.
+     *
+     * @param uri {@code s3://bucket/prefix}, query parameters allowed
+     * @param options store options, overriding the URI's query parameters
+     * @return the store, which owns its S3 client
+     */
     @Override
     public ObjectStore open(URI uri, Map<String, String> options) {
         return S3Store.builder().location(uri, options).build();
