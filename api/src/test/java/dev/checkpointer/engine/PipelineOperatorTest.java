@@ -386,6 +386,23 @@ class PipelineOperatorTest {
     }
 
     @Test
+    void aSourceErrorEndsTheRunOnlyAfterTheCapturedBarriersAreSaved() {
+        Checkpointer cp = Checkpointer.builder().store(new MapStore()).build();
+        RecordingSink sink = new RecordingSink(Duration.ofSeconds(10));
+        StepVerifier.withVirtualTime(() -> events(Duration.ofSeconds(1), Duration.ofSeconds(1), 3)
+                        .concatWith(Mono.<Rec>error(new IllegalStateException("broker gone")).delaySubscription(Duration.ofMillis(500)))
+                        .transform(cp.pipeline(spec().everyEvents(1).sink(sink).build())))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(11))
+                .assertNext(m -> assertThat(next(m)).isEqualTo(1))
+                .thenAwait(Duration.ofSeconds(10))
+                .assertNext(m -> assertThat(next(m)).as("barrier 3, captured before the error, still saved").isEqualTo(3))
+                .expectErrorMessage("broker gone")
+                .verify(T);
+        assertThat(sink.calls).doesNotContain("barrier 4");
+    }
+
+    @Test
     void oneRunAtATime() {
         Checkpointer cp = Checkpointer.builder().store(new MapStore()).build();
         CheckpointedPipeline<Rec, TreeMap<String, Long>> pipeline = cp.pipeline(spec().everyEvents(1).build());
