@@ -153,8 +153,8 @@ final class Janitor {
         List<String> deletedKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
         Mono<Void> tombstones = Flux.fromIterable(plan.tombstone())
                 .concatMap(m -> {
-                    List<String> keys = new ArrayList<>(m.keys() == null ? List.of() : m.keys());
-                    keys.add(Layout.sinkStatus(m.id())); // its sink statuses go with it (deleting a missing key is a success)
+                    // Its _sinks, if any, is left to prune (garbage once the member is a tombstone): no extra request here.
+                    List<String> keys = m.keys() == null ? List.of() : m.keys();
                     return tombstone(m.link())
                             .then(Mono.defer(() -> deleteInBatches(keys)))
                             .doOnSuccess(x -> {
@@ -170,7 +170,7 @@ final class Janitor {
         List<String> keys = new ArrayList<>();
         for (Member m : plan.expired()) {
             keys.add(Layout.manifest(m.id()));
-            keys.add(Layout.sinkStatus(m.id()));
+            keys.add(Layout.sinkStatus(m.id())); // in the same batch: no extra request (a missing key deletes as a success)
             if (m.keys() != null) {
                 keys.addAll(m.keys());
             }
