@@ -351,13 +351,15 @@ class PipelineOperatorTest {
             }
             return StateCodec.<TreeMap<String, Long>>jackson(MAPPER, COUNTS).encode(s);
         }, b -> StateCodec.<TreeMap<String, Long>>jackson(MAPPER, COUNTS).decode(b));
-        PipelineSpec<Rec, TreeMap<String, Long>> spec = PipelineSpec.<Rec, TreeMap<String, Long>>builder(flaky, TreeMap::new)
+        PipelineSpec.Builder<Rec, TreeMap<String, Long>> spec = PipelineSpec.<Rec, TreeMap<String, Long>>builder(flaky, TreeMap::new)
                 .fold((c, r) -> {
                     c.merge("0", 1L, Long::sum);
                     return c;
                 })
-                .position(r -> Offsets.kafka(TOPIC, 0, r.offset() + 1)).everyEvents(1).build();
-        StepVerifier.withVirtualTime(() -> events(Duration.ofSeconds(1), Duration.ofSeconds(1), 3).transform(cp.pipeline(spec)))
+                .position(r -> Offsets.kafka(TOPIC, 0, r.offset() + 1)).everyEvents(1);
+        // the spec's scheduler is taken inside the supplier, so that it is the virtual one
+        StepVerifier.withVirtualTime(() -> events(Duration.ofSeconds(1), Duration.ofSeconds(1), 3)
+                        .transform(cp.pipeline(spec.scheduler(reactor.core.scheduler.Schedulers.parallel()).build())))
                 .expectSubscription()
                 .thenAwait(Duration.ofSeconds(3))
                 .assertNext(m -> assertThat(next(m)).as("the barrier after the failed one holds its events too").isEqualTo(2))
@@ -372,8 +374,8 @@ class PipelineOperatorTest {
         MapStore store = new MapStore();
         Checkpointer cp = Checkpointer.builder().store(store).build();
         RecordingSink sink = new RecordingSink(Duration.ofSeconds(10));
-        CheckpointedPipeline<Rec, TreeMap<String, Long>> pipeline = cp.pipeline(spec().everyEvents(1).sink(sink).build());
-        StepVerifier.withVirtualTime(() -> events(Duration.ofSeconds(1), Duration.ofSeconds(1), 3).transform(pipeline))
+        StepVerifier.withVirtualTime(() -> events(Duration.ofSeconds(1), Duration.ofSeconds(1), 3)
+                        .transform(cp.pipeline(spec().everyEvents(1).sink(sink).build())))
                 .expectSubscription()
                 .thenAwait(Duration.ofSeconds(5))
                 .thenCancel()
