@@ -153,6 +153,7 @@ final class Janitor {
         List<String> deletedKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
         Mono<Void> tombstones = Flux.fromIterable(plan.tombstone())
                 .concatMap(m -> {
+                    // Its _sinks, if any, is left to prune (garbage once the member is a tombstone): no extra request here.
                     List<String> keys = m.keys() == null ? List.of() : m.keys();
                     return tombstone(m.link())
                             .then(Mono.defer(() -> deleteInBatches(keys)))
@@ -169,6 +170,7 @@ final class Janitor {
         List<String> keys = new ArrayList<>();
         for (Member m : plan.expired()) {
             keys.add(Layout.manifest(m.id()));
+            keys.add(Layout.sinkStatus(m.id())); // in the same batch: no extra request (a missing key deletes as a success)
             if (m.keys() != null) {
                 keys.addAll(m.keys());
             }
@@ -413,6 +415,8 @@ final class Janitor {
                 }
                 referenced.add(Layout.manifest(s.id()));
                 if (!s.member().tombstone()) {
+                    // A live member's sink statuses are live with it, though its manifest does not reference them.
+                    referenced.add(Layout.sinkStatus(s.id()));
                     if (s.member().keys() == null) {
                         unknownBelow = Math.max(unknownBelow, s.id().value());
                     } else {
