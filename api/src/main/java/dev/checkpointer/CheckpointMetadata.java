@@ -22,6 +22,8 @@ public final class CheckpointMetadata {
     private final @Nullable Long epoch;
     private final Map<String, Map<String, String>> offsets;
     private final Map<String, Long> sinkEpochs;
+    private final Map<String, String> sinkPrepared;
+    private final @Nullable Topology topology;
     private final Map<String, Instant> watermarks;
     private final @Nullable String fingerprint;
     private final Map<String, String> metadata;
@@ -36,6 +38,8 @@ public final class CheckpointMetadata {
         b.offsets.forEach((k, v) -> off.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
         this.offsets = Collections.unmodifiableMap(off);
         this.sinkEpochs = Collections.unmodifiableMap(new TreeMap<>(b.sinkEpochs));
+        this.sinkPrepared = Collections.unmodifiableMap(new TreeMap<>(b.sinkPrepared));
+        this.topology = b.topology;
         this.watermarks = Collections.unmodifiableMap(new TreeMap<>(b.watermarks));
         this.fingerprint = b.fingerprint;
         this.metadata = Collections.unmodifiableMap(new TreeMap<>(b.metadata));
@@ -85,6 +89,25 @@ public final class CheckpointMetadata {
      */
     public Map<String, Long> sinkEpochs() {
         return sinkEpochs;
+    }
+
+    /**
+     * Prepared-transaction data per sink (sorted): what a two-phase-commit sink needs to commit or abort its
+     * transaction of this checkpoint after a crash (see {@link Builder#sinkPrepared}).
+     *
+     * @return the data per sink
+     */
+    public Map<String, String> sinkPrepared() {
+        return sinkPrepared;
+    }
+
+    /**
+     * The pipeline topology to record, if any.
+     *
+     * @return the topology
+     */
+    public Optional<Topology> topology() {
+        return Optional.ofNullable(topology);
     }
 
     /**
@@ -143,6 +166,8 @@ public final class CheckpointMetadata {
         private @Nullable Long epoch;
         private final Map<String, Map<String, String>> offsets = new LinkedHashMap<>();
         private final Map<String, Long> sinkEpochs = new LinkedHashMap<>();
+        private final Map<String, String> sinkPrepared = new LinkedHashMap<>();
+        private @Nullable Topology topology;
         private final Map<String, Instant> watermarks = new LinkedHashMap<>();
         private @Nullable String fingerprint;
         private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -198,6 +223,38 @@ public final class CheckpointMetadata {
                 throw new InvalidInputException("sink epoch must be >= 0, got " + value + " for sink '" + sink + "'");
             }
             sinkEpochs.put(sink, value);
+            return this;
+        }
+
+        /**
+         * Records a sink's prepared-transaction data in the checkpoint (e.g. a serialized Kafka
+         * {@code PreparedTxnState}, or a producer id and epoch), so that after a crash the sink can commit or abort
+         * the transaction this checkpoint covers. The sink must also have an epoch ({@link #sinkEpoch}). Keep it
+         * small: it travels in the manifest; never put credentials in it (the CLI prints it).
+         *
+         * @param sink the sink name
+         * @param data opaque text, at most 4096 characters
+         * @return this builder
+         */
+        public Builder sinkPrepared(String sink, String data) {
+            requireName("sink", sink);
+            Objects.requireNonNull(data, "data");
+            if (data.length() > 4096) {
+                throw new InvalidInputException("prepared data of sink '" + sink + "' is " + data.length() + " characters, at most 4096 allowed");
+            }
+            sinkPrepared.put(sink, data);
+            return this;
+        }
+
+        /**
+         * Records the pipeline's topology (source names, sink names, vnode count), for
+         * {@link Manifest#validate(Topology)} on restore.
+         *
+         * @param value the topology
+         * @return this builder
+         */
+        public Builder topology(Topology value) {
+            this.topology = Objects.requireNonNull(value, "topology");
             return this;
         }
 
@@ -277,6 +334,11 @@ public final class CheckpointMetadata {
          * @return the metadata
          */
         public CheckpointMetadata build() {
+            for (String sink : sinkPrepared.keySet()) {
+                if (!sinkEpochs.containsKey(sink)) {
+                    throw new InvalidInputException("sink '" + sink + "' has prepared data but no sink epoch");
+                }
+            }
             return new CheckpointMetadata(this);
         }
 

@@ -246,6 +246,49 @@ public interface Checkpointer extends AutoCloseable {
     Flux<Manifest> every(Duration period, Supplier<Mono<Snapshot>> snapshots, EveryOptions options);
 
     /**
+     * A checkpointed pipeline operator over this checkpointer: {@code events.transform(checkpointer.pipeline(spec))}
+     * folds events into a state, and saves state and source positions together at barriers (every N events, every
+     * T, or whichever comes first), coalescing when saves are slower than the trigger. See
+     * {@link CheckpointedPipeline}.
+     *
+     * @param spec what the pipeline does
+     * @param <T> the event type
+     * @param <S> the state type
+     * @return the operator (cold: nothing happens until a run is subscribed to)
+     */
+    <T, S> CheckpointedPipeline<T, S> pipeline(PipelineSpec<T, S> spec);
+
+    /**
+     * The status of every sink a committed checkpoint recorded (the keys of its {@link Manifest#sinkEpochs()}):
+     * {@link SinkState#PENDING} until {@link #markSink} moved it. Kept in a small object beside the manifest,
+     * {@code checkpoints/{id}/_sinks}, which the manifest never references; its absence means "all pending".
+     *
+     * @param id a committed checkpoint
+     * @return the statuses, sorted by sink name (empty when the checkpoint records no sinks);
+     *     {@link CheckpointNotFoundException} when it is not committed
+     */
+    Mono<java.util.List<SinkStatus>> sinkStatuses(CheckpointId id);
+
+    /**
+     * Moves one sink of a committed checkpoint from {@link SinkState#PENDING} to {@link SinkState#COMMITTED} or
+     * {@link SinkState#FAILED}, by compare-and-swap on {@code checkpoints/{id}/_sinks} (create-if-absent, then
+     * if-match on its ETag, retried when another sink's update won the race); the manifest is never rewritten.
+     * Repeating a transition already made succeeds without writing; the opposite one is refused. Safe to retry after
+     * any failure: the status read back is always the old or the new one.
+     *
+     * @param id a committed checkpoint
+     * @param sink a sink the checkpoint recorded
+     * @param state {@link SinkState#COMMITTED} or {@link SinkState#FAILED}
+     * @param detail a short note stored with the transition (why it failed, a transaction id), at most 1024
+     *     characters; null for none. Never put secrets in it.
+     * @return the sink's status after the transition; {@link InvalidInputException} for {@code PENDING}, an unknown
+     *     sink or a too long detail; {@link CheckpointException} with {@link ErrorCode#SINK_STATE_CONFLICT} when the
+     *     sink already reached the other final state; {@link CheckpointNotFoundException} when the checkpoint is not
+     *     committed
+     */
+    Mono<SinkStatus> markSink(CheckpointId id, String sink, SinkState state, @org.jspecify.annotations.Nullable String detail);
+
+    /**
      * Releases the store (when this checkpointer opened it). Saves still running fail.
      */
     @Override

@@ -50,6 +50,11 @@ public enum ErrorCode {
     STORE_UNSUPPORTED,
     /** Any other store failure. */
     STORE_FAILURE,
+    /**
+     * A sink status transition was refused: the sink already reached the other final state for that checkpoint
+     * ({@code COMMITTED} versus {@code FAILED}).
+     */
+    SINK_STATE_CONFLICT,
     /** The checkpointer or store was used after {@code close()}. */
     CLOSED,
     /** No store module handles the URI's scheme, or the store's configuration is invalid. */

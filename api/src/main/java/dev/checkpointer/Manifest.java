@@ -67,6 +67,8 @@ public final class Manifest {
     private final List<PartitionEntry> partitions;
     private final Map<String, Map<String, String>> offsets;
     private final Map<String, Long> sinkEpochs;
+    private final Map<String, String> sinkPrepared;
+    private final @Nullable Topology topology;
     private final Map<String, Instant> watermarks;
     private final @Nullable String fingerprint;
     private final Map<String, String> metadata;
@@ -85,6 +87,8 @@ public final class Manifest {
         b.offsets.forEach((k, v) -> off.put(k, v == null ? null : Collections.unmodifiableMap(new TreeMap<>(v))));
         this.offsets = Collections.unmodifiableMap(off);
         this.sinkEpochs = Collections.unmodifiableMap(new TreeMap<>(b.sinkEpochs));
+        this.sinkPrepared = Collections.unmodifiableMap(new TreeMap<>(b.sinkPrepared));
+        this.topology = b.topology;
         this.watermarks = Collections.unmodifiableMap(new TreeMap<>(b.watermarks));
         this.fingerprint = b.fingerprint;
         this.metadata = Collections.unmodifiableMap(new TreeMap<>(b.metadata));
@@ -127,6 +131,8 @@ public final class Manifest {
         b.partitions.addAll(partitions);
         b.offsets.putAll(offsets);
         b.sinkEpochs.putAll(sinkEpochs);
+        b.sinkPrepared.putAll(sinkPrepared);
+        b.topology = topology;
         b.watermarks.putAll(watermarks);
         b.fingerprint = fingerprint;
         b.metadata.putAll(metadata);
@@ -224,6 +230,26 @@ public final class Manifest {
     }
 
     /**
+     * Prepared-transaction data per sink, as the sinks handed it in at the barrier
+     * ({@link Snapshot.Builder#sinkPrepared}); absent in manifests written before it existed.
+     *
+     * @return an immutable, sorted map
+     */
+    public Map<String, String> sinkPrepared() {
+        return sinkPrepared;
+    }
+
+    /**
+     * The topology recorded with this checkpoint (source names, sink names, vnode count), if any; absent in
+     * manifests written before it existed or by pipelines that record none.
+     *
+     * @return the topology
+     */
+    public Optional<Topology> topology() {
+        return Optional.ofNullable(topology);
+    }
+
+    /**
      * Watermarks per stream.
      *
      * @return an immutable, sorted map
@@ -281,7 +307,7 @@ public final class Manifest {
      * @return the problems; empty when valid
      */
     public List<String> validate() {
-        return validate(null);
+        return validate((String) null);
     }
 
     /**
@@ -388,11 +414,62 @@ public final class Manifest {
                 problems.add("sinkEpochs['" + sink + "'] must be >= 0, got " + e);
             }
         });
+        sinkPrepared.keySet().stream().filter(s -> !sinkEpochs.containsKey(s))
+                .forEach(s -> problems.add("sinkPrepared['" + s + "'] has no sink epoch"));
         if (!sinkEpochs.isEmpty() && offsets.isEmpty()) {
             problems.add("sink epochs are recorded but no source offsets: a sink epoch without a source position cannot be replayed");
         }
         if (expectedFingerprint != null && !expectedFingerprint.equals(fingerprint)) {
             problems.add("fingerprint mismatch: expected '" + expectedFingerprint + "', manifest has '" + fingerprint + "'");
+        }
+        return List.copyOf(problems);
+    }
+
+    /**
+     * Every problem with this manifest for a pipeline of the given topology, all together: the problems of
+     * {@link #validate()}, then
+     * <ul>
+     *   <li>offsets recorded for a source that is not in the expected topology;</li>
+     *   <li>a sink epoch (or prepared data) recorded for a sink that is not in the expected topology;</li>
+     *   <li>a vnode count that differs from the expected one (when both record one), and partitions numbered at or
+     *       above the expected vnode count;</li>
+     *   <li>a recorded topology whose sources or sinks differ from the expected ones (each missing or extra name).</li>
+     * </ul>
+     * A manifest without a recorded topology (an older one) is checked by its offsets, sink epochs and partitions
+     * alone.
+     *
+     * @param expected the topology the restoring pipeline has
+     * @return the problems; empty when the checkpoint fits
+     */
+    public List<String> validate(Topology expected) {
+        Objects.requireNonNull(expected, "expected");
+        List<String> problems = new ArrayList<>(validate());
+        offsets.keySet().stream().filter(s -> !expected.sources().contains(s))
+                .forEach(s -> problems.add("offsets recorded for source '" + s + "', which is not in the topology " + expected.sources()));
+        sinkEpochs.keySet().stream().filter(s -> !expected.sinks().contains(s))
+                .forEach(s -> problems.add("sink epoch recorded for sink '" + s + "', which is not in the topology " + expected.sinks()));
+        sinkPrepared.keySet().stream().filter(s -> !expected.sinks().contains(s) && !sinkEpochs.containsKey(s))
+                .forEach(s -> problems.add("prepared data recorded for sink '" + s + "', which is not in the topology " + expected.sinks()));
+        if (expected.vnodes().isPresent()) {
+            int want = expected.vnodes().getAsInt();
+            if (topology != null && topology.vnodes().isPresent() && topology.vnodes().getAsInt() != want) {
+                problems.add("vnode count mismatch: expected " + want + ", checkpoint has " + topology.vnodes().getAsInt());
+            }
+            for (PartitionEntry e : partitions) {
+                if (e != null && e.partition() >= want) {
+                    problems.add("partition " + e.operator() + "/" + e.partition() + " is outside the expected vnode count " + want);
+                }
+            }
+        }
+        if (topology != null) {
+            topology.sources().stream().filter(s -> !expected.sources().contains(s))
+                    .forEach(s -> problems.add("topology: checkpoint has source '" + s + "', which the expected topology does not"));
+            expected.sources().stream().filter(s -> !topology.sources().contains(s))
+                    .forEach(s -> problems.add("topology: expected source '" + s + "' is not in the checkpoint's topology"));
+            topology.sinks().stream().filter(s -> !expected.sinks().contains(s))
+                    .forEach(s -> problems.add("topology: checkpoint has sink '" + s + "', which the expected topology does not"));
+            expected.sinks().stream().filter(s -> !topology.sinks().contains(s))
+                    .forEach(s -> problems.add("topology: expected sink '" + s + "' is not in the checkpoint's topology"));
         }
         return List.copyOf(problems);
     }
@@ -435,7 +512,7 @@ public final class Manifest {
         return epoch == m.epoch && Objects.equals(formatVersion, m.formatVersion) && Objects.equals(id, m.id)
                 && Objects.equals(createdAt, m.createdAt) && Objects.equals(writerId, m.writerId) && Objects.equals(parent, m.parent)
                 && Objects.equals(grandparent, m.grandparent) && partitions.equals(m.partitions) && offsets.equals(m.offsets)
-                && sinkEpochs.equals(m.sinkEpochs) && watermarks.equals(m.watermarks) && Objects.equals(fingerprint, m.fingerprint)
+                && sinkEpochs.equals(m.sinkEpochs) && sinkPrepared.equals(m.sinkPrepared) && Objects.equals(topology, m.topology) && watermarks.equals(m.watermarks) && Objects.equals(fingerprint, m.fingerprint)
                 && metadata.equals(m.metadata);
     }
 
@@ -464,6 +541,8 @@ public final class Manifest {
         private final List<PartitionEntry> partitions = new ArrayList<>();
         private final Map<String, Map<String, String>> offsets = new LinkedHashMap<>();
         private final Map<String, Long> sinkEpochs = new LinkedHashMap<>();
+        private final Map<String, String> sinkPrepared = new LinkedHashMap<>();
+        private @Nullable Topology topology;
         private final Map<String, Instant> watermarks = new LinkedHashMap<>();
         private @Nullable String fingerprint;
         private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -595,6 +674,29 @@ public final class Manifest {
         }
 
         /**
+         * Replaces the sinks' prepared-transaction data.
+         *
+         * @param v data per sink
+         * @return this builder
+         */
+        public Builder sinkPrepared(Map<String, String> v) {
+            sinkPrepared.clear();
+            sinkPrepared.putAll(v);
+            return this;
+        }
+
+        /**
+         * The recorded topology.
+         *
+         * @param v the topology, or null for none
+         * @return this builder
+         */
+        public Builder topology(@Nullable Topology v) {
+            this.topology = v;
+            return this;
+        }
+
+        /**
          * Replaces the watermarks.
          *
          * @param v watermarks per stream
@@ -638,6 +740,8 @@ public final class Manifest {
         public Builder from(CheckpointMetadata m) {
             offsets(m.offsets());
             sinkEpochs(m.sinkEpochs());
+            sinkPrepared(m.sinkPrepared());
+            topology(m.topology().orElse(null));
             watermarks(m.watermarks());
             fingerprint(m.fingerprint().orElse(null));
             metadata(m.metadata());

@@ -219,6 +219,25 @@ public final class DefaultCheckpointer implements Checkpointer {
     }
 
     @Override
+    public <T, S> dev.checkpointer.CheckpointedPipeline<T, S> pipeline(dev.checkpointer.PipelineSpec<T, S> spec) {
+        Objects.requireNonNull(spec, "spec");
+        throw new UnsupportedOperationException("pipeline: not implemented yet");
+    }
+
+    @Override
+    public Mono<List<dev.checkpointer.SinkStatus>> sinkStatuses(CheckpointId id) {
+        Objects.requireNonNull(id, "id");
+        throw new UnsupportedOperationException("sinkStatuses: not implemented yet");
+    }
+
+    @Override
+    public Mono<dev.checkpointer.SinkStatus> markSink(CheckpointId id, String sink, dev.checkpointer.SinkState state,
+                                                     @org.jspecify.annotations.Nullable String detail) {
+        Objects.requireNonNull(id, "id");
+        throw new UnsupportedOperationException("markSink: not implemented yet");
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true) && ctx.config.ownsStore()) {
             ctx.store.close();

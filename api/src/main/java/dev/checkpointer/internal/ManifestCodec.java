@@ -217,7 +217,7 @@ final class ManifestCodec {
             default -> throw corrupt(key, "not a checkpointer manifest (format is '" + env.format + "')", null);
         };
         if (file instanceof ManifestFile.Live live) {
-            List<String> problems = live.manifest().validate(null);
+            List<String> problems = live.manifest().validate();
             if (!problems.isEmpty()) {
                 throw new CorruptMetadataException(key, problems, null);
             }
@@ -297,7 +297,7 @@ final class ManifestCodec {
         }
         // The same per-entry rules a manifest applies (one of key or inline, digest, sizes, base64), reported on their own.
         List<String> problems = new ArrayList<>();
-        for (String p : Manifest.builder().partition(e).build().validate(null)) {
+        for (String p : Manifest.builder().partition(e).build().validate()) {
             if (p.startsWith("partitions[0]")) {
                 int colon = p.indexOf(": ");
                 problems.add("entry" + (colon < 0 ? "" : p.substring(colon)));

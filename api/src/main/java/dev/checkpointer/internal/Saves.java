@@ -304,7 +304,7 @@ final class Saves {
                 Manifest manifest = Manifest.builder().id(id).epoch(epoch).createdAt(meta.createdAt().orElseGet(ctx::now)).writerId(meta.writerId().orElseGet(ctx::writerId))
                         .parent(v.head()).grandparent(v.pointer() == null ? null : v.pointer().parent())
                         .partitions(packed).from(meta).build();
-                List<String> problems = manifest.validate(null);
+                List<String> problems = manifest.validate();
                 if (!problems.isEmpty()) {
                     return deleteQuietly(uploaded, "a refused save").then(Mono.error(new InvalidInputException(
                             "the checkpoint would have an invalid manifest: " + String.join("; ", problems))));
@@ -473,7 +473,7 @@ final class Saves {
      */
     private Mono<Void> checkEntries(CheckpointId id, List<PartitionEntry> entries) {
         Manifest probe = Manifest.builder().id(id).epoch(1).createdAt(ctx.now()).writerId(ctx.writerId()).partitions(entries).build();
-        List<String> problems = new ArrayList<>(probe.validate(null));
+        List<String> problems = new ArrayList<>(probe.validate());
         Map<String, Long> ends = new TreeMap<>();
         for (PartitionEntry e : entries) {
             if (e != null && e.key() != null && e.key().startsWith(Layout.dir(id))) {

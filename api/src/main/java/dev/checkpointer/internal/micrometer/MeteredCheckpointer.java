@@ -129,6 +129,22 @@ public final class MeteredCheckpointer implements Checkpointer {
     }
 
     @Override
+    public <T, S> dev.checkpointer.CheckpointedPipeline<T, S> pipeline(dev.checkpointer.PipelineSpec<T, S> spec) {
+        return delegate.pipeline(spec);
+    }
+
+    @Override
+    public Mono<List<dev.checkpointer.SinkStatus>> sinkStatuses(CheckpointId id) {
+        return delegate.sinkStatuses(id);
+    }
+
+    @Override
+    public Mono<dev.checkpointer.SinkStatus> markSink(CheckpointId id, String sink, dev.checkpointer.SinkState state,
+                                                     @Nullable String detail) {
+        return delegate.markSink(id, sink, state, detail);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }
