@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param every records between checkpoints ({@code every}, default 100)
  * @param untilEnd stop after reaching the input's end offsets as seen at start ({@code until-end}, default false:
  *     run until killed)
- * @param pauseAt a crash point for tests: {@code POINT:N} makes the job print {@code @paused} and block the N-th time it
+ * @param pauseAt crash points for tests: {@code POINT:N[,POINT:N...]}; {@code POINT:N} makes the job print {@code @paused} and block the N-th time it
  *     reaches {@code POINT} ({@code pause-at}); the kill test then SIGKILLs it there
  */
 public record JobConfig(String bootstrap, String input, String output, String location, Map<String, String> storeOptions,

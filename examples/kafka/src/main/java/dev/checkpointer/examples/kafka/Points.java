@@ -1,5 +1,7 @@
 package dev.checkpointer.examples.kafka;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -7,26 +9,20 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Named points of the job, announced on standard output as {@code @point NAME COUNT} so that a test (or a curious
- * operator) can follow it. With a pause point {@code NAME:N}, the N-th arrival at {@code NAME} prints {@code @paused}
- * and blocks that thread for good, so the kill test can SIGKILL the job at exactly that step.
+ * operator) can follow it. With a pause point {@code NAME:N} (several: comma-separated, the first reached wins), the
+ * N-th arrival at {@code NAME} prints {@code @paused} and blocks that thread for good, so the kill test can SIGKILL the job at exactly that step.
  */
 final class Points {
-    private final Optional<String> pauseName;
-    private final long pauseAt;
+    private final Map<String, Long> pauses = new HashMap<>();
     private final ConcurrentHashMap<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
     Points(Optional<String> pauseAt) {
-        if (pauseAt.isPresent()) {
-            String spec = pauseAt.get();
+        for (String spec : pauseAt.map(p -> p.split(",")).orElse(new String[0])) {
             int colon = spec.lastIndexOf(':');
             if (colon <= 0) {
-                throw new IllegalArgumentException("pause-at must be POINT:N, got '" + spec + "'");
+                throw new IllegalArgumentException("pause-at must be POINT:N[,POINT:N...], got '" + spec + "'");
             }
-            this.pauseName = Optional.of(spec.substring(0, colon));
-            this.pauseAt = Long.parseLong(spec.substring(colon + 1));
-        } else {
-            this.pauseName = Optional.empty();
-            this.pauseAt = -1;
+            pauses.put(spec.substring(0, colon), Long.parseLong(spec.substring(colon + 1)));
         }
     }
 
@@ -41,7 +37,7 @@ final class Points {
             System.out.println("@point " + name + " " + n);
             System.out.flush();
         }
-        if (pauseName.isPresent() && pauseName.get().equals(name) && n == pauseAt) {
+        if (pauses.getOrDefault(name, -1L) == n) {
             synchronized (System.out) {
                 System.out.println("@paused " + name + " " + n);
                 System.out.flush();

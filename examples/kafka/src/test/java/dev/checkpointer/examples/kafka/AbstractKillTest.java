@@ -50,12 +50,12 @@ abstract class AbstractKillTest {
         POINTS.put("resumed", 1);
         POINTS.put("recommitted", 1);
         POINTS.put("started", 1);
-        POINTS.put("consumed", 2 * EVERY);
-        POINTS.put("captured", 2);
-        POINTS.put("saved", 2);
-        POINTS.put("sink-sent", 2);
-        POINTS.put("sink-offsets", 2);
-        POINTS.put("sink-committed", 2);
+        POINTS.put("consumed", 4 * EVERY);
+        POINTS.put("captured", 4);
+        POINTS.put("saved", 4);
+        POINTS.put("sink-sent", 4);
+        POINTS.put("sink-offsets", 4);
+        POINTS.put("sink-committed", 4);
     }
 
     /** Short name of the store, for topic names and folders. */
@@ -107,6 +107,10 @@ abstract class AbstractKillTest {
                 List<String> names = new ArrayList<>(POINTS.keySet());
                 String point = names.get(random.nextInt(names.size()));
                 pause = point + ":" + (1 + random.nextInt(POINTS.get(point)));
+                if (!point.equals("consumed")) {
+                    // a point a run may never reach (nothing to re-commit) must not let it run to the end
+                    pause += ",consumed:" + (1 + random.nextInt(5 * EVERY));
+                }
             }
             JobProcess job = JobProcess.start(logs.resolve(String.format("run-%02d.log", runs)), args(broker, input, killedOut, "killed-" + run, pause));
             String where;
@@ -122,7 +126,7 @@ abstract class AbstractKillTest {
                 job.runFor(delay);
                 where = "after " + delay + " ms from launch";
             } else {
-                long delay = random.nextInt(400);
+                long delay = random.nextInt(1500);
                 try {
                     job.started().get(120, TimeUnit.SECONDS);
                 } catch (ExecutionException | TimeoutException e) {
