@@ -395,7 +395,7 @@ public final class Manifest {
                 }
             } else if (dir != null) {
                 String key = e.key();
-                if (!key.startsWith(dir) || key.length() == dir.length() || key.equals(dir + "manifest.json") || key.equals(dir + "_begin")
+                if (!key.startsWith(dir) || key.length() == dir.length() || key.equals(dir + "manifest.json") || key.equals(dir + "_begin") || key.equals(dir + "_sinks")
                         || key.contains("/../") || key.endsWith("/..")) {
                     problems.add(where + ": key '" + key + "' is not an artifact of checkpoint " + id + " (keys must lie under " + dir + ")");
                 }

@@ -238,6 +238,30 @@ public final class Snapshot {
         }
 
         /**
+         * Records a sink's prepared-transaction data; see {@link CheckpointMetadata.Builder#sinkPrepared}.
+         *
+         * @param sink the sink name (it needs a {@link #sinkEpoch} too)
+         * @param data opaque text, at most 4096 characters
+         * @return this builder
+         */
+        public Builder sinkPrepared(String sink, String data) {
+            meta.sinkPrepared(sink, data);
+            return this;
+        }
+
+        /**
+         * Records the pipeline's topology (source names, sink names, vnode count); see
+         * {@link CheckpointMetadata.Builder#topology}.
+         *
+         * @param topology the topology
+         * @return this builder
+         */
+        public Builder topology(Topology topology) {
+            meta.topology(topology);
+            return this;
+        }
+
+        /**
          * Records a watermark.
          *
          * @param stream the source or stream name

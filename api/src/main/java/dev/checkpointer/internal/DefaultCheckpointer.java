@@ -39,7 +39,9 @@ import reactor.core.scheduler.Schedulers;
  *   <li>{@link Chain}: reading and walking the chain of manifests;</li>
  *   <li>{@link Reads}: {@code latest}, {@code load}, {@code list}, recovery and repair of a lost pointer;</li>
  *   <li>{@link Saves}: {@code save}, {@code begin}/{@code stage}/{@code commit}, uploads;</li>
- *   <li>{@link Janitor}: retention, {@code delete}, {@code abort}, {@code prune}.</li>
+ *   <li>{@link Janitor}: retention, {@code delete}, {@code abort}, {@code prune};</li>
+ *   <li>{@link SinkStatuses}: sink statuses of committed checkpoints (compare-and-swap beside the manifest);</li>
+ *   <li>{@link DefaultPipeline}: the checkpointed pipeline operator, on top of the public methods.</li>
  * </ul>
  * The protocol is written down in {@code docs/PROTOCOL.md}.
  */
@@ -50,6 +52,7 @@ public final class DefaultCheckpointer implements Checkpointer {
     private final Reads reads;
     private final Saves saves;
     private final Janitor janitor;
+    private final SinkStatuses sinks;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -64,6 +67,7 @@ public final class DefaultCheckpointer implements Checkpointer {
         this.reads = new Reads(ctx, chain, protocol);
         this.janitor = new Janitor(ctx, chain, protocol);
         this.saves = new Saves(ctx, protocol, janitor, reads);
+        this.sinks = new SinkStatuses(ctx, reads);
     }
 
     /**
@@ -185,7 +189,7 @@ public final class DefaultCheckpointer implements Checkpointer {
     }
 
     /** Reports a failed periodic checkpoint; empty to keep going, the failure itself to give up. */
-    private Mono<Manifest> periodicFailure(Throwable failure, int inARow, int giveUpAfter) {
+    Mono<Manifest> periodicFailure(Throwable failure, int inARow, int giveUpAfter) {
         boolean ofSnapshot = failure instanceof SnapshotFailure;
         Throwable e = ofSnapshot ? failure.getCause() : failure;
         boolean hopeless = (e instanceof CheckpointException ce && ce.code() == ErrorCode.CLOSED)
@@ -221,20 +225,22 @@ public final class DefaultCheckpointer implements Checkpointer {
     @Override
     public <T, S> dev.checkpointer.CheckpointedPipeline<T, S> pipeline(dev.checkpointer.PipelineSpec<T, S> spec) {
         Objects.requireNonNull(spec, "spec");
-        throw new UnsupportedOperationException("pipeline: not implemented yet");
+        return new DefaultPipeline<>(this, spec, this::periodicFailure, n -> ctx.notifyListeners(l -> l.onTickSkipped(n)));
     }
 
     @Override
     public Mono<List<dev.checkpointer.SinkStatus>> sinkStatuses(CheckpointId id) {
         Objects.requireNonNull(id, "id");
-        throw new UnsupportedOperationException("sinkStatuses: not implemented yet");
+        return open(() -> sinks.statuses(id));
     }
 
     @Override
     public Mono<dev.checkpointer.SinkStatus> markSink(CheckpointId id, String sink, dev.checkpointer.SinkState state,
                                                      @org.jspecify.annotations.Nullable String detail) {
         Objects.requireNonNull(id, "id");
-        throw new UnsupportedOperationException("markSink: not implemented yet");
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(state, "state");
+        return open(() -> sinks.mark(id, sink, state, detail));
     }
 
     @Override

@@ -153,7 +153,8 @@ final class Janitor {
         List<String> deletedKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
         Mono<Void> tombstones = Flux.fromIterable(plan.tombstone())
                 .concatMap(m -> {
-                    List<String> keys = m.keys() == null ? List.of() : m.keys();
+                    List<String> keys = new ArrayList<>(m.keys() == null ? List.of() : m.keys());
+                    keys.add(Layout.sinkStatus(m.id())); // its sink statuses go with it (deleting a missing key is a success)
                     return tombstone(m.link())
                             .then(Mono.defer(() -> deleteInBatches(keys)))
                             .doOnSuccess(x -> {
@@ -169,6 +170,7 @@ final class Janitor {
         List<String> keys = new ArrayList<>();
         for (Member m : plan.expired()) {
             keys.add(Layout.manifest(m.id()));
+            keys.add(Layout.sinkStatus(m.id()));
             if (m.keys() != null) {
                 keys.addAll(m.keys());
             }
@@ -413,6 +415,8 @@ final class Janitor {
                 }
                 referenced.add(Layout.manifest(s.id()));
                 if (!s.member().tombstone()) {
+                    // A live member's sink statuses are live with it, though its manifest does not reference them.
+                    referenced.add(Layout.sinkStatus(s.id()));
                     if (s.member().keys() == null) {
                         unknownBelow = Math.max(unknownBelow, s.id().value());
                     } else {

@@ -12,6 +12,7 @@ import java.util.Optional;
  * checkpoints/{id:020d}/{operator}/{partition}.{token}.{kind}  one partition (token: unique per save attempt)
  * checkpoints/{id:020d}/state.{token}.bin                      small partitions packed together
  * checkpoints/{id:020d}/_begin                                  reservation of an id by begin() (many hosts)
+ * checkpoints/{id:020d}/_sinks                                  sink statuses of a committed checkpoint (CAS)
  * _latest                                                      pointer to the newest checkpoint
  * </pre>
  * The token keeps two writers racing for one id from overwriting each other's artifacts.
@@ -45,6 +46,14 @@ public final class Layout {
     /** Key of the reservation {@code begin()} creates for a checkpoint written by many hosts. */
     public static String reservation(CheckpointId id) {
         return dir(id) + "_begin";
+    }
+
+    /**
+     * Key of a committed checkpoint's sink status object (created after the commit, changed by compare-and-swap;
+     * live exactly as long as its checkpoint is a live member of the chain).
+     */
+    public static String sinkStatus(CheckpointId id) {
+        return dir(id) + "_sinks";
     }
 
     /** Key of the sidecar holding packed small partitions. */

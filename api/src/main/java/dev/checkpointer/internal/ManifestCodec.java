@@ -41,6 +41,7 @@ final class ManifestCodec {
     static final String TOMBSTONE_FORMAT = "checkpointer-tombstone";
     static final String ABORT_FORMAT = "checkpointer-abort";
     static final String POINTER_FORMAT = "checkpointer-pointer";
+    static final String SINKS_FORMAT = "checkpointer-sinks";
     /** Largest manifest file read or written (a clear error beyond it, never an OutOfMemoryError). */
     static final int MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
 
@@ -94,6 +95,16 @@ final class ManifestCodec {
                 g.writeNumberField(s.getKey(), s.getValue());
             }
             g.writeEndObject();
+            if (!m.sinkPrepared().isEmpty()) {
+                g.writeObjectFieldStart("sinkPrepared");
+                for (Map.Entry<String, String> s : m.sinkPrepared().entrySet()) {
+                    g.writeStringField(s.getKey(), s.getValue());
+                }
+                g.writeEndObject();
+            }
+            if (m.topology().isPresent()) {
+                TopologyJson.write(g, m.topology().get());
+            }
             g.writeObjectFieldStart("watermarks");
             for (Map.Entry<String, Instant> w : m.watermarks().entrySet()) {
                 g.writeStringField(w.getKey(), w.getValue().toString());
@@ -262,6 +273,19 @@ final class ManifestCodec {
             }
         });
         b.sinkEpochs(sinks);
+        Map<String, String> prepared = new LinkedHashMap<>();
+        f.each("sinkPrepared", (name, v, where) -> {
+            if (v.isTextual()) {
+                prepared.put(name, v.asText());
+            } else {
+                f.problem(where, "expected a string");
+            }
+        });
+        b.sinkPrepared(prepared);
+        JsonNode topology = f.value("topology", false);
+        if (topology != null) {
+            b.topology(TopologyJson.read(topology, f::problem));
+        }
         Map<String, Instant> watermarks = new LinkedHashMap<>();
         f.each("watermarks", (name, v, where) -> {
             Instant t = f.parseInstant(where, v);
@@ -386,7 +410,7 @@ final class ManifestCodec {
                 switch (field) {
                     case "format" -> format = value == JsonToken.VALUE_STRING ? p.getText() : null;
                     case "bodySha256" -> declared = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "manifest", "tombstone", "abort", "pointer" -> {
+                    case "manifest", "tombstone", "abort", "pointer", "sinks" -> {
                         if (value != JsonToken.START_OBJECT) {
                             throw corrupt(key, "'" + field + "' is not an object", null);
                         }
@@ -420,6 +444,7 @@ final class ManifestCodec {
             case TOMBSTONE_FORMAT -> "tombstone";
             case ABORT_FORMAT -> "abort";
             case POINTER_FORMAT -> "pointer";
+            case SINKS_FORMAT -> "sinks";
             default -> throw corrupt(key, "not a checkpointer manifest (format is '" + format + "')", null);
         };
         if (declared == null || bodyField == null || bodyStart < 0 || bodyEnd <= bodyStart || bodyEnd > bytes.length) {
@@ -655,6 +680,8 @@ final class ManifestCodec {
                     .partition(inline).partition(stored)
                     .offsets(Map.of("source", Map.of("p-0", "42")))
                     .sinkEpochs(Map.of("sink", 4L))
+                    .sinkPrepared(Map.of("sink", "txn-4"))
+                    .topology(dev.checkpointer.Topology.of(java.util.Set.of("source"), java.util.Set.of("sink"), 8))
                     .watermarks(Map.of("source", Instant.parse("2026-01-02T03:04:00Z")))
                     .metadata(Map.of("k", "v"))
                     .build();
