@@ -1,16 +1,24 @@
 package dev.checkpointer.examples.kafka;
 
-import dev.checkpointer.Checkpoint;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.checkpointer.CheckpointListener;
+import dev.checkpointer.CheckpointedPipeline;
 import dev.checkpointer.Checkpointer;
-import dev.checkpointer.Payload;
-import dev.checkpointer.Snapshot;
-import java.nio.ByteBuffer;
+import dev.checkpointer.EveryOptions;
+import dev.checkpointer.Offsets;
+import dev.checkpointer.PipelineResume;
+import dev.checkpointer.PipelineSpec;
+import dev.checkpointer.SaveOutcome;
+import dev.checkpointer.StateCodec;
+import dev.checkpointer.Topology;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -25,28 +33,27 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * A Kafka job: counts the records of an input topic per key and writes, for every input record, the key's new count to
- * an output topic, exactly once, across crashes.
+ * an output topic, exactly once across crashes. Built on the checkpointed pipeline operator
+ * ({@link Checkpointer#pipeline}):
  *
  * <ol>
- *   <li><b>Resume.</b> The latest checkpoint gives the counts, the next input offset per partition and the sink epoch
- *       of its barrier. The sink fences any earlier instance of the job and, if that barrier's transaction did not
- *       commit, writes its batch again (see {@link TransactionalKafkaSink}).</li>
- *   <li><b>Consume.</b> A consumer with manual assignment, seeked to those offsets, polled on a thread of its own.</li>
- *   <li><b>Barrier.</b> Every {@code every} records (and at the end of a bounded run) the counts, the offsets and the
- *       outputs since the previous barrier are captured together and saved as one checkpoint, with the sink's epoch.
- *       Reading waits while a barrier is in flight.</li>
- *   <li><b>Commit.</b> Only after the checkpoint committed, the outputs go to the output topic in one Kafka
- *       transaction tagged with the epoch.</li>
+ *   <li><b>Fence and resume.</b> The sink's producer fences any earlier instance of the job (aborting its open
+ *       transaction); {@link CheckpointedPipeline#resume()} restores the counts and the offsets of the latest
+ *       checkpoint and re-commits its sink if it is still pending (a commit idempotent by epoch, see
+ *       {@link KafkaOutputSink}).</li>
+ *   <li><b>Consume.</b> A consumer with manual assignment, seeked to the resumed offsets, polled on a thread of its
+ *       own.</li>
+ *   <li><b>Barrier.</b> Every {@code every} records (and at the end of a bounded run) the operator captures the counts,
+ *       the offsets and the sink's batch at the same point of the stream; the sink prepares (its batch goes into the
+ *       checkpoint), the checkpoint is saved with the sink {@code PENDING}, the sink commits (one Kafka transaction),
+ *       and the operator marks it {@code COMMITTED}.</li>
  * </ol>
  *
  * Arguments are {@code name=value} pairs, see {@link JobConfig}.
  */
 public final class CountingJob {
-    static final String STATE = "counts";
-    static final String SINK_BATCH = "sink-batch";
-    static final String SINK = "kafka-out";
-    static final String SOURCE = "kafka-in";
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration COMMIT_STALL = Duration.ofMinutes(2);
 
     private final JobConfig config;
     private final Points points;
@@ -78,31 +85,65 @@ public final class CountingJob {
     private void run() {
         Scheduler consumerThread = Schedulers.newSingle("kafka-consumer");
         Scheduler sinkThread = Schedulers.newSingle("kafka-sink");
-        try (Checkpointer checkpointer = Checkpointer.open(config.location(), config.storeOptions());
+        CheckpointListener listener = new CheckpointListener() {
+            @Override
+            public void onSaveFinished(SaveOutcome outcome) {
+                if (outcome.committed().isPresent()) {
+                    points.reached("saved");
+                }
+            }
+        };
+        try (Checkpointer checkpointer = Checkpointer.builder().location(config.location(), config.storeOptions()).listener(listener).build();
                 KafkaConsumer<String, String> consumer = consumer();
-                TransactionalKafkaSink sink = new TransactionalKafkaSink(config, points)) {
+                KafkaOutputSink sink = new KafkaOutputSink(config, points, sinkThread)) {
             List<TopicPartition> partitions = partitions(consumer);
-            CountState state = resume(checkpointer, sink);
+            ObjectMapper json = new ObjectMapper();
+            JavaType countsType = json.getTypeFactory().constructMapType(TreeMap.class, String.class, Long.class);
+            PipelineSpec<ConsumerRecord<String, String>, TreeMap<String, Long>> spec = PipelineSpec
+                    .<ConsumerRecord<String, String>, TreeMap<String, Long>>builder(StateCodec.jackson(json, countsType), TreeMap::new)
+                    .fold((counts, r) -> {
+                        long n = counts.merge(key(r), 1L, Long::sum);
+                        sink.write(new Output(r.key(), Long.toString(n)));
+                        points.reached("consumed");
+                        return counts;
+                    })
+                    .position(r -> Offsets.kafka(r.topic(), r.partition(), r.offset() + 1))
+                    .everyEvents(config.every())
+                    .sink(sink)
+                    .topology(Topology.of(Set.of(config.input()), Set.of(KafkaOutputSink.NAME)))
+                    .failures(EveryOptions.giveUpAfter(3))
+                    .build();
+            CheckpointedPipeline<ConsumerRecord<String, String>, TreeMap<String, Long>> pipeline = checkpointer.pipeline(spec);
+
+            sink.init();
+            PipelineResume<TreeMap<String, Long>> from = pipeline.resume().block();
+            if (from == null) {
+                throw new IllegalStateException("resume() completed empty");
+            }
+            settle(sink, from);
+            points.reached("resumed");
+
             consumer.assign(partitions);
-            Map<Integer, Long> from = state.nextOffsets();
+            Map<Integer, Long> offsets = from.offsets().kafkaPositions(config.input());
             for (TopicPartition tp : partitions) {
-                consumer.seek(tp, from.getOrDefault(tp.partition(), 0L));
+                consumer.seek(tp, offsets.getOrDefault(tp.partition(), 0L));
             }
             Map<TopicPartition, Long> end = config.untilEnd() ? consumer.endOffsets(partitions) : Map.of();
             points.reached("started");
 
-            Flux<ConsumerRecords<String, String>> polls = Mono.fromCallable(() -> consumer.poll(POLL))
+            // The sink's batch must fit the checkpoint's cap on prepared data: hold the source back while two barriers'
+            // worth of outputs are uncommitted (one poll adds at most `every` more).
+            int room = 2 * config.every();
+            Flux<ConsumerRecords<String, String>> polls = Mono.fromCallable(() -> {
+                        sink.awaitRoom(room, COMMIT_STALL);
+                        return consumer.poll(POLL);
+                    })
                     .subscribeOn(consumerThread)
                     .repeat()
                     .takeUntil(batch -> config.untilEnd() && reached(consumer, end));
-            Flux<ConsumerRecord<String, String>> records = polls.concatMapIterable(batch -> batch);
-
-            records.concatMap(r -> {
-                        state.apply(r);
-                        points.reached("consumed");
-                        return state.pendingCount() >= config.every() ? barrier(checkpointer, sink, state, sinkThread) : Mono.empty();
-                    }, 0)
-                    .concatWith(Mono.defer(() -> state.dirty() ? barrier(checkpointer, sink, state, sinkThread) : Mono.empty()))
+            polls.concatMapIterable(batch -> batch)
+                    .transform(pipeline)
+                    .doOnNext(m -> points.reached("checkpointed"))
                     .blockLast();
             points.reached("done");
         } finally {
@@ -111,65 +152,29 @@ public final class CountingJob {
         }
     }
 
-    /** Counts, offsets and sink batch of one barrier: checkpoint first, then the Kafka transaction. */
-    private Mono<Void> barrier(Checkpointer checkpointer, TransactionalKafkaSink sink, CountState state, Scheduler sinkThread) {
-        CountState.Captured c = state.capture();
-        points.reached("captured");
-        Map<String, String> offsets = new HashMap<>();
-        c.nextOffsets().forEach((p, o) -> offsets.put(Integer.toString(p), Long.toString(o)));
-        Snapshot snapshot = Snapshot.builder()
-                .partition(STATE, 0, Payload.of(c.counts()))
-                .partition(SINK_BATCH, 0, Payload.of(CountState.encodeOutputs(c.outputs())))
-                .offsets(SOURCE, offsets)
-                .sinkEpoch(SINK, c.epoch())
-                .build();
-        return checkpointer.save(snapshot)
-                .doOnNext(m -> points.reached("saved"))
-                .publishOn(sinkThread)
-                .doOnNext(m -> sink.commit(c.epoch(), c.outputs(), c.nextOffsets()))
-                .then();
+    /**
+     * After {@code resume()}: the output topic must hold exactly the batches up to the resumed checkpoint's epoch.
+     * {@code resume()} re-committed a PENDING sink; a FAILED one (its commit failed, then the job died) is committed
+     * here, from the batch in the checkpoint. Anything else means checkpoints and topic do not belong together.
+     */
+    private void settle(KafkaOutputSink sink, PipelineResume<TreeMap<String, Long>> from) {
+        long epoch = from.epoch();
+        if (sink.lastCommitted() < epoch && from.checkpoint().isPresent()) {
+            sink.commitNow(epoch, from.checkpoint().get().sinkPrepared().get(KafkaOutputSink.NAME));
+        }
+        if (sink.lastCommitted() != epoch) {
+            throw new IllegalStateException("the output topic's committed sink epoch is " + sink.lastCommitted() + " but the checkpoint resumed from ("
+                    + from.checkpoint().map(m -> String.valueOf(m.id())).orElse("none") + ") is at epoch " + epoch
+                    + ": a checkpoint is missing, or another job shares job=" + config.jobId());
+        }
     }
 
-    /** Restores the latest checkpoint and settles its sink epoch before anything is read. */
-    private CountState resume(Checkpointer checkpointer, TransactionalKafkaSink sink) {
-        sink.init();
-        Checkpoint last = checkpointer.latest().block();
-        OptionalLong committed = sink.committedEpoch();
-        if (last == null) {
-            if (committed.isPresent()) {
-                throw new IllegalStateException("the output topic has transactions of this job up to epoch " + committed.getAsLong()
-                        + " but " + config.location() + " has no checkpoint: wrong location, or its checkpoints were deleted");
-            }
-            points.reached("resumed");
-            return CountState.empty();
+    private static String key(ConsumerRecord<String, String> r) {
+        String key = r.key();
+        if (key == null) {
+            throw new IllegalArgumentException("record without key at " + r.topic() + "-" + r.partition() + "@" + r.offset());
         }
-        Long epoch = last.manifest().sinkEpochs().get(SINK);
-        if (epoch == null) {
-            throw new IllegalStateException("checkpoint " + last.manifest().id() + " has no epoch for sink " + SINK);
-        }
-        Map<Integer, Long> next = new HashMap<>();
-        last.manifest().offsets().getOrDefault(SOURCE, Map.of()).forEach((p, o) -> next.put(Integer.parseInt(p), Long.parseLong(o)));
-        CountState state = CountState.restored(bytes(last.read(STATE, 0).block()), next, epoch);
-        long done = committed.orElse(0);
-        if (done == epoch) {
-            points.reached("resumed");
-        } else if (done == epoch - 1) {
-            // The checkpoint of this barrier committed, its transaction did not (the job died in between, or the
-            // transaction was aborted when the sink fenced it): write the same batch again.
-            List<Output> batch = CountState.decodeOutputs(bytes(last.read(SINK_BATCH, 0).block()));
-            sink.commit(epoch, batch, next);
-            points.reached("recommitted");
-        } else {
-            throw new IllegalStateException("the output topic's committed sink epoch is " + done + " but the latest checkpoint "
-                    + last.manifest().id() + " is at epoch " + epoch + ": a checkpoint is missing or another job shares job=" + config.jobId());
-        }
-        return state;
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
+        return key;
     }
 
     private KafkaConsumer<String, String> consumer() {
@@ -178,7 +183,7 @@ public final class CountingJob {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.every()),
                 new StringDeserializer(), new StringDeserializer());
     }
 
@@ -191,7 +196,7 @@ public final class CountingJob {
         for (PartitionInfo i : infos) {
             out.add(new TopicPartition(i.topic(), i.partition()));
         }
-        out.sort(java.util.Comparator.comparingInt(TopicPartition::partition));
+        out.sort(Comparator.comparingInt(TopicPartition::partition));
         return out;
     }
 

@@ -25,6 +25,6 @@ class S3KillTest extends AbstractKillTest {
 
     @Override
     int kills() {
-        return Integer.getInteger("kill.count.s3", Integer.getInteger("kill.count", 20));
+        return Integer.getInteger("kill.count.s3", Integer.getInteger("kill.count", 22));
     }
 }
