@@ -60,7 +60,7 @@ public final class CountingJob {
 
     private CountingJob(JobConfig config) {
         this.config = config;
-        this.points = new Points(config.pauseAt());
+        this.points = new Points(config.pauseAt(), config.pauseAfter());
     }
 
     /**

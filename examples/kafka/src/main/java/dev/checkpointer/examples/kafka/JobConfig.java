@@ -19,9 +19,11 @@ import java.util.Optional;
  *     run until killed)
  * @param pauseAt crash points for tests: {@code POINT:N[,POINT:N...]}; {@code POINT:N} makes the job print {@code @paused} and block the N-th time it
  *     reaches {@code POINT} ({@code pause-at}); the kill test then SIGKILLs it there
+ * @param pauseAfter for tests: pause points other than {@code consumed} count only once this many records were
+ *     consumed by this run ({@code pause-after}, default 0), so a kill can land deep into the input
  */
 public record JobConfig(String bootstrap, String input, String output, String location, Map<String, String> storeOptions,
-        String jobId, int every, boolean untilEnd, Optional<String> pauseAt) {
+        String jobId, int every, boolean untilEnd, Optional<String> pauseAt, long pauseAfter) {
 
     /** Validates and copies. */
     public JobConfig {
@@ -50,16 +52,16 @@ public record JobConfig(String bootstrap, String input, String output, String lo
             String value = arg.substring(eq + 1);
             if (name.startsWith("store.")) {
                 store.put(name.substring("store.".length()), value);
-            } else if (Map.of("bootstrap", 1, "input", 1, "output", 1, "location", 1, "job", 1, "every", 1, "until-end", 1, "pause-at", 1).containsKey(name)) {
+            } else if (Map.of("bootstrap", 1, "input", 1, "output", 1, "location", 1, "job", 1, "every", 1, "until-end", 1, "pause-at", 1, "pause-after", 1).containsKey(name)) {
                 values.put(name, value);
             } else {
-                throw new IllegalArgumentException("unknown setting '" + name + "' (known: bootstrap, input, output, location, job, every, until-end, pause-at, store.*)");
+                throw new IllegalArgumentException("unknown setting '" + name + "' (known: bootstrap, input, output, location, job, every, until-end, pause-at, pause-after, store.*)");
             }
         }
         return new JobConfig(required(values, "bootstrap"), required(values, "input"), required(values, "output"),
                 required(values, "location"), store, values.getOrDefault("job", "counting-job"),
                 Integer.parseInt(values.getOrDefault("every", "100")), Boolean.parseBoolean(values.getOrDefault("until-end", "false")),
-                Optional.ofNullable(values.get("pause-at")));
+                Optional.ofNullable(values.get("pause-at")), Long.parseLong(values.getOrDefault("pause-after", "0")));
     }
 
     private static String required(Map<String, String> values, String name) {
@@ -95,6 +97,6 @@ public record JobConfig(String bootstrap, String input, String output, String lo
         // store options may hold secrets: only their names
         return "JobConfig[bootstrap=" + bootstrap + ", input=" + input + ", output=" + output + ", location=" + location
                 + ", storeOptions=" + storeOptions.keySet() + ", job=" + jobId + ", every=" + every + ", untilEnd=" + untilEnd
-                + ", pauseAt=" + pauseAt.orElse("-") + "]";
+                + ", pauseAt=" + pauseAt.orElse("-") + ", pauseAfter=" + pauseAfter + "]";
     }
 }

@@ -10,13 +10,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Named points of the job, announced on standard output as {@code @point NAME COUNT} so that a test (or a curious
  * operator) can follow it. With a pause point {@code NAME:N} (several: comma-separated, the first reached wins), the
- * N-th arrival at {@code NAME} prints {@code @paused} and blocks that thread for good, so the kill test can SIGKILL the job at exactly that step.
+ * N-th arrival at {@code NAME} (counting only arrivals once {@code pause-after} records were consumed, except for
+ * {@code consumed} itself) prints {@code @paused} and blocks that thread for good, so the kill test can SIGKILL the job at exactly that step.
  */
 final class Points {
     private final Map<String, Long> pauses = new HashMap<>();
+    private final long after;
+    private final ConcurrentHashMap<String, AtomicLong> armed = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
-    Points(Optional<String> pauseAt) {
+    Points(Optional<String> pauseAt, long after) {
+        this.after = after;
         for (String spec : pauseAt.map(p -> p.split(",")).orElse(new String[0])) {
             int colon = spec.lastIndexOf(':');
             if (colon <= 0) {
@@ -37,7 +41,10 @@ final class Points {
             System.out.println("@point " + name + " " + n);
             System.out.flush();
         }
-        if (pauses.getOrDefault(name, -1L) == n) {
+        Long pauseAt = pauses.get(name);
+        AtomicLong consumed = counts.get("consumed");
+        if (pauseAt != null && (name.equals("consumed") || (consumed == null ? 0 : consumed.get()) >= after)
+                && armed.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet() == pauseAt) {
             synchronized (System.out) {
                 System.out.println("@paused " + name + " " + n);
                 System.out.flush();

@@ -60,6 +60,9 @@ abstract class AbstractKillTest {
         POINTS.put("checkpointed", 1);
     }
 
+    /** Steps a run passes once, before it reads. */
+    private static final java.util.Set<String> STARTUP = java.util.Set.of("sink-initialized", "resumed", "started");
+
     /** Short name of the store, for topic names and folders. */
     abstract String store();
 
@@ -89,9 +92,10 @@ abstract class AbstractKillTest {
         broker.createTopic(referenceOut, PARTITIONS);
         broker.createTopic(killedOut, PARTITIONS);
         Map<String, List<String>> expected = produceInput(broker.bootstrap(), input);
+        Path classData = logs.resolve("job.jsa");
 
         // The uninterrupted run.
-        JobProcess reference = JobProcess.start(logs.resolve("reference.log"), args(broker, input, referenceOut, "reference-" + run, null));
+        JobProcess reference = JobProcess.start(logs.resolve("reference.log"), args(broker, input, referenceOut, "reference-" + run, null, 0), classData);
         assertThat(reference.await(120)).as("reference run's exit status; output:\n%s", reference.tail()).isZero();
         Map<String, List<String>> uninterrupted = readCommitted(broker.bootstrap(), referenceOut);
         assertThat(uninterrupted).as("an uninterrupted run counts every record once").isEqualTo(expected);
@@ -110,16 +114,19 @@ abstract class AbstractKillTest {
             runs++;
             int choice = (runs % 2 == 1) ? 0 : 2 + random.nextInt(2);
             String pause = null;
+            long after = 0;
             if (choice < 2) {
                 String point = named.get(nextNamed++ % named.size());
+                // steps of the loop are armed only after a random number of records, so kills land deep into the input
+                after = STARTUP.contains(point) || point.equals("consumed") ? 0 : random.nextInt(4 * EVERY);
                 pause = point + ":" + (1 + random.nextInt(POINTS.get(point)));
                 if (!point.equals("consumed")) {
-                    // a step a run may never reach must not let it run to the end: by 4 * EVERY records the first
-                    // commit has happened (the source waits while 2 * EVERY outputs are uncommitted)
-                    pause += ",consumed:" + (4 * EVERY + random.nextInt(EVERY));
+                    // a step a run may never reach must not let it run to the end: 4 * EVERY records after arming, the
+                    // loop has passed every step (the source waits while 2 * EVERY outputs are uncommitted)
+                    pause += ",consumed:" + (after + 4 * EVERY + random.nextInt(EVERY));
                 }
             }
-            JobProcess job = JobProcess.start(logs.resolve(String.format("run-%02d.log", runs)), args(broker, input, killedOut, "killed-" + run, pause));
+            JobProcess job = JobProcess.start(logs.resolve(String.format("run-%02d.log", runs)), args(broker, input, killedOut, "killed-" + run, pause, after), classData);
             String where;
             if (pause != null) {
                 try {
@@ -129,11 +136,11 @@ abstract class AbstractKillTest {
                     where = null;
                 }
             } else if (choice == 2) {
-                long delay = 200 + random.nextInt(1300);
+                long delay = 150 + random.nextInt(1050);
                 job.runFor(delay);
                 where = "after " + delay + " ms from launch";
             } else {
-                long delay = random.nextInt(300);
+                long delay = random.nextInt(500);
                 try {
                     job.started().get(120, TimeUnit.SECONDS);
                 } catch (ExecutionException | TimeoutException e) {
@@ -147,7 +154,7 @@ abstract class AbstractKillTest {
                 kills++;
                 String kind = where.startsWith("at ") ? where.substring(3).replaceAll(" \\d+$", "") : (where.contains("started") ? "delay after start" : "delay from launch");
                 killedAt.merge(kind, 1, Integer::sum);
-                System.out.println("[" + store() + "] run " + runs + ": SIGKILL " + where);
+                System.out.println("[" + store() + "] run " + runs + ": SIGKILL " + where + (after > 0 ? " (armed after " + after + " records)" : ""));
             } else {
                 int status = job.await(120);
                 assertThat(status).as("run %d exited by itself; its output:\n%s", runs, job.tail()).isZero();
@@ -155,7 +162,7 @@ abstract class AbstractKillTest {
                 System.out.println("[" + store() + "] run " + runs + ": finished before its kill point (" + pause + ")");
             }
         }
-        JobProcess last = JobProcess.start(logs.resolve("final.log"), args(broker, input, killedOut, "killed-" + run, null));
+        JobProcess last = JobProcess.start(logs.resolve("final.log"), args(broker, input, killedOut, "killed-" + run, null, 0), classData);
         assertThat(last.await(120)).as("final run's exit status; output:\n%s", last.tail()).isZero();
         long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
 
@@ -168,12 +175,13 @@ abstract class AbstractKillTest {
         assertThat(actual).as("output after %d SIGKILLs (seed %d) versus the uninterrupted run", kills, seed).isEqualTo(uninterrupted);
     }
 
-    private List<String> args(KafkaBroker broker, String input, String output, String job, String pause) {
+    private List<String> args(KafkaBroker broker, String input, String output, String job, String pause, long after) {
         List<String> a = new ArrayList<>(List.of("bootstrap=" + broker.bootstrap(), "input=" + input, "output=" + output,
                 "job=" + job, "every=" + EVERY, "until-end=true"));
         a.addAll(location(job));
         if (pause != null) {
             a.add("pause-at=" + pause);
+            a.add("pause-after=" + after);
         }
         return a;
     }

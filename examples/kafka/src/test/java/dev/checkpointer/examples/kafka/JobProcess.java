@@ -42,13 +42,36 @@ final class JobProcess {
      * @return the running job
      */
     static JobProcess start(Path log, List<String> args) {
+        return start(log, args, null);
+    }
+
+    /**
+     * Starts the job with a class-data-sharing archive: the first run that finds none writes it when it exits
+     * ({@code -XX:ArchiveClassesAtExit}), later runs map it ({@code -XX:SharedArchiveFile}), which cuts the start-up of
+     * the many short-lived job JVMs of the kill test. A missing or unusable archive only costs speed.
+     *
+     * @param log where its output goes
+     * @param args its {@code name=value} settings
+     * @param classData the archive file, or null for none
+     * @return the running job
+     */
+    static JobProcess start(Path log, List<String> args, @org.jspecify.annotations.Nullable Path classData) {
         try {
-            String cp = Paths.get(System.getProperty("job.classes", "target/classes")).toAbsolutePath() + java.io.File.pathSeparator
+            Path classes = Paths.get(System.getProperty("job.classes", "target/classes")).toAbsolutePath();
+            if (classData != null) {
+                // class-data sharing archives only jars: the job's classes go into one next to the archive
+                classes = jar(classes, classData.resolveSibling("job-classes.jar"));
+            }
+            String cp = classes + java.io.File.pathSeparator
                     + Files.readString(Paths.get(System.getProperty("job.classpath.file", "target/job.classpath"))).trim();
             List<String> command = new ArrayList<>(List.of(
                     Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                    "-cp", cp, CountingJob.class.getName()));
+                    "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
+            if (classData != null) {
+                command.add(Files.isRegularFile(classData) ? "-XX:SharedArchiveFile=" + classData : "-XX:ArchiveClassesAtExit=" + classData);
+                command.add("-Xlog:cds=off,cds+dynamic=off");
+            }
+            command.addAll(List.of("-cp", cp, CountingJob.class.getName()));
             command.addAll(args);
             Files.createDirectories(log.getParent());
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -56,6 +79,19 @@ final class JobProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the job", e);
         }
+    }
+
+    private static synchronized Path jar(Path classes, Path jar) throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            Files.createDirectories(jar.getParent());
+            java.util.spi.ToolProvider tool = java.util.spi.ToolProvider.findFirst("jar")
+                    .orElseThrow(() -> new IllegalStateException("no jar tool in this JDK"));
+            int status = tool.run(System.out, System.err, "--create", "--file", jar.toString(), "-C", classes.toString(), ".");
+            if (status != 0) {
+                throw new IllegalStateException("jar exited with " + status + " packing " + classes);
+            }
+        }
+        return jar;
     }
 
     private void pump() {
