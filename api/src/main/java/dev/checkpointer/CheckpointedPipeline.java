@@ -39,7 +39,8 @@ import reactor.core.publisher.Mono;
  * {@link CheckpointListener#onPeriodicCheckpointFailed}, and the pipeline keeps going (the next barrier includes the
  * same events again) until {@link EveryOptions#giveUpAfter(int)} failures in a row, or at once when the
  * checkpointer was closed or its writer fenced; then the returned flux ends with that error. An error of the
- * source, the fold or the position function ends the flux with that error (the save in flight is cancelled).
+ * source, the fold or the position function takes no new barrier and ends the flux with that error once the
+ * barriers already captured have finished saving (so a crash of the source loses nothing that was captured).
  * When the source completes, a last barrier is taken (if events arrived since the previous one), the flux waits
  * for its save and completes. Cancelling the returned flux cancels the save in flight.
  *

@@ -195,6 +195,9 @@ final class DefaultPipeline<T, S> implements CheckpointedPipeline<T, S> {
 
     private record Tick(long generation) {}
 
+    /** The failure policy gave up: the run ends with this failure. */
+    private record GiveUp(Throwable failure) {}
+
     /** One run's serial state. Fields are touched only in the serial stream (merge emits one signal at a time). */
     private final class Run {
         private S state;
@@ -240,9 +243,22 @@ final class DefaultPipeline<T, S> implements CheckpointedPipeline<T, S> {
                                 ((Capture) dropped).epoch(), n);
                         onCoalesced.accept(n);
                     }, BufferOverflowStrategy.DROP_OLDEST)
-                    .concatMap(c -> save(c)
+                    // An error of the source (or fold) reaches the subscriber only after the barriers captured before it
+                    // finished saving: what was captured is not lost. Cancelling stops at once.
+                    // Giving up must end the run at once, not after the source ends: it travels as a value to the handle below.
+                    .concatMapDelayError(c -> save(c)
+                            .<Object>map(m -> m)
                             .doOnNext(m -> failuresInARow.set(0))
-                            .onErrorResume(e -> failures.report(e, failuresInARow.incrementAndGet(), giveUpAfter)), 0);
+                            .onErrorResume(e -> failures.report(e, failuresInARow.incrementAndGet(), giveUpAfter)
+                                    .<Object>map(m -> m)
+                                    .onErrorResume(last -> Mono.just(new GiveUp(last)))), true, 0)
+                    .handle((x, sink) -> {
+                        if (x instanceof GiveUp g) {
+                            sink.error(g.failure());
+                        } else {
+                            sink.next((Manifest) x);
+                        }
+                    });
         }
 
         @SuppressWarnings("unchecked")

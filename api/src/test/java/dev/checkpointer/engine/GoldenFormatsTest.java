@@ -165,6 +165,44 @@ class GoldenFormatsTest {
     }
 
     @Test
+    void aFormatTwoLocationWithTopologyPreparedSinkDataAndSinkStatusesRestores() throws Exception {
+        MapStore store = golden("v2-pipeline");
+        Checkpointer cp = Checkpointer.builder().store(store).orphanGracePeriod(Duration.ZERO).build();
+        Manifest one = cp.load(CheckpointId.of(1)).block(T).manifest();
+        dev.checkpointer.Topology topology = dev.checkpointer.Topology.of(java.util.Set.of("words"), java.util.Set.of("kafka-out", "warehouse"), 4);
+        assertThat(one.topology()).hasValue(topology);
+        assertThat(one.validate(topology)).isEmpty();
+        assertThat(one.sinkEpochs()).containsEntry("kafka-out", 11L).containsEntry("warehouse", 11L);
+        assertThat(one.sinkPrepared()).containsExactly(Map.entry("kafka-out", "{\"producerId\":4001,\"epoch\":11}"));
+        assertThat(cp.sinkStatuses(CheckpointId.of(1)).block(T)).extracting(dev.checkpointer.SinkStatus::sink, dev.checkpointer.SinkStatus::state,
+                        dev.checkpointer.SinkStatus::detail, dev.checkpointer.SinkStatus::prepared)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("kafka-out", dev.checkpointer.SinkState.COMMITTED, "transaction kafka-out-0 committed",
+                                "{\"producerId\":4001,\"epoch\":11}"),
+                        org.assertj.core.groups.Tuple.tuple("warehouse", dev.checkpointer.SinkState.FAILED, "IllegalStateException: table dropped", null));
+        assertThat(cp.sinkStatuses(CheckpointId.of(2)).block(T)).allSatisfy(s -> assertThat(s.state()).isEqualTo(dev.checkpointer.SinkState.PENDING));
+        assertThat(new String(read(cp.latest().block(T), "state", 0), StandardCharsets.UTF_8)).isEqualTo("{\"alice\":2}");
+        // the status object of a retained checkpoint is live: prune keeps it
+        cp.prune().block(T);
+        assertThat(store.keys()).contains("checkpoints/00000000000000000001/_sinks");
+    }
+
+    @Test
+    void manifestsWrittenBeforeTopologyAndSinkStatusesLoadWithoutThemAndTheirSinksArePending() throws Exception {
+        for (String location : new String[] {"v1-location", "v2-location"}) {
+            Checkpointer cp = Checkpointer.builder().store(golden(location)).build();
+            for (Manifest m : cp.list().collectList().block(T)) {
+                assertThat(m.topology()).as(location + " " + m.id()).isEmpty();
+                assertThat(m.sinkPrepared()).as(location + " " + m.id()).isEmpty();
+                assertThat(m.validate(dev.checkpointer.Topology.of(m.offsets().keySet(), m.sinkEpochs().keySet()))).as(location + " " + m.id()).isEmpty();
+                assertThat(cp.sinkStatuses(m.id()).block(T)).as(location + " " + m.id())
+                        .allSatisfy(s -> assertThat(s.state()).isEqualTo(dev.checkpointer.SinkState.PENDING))
+                        .extracting(dev.checkpointer.SinkStatus::sink).containsExactlyElementsOf(m.sinkEpochs().keySet());
+            }
+        }
+    }
+
+    @Test
     void aFormatTwoClaimOnlyPointerIsAnEmptyLocationWhoseEpochFencesOlderWriters() throws Exception {
         MapStore store = golden("v2-claim-only");
         Checkpointer cp = Checkpointer.builder().store(store).build();

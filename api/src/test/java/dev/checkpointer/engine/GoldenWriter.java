@@ -37,7 +37,8 @@ final class GoldenWriter {
     /** The directories this writer produces, each from scratch in memory. */
     static final Map<String, java.util.function.Supplier<MapStore>> SHAPES = Map.of(
             "v2-location", GoldenWriter::v2Location,
-            "v2-claim-only", GoldenWriter::v2ClaimOnly);
+            "v2-claim-only", GoldenWriter::v2ClaimOnly,
+            "v2-pipeline", GoldenWriter::v2Pipeline);
 
     public static void main(String[] args) throws Exception {
         for (Map.Entry<String, java.util.function.Supplier<MapStore>> shape : SHAPES.entrySet()) {
@@ -89,6 +90,32 @@ final class GoldenWriter {
         cp.abort(seven).block();
         // 8: the head, on top of the aborted id.
         cp.save(Snapshot.builder().epoch(5).partition("state", 0, Payload.of(bytes(3000, 8))).build()).block();
+        return store;
+    }
+
+    /**
+     * Format 2 with the pipeline fields (issue 18): 1: a manifest with a topology (sources, sinks, vnode count),
+     * sink epochs and a sink's prepared-transaction data, whose sink status object {@code _sinks} records one sink
+     * COMMITTED (with a detail) and one FAILED; 2: the head, same fields, no status object (all sinks pending).
+     */
+    static MapStore v2Pipeline() {
+        MapStore store = new MapStore();
+        Clock clock = Clock.fixed(Instant.parse("2026-12-07T12:00:00Z"), ZoneOffset.UTC);
+        Checkpointer cp = ProtocolRules.building(Set.of(), new Random(2028), () -> Checkpointer.builder().store(store).clock(clock)
+                .writerId("golden-host/18/5eed5eed").build());
+        for (int i = 1; i <= 2; i++) {
+            cp.save(Snapshot.builder().epoch(2).partition("state", 0, Payload.of(("{\"alice\":" + i + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .partition("state", 3, Payload.of(bytes(40, 80 + i)))
+                    .offsets("words", Map.of("0", Long.toString(100L * i), "1", Long.toString(7L * i)))
+                    .sinkEpoch("kafka-out", 10 + i).sinkPrepared("kafka-out", "{\"producerId\":4001,\"epoch\":" + (10 + i) + "}")
+                    .sinkEpoch("warehouse", 10 + i)
+                    .topology(dev.checkpointer.Topology.of(Set.of("words"), Set.of("kafka-out", "warehouse"), 4))
+                    .metadata("pipeline.epoch", Integer.toString(10 + i))
+                    .build()).block();
+        }
+        CheckpointId one = CheckpointId.of(1);
+        cp.markSink(one, "kafka-out", dev.checkpointer.SinkState.COMMITTED, "transaction kafka-out-0 committed").block();
+        cp.markSink(one, "warehouse", dev.checkpointer.SinkState.FAILED, "IllegalStateException: table dropped").block();
         return store;
     }
 

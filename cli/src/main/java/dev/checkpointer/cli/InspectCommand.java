@@ -7,6 +7,7 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.CorruptMetadataException;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.SinkStatus;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,13 +31,16 @@ import picocli.CommandLine.Spec;
             "Shows one committed checkpoint's manifest: epoch, time, writer, fingerprint, its parent link (the "
                     + "checkpoint it was committed on, and that manifest's SHA-256), every partition (kind, size, where it "
                     + "is stored, the stage call that wrote it, SHA-256), the stage calls grouped (one token per upload, "
-                    + "e.g. one per worker's stage() when many hosts wrote the checkpoint), source offsets, sink epochs, "
-                    + "watermarks and metadata. The manifest is verified against its digest first; partition bytes are "
-                    + "not read (see 'verify').",
+                    + "e.g. one per worker's stage() when many hosts wrote the checkpoint), source offsets, its sinks "
+                    + "(epoch, status PENDING/COMMITTED/FAILED from checkpoints/{id:020d}/_sinks, prepared-transaction "
+                    + "data), the topology it recorded, watermarks and metadata. The manifest is verified against its "
+                    + "digest first; partition bytes are not read (see 'verify').",
             "With --json, prints the manifest file exactly as stored (checkpoints/{id:020d}/manifest.json, byte for "
                     + "byte: the envelope {\"format\", \"bodySha256\", \"manifest\": {...}} of format 2, or the bare "
                     + "object of format 1), after the library verified it; its SHA-256 is the digest the child's parent "
-                    + "link and _latest name."
+                    + "link and _latest name.",
+            "With --sinks, prints only the checkpoint's sink statuses (with --json as {\"id\", \"sinks\": [{\"sink\", "
+                    + "\"epoch\", \"state\", \"prepared\", \"detail\", \"updatedAt\"}]})."
         })
 final class InspectCommand implements Callable<Integer> {
     @Spec
@@ -55,23 +59,36 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the manifest file exactly as stored (JSON; inline partitions keep their base64 bytes).")
     boolean json;
 
+    @Option(names = "--sinks", description = "Print only the sink statuses (epoch, PENDING/COMMITTED/FAILED, prepared data); JSON with --json.")
+    boolean sinksOnly;
+
     @Override
     public Integer call() {
         Target t = Target.parse(target, false);
         PrintWriter out = spec.commandLine().getOut();
         Manifest m;
         byte[] stored = null;
+        List<SinkStatus> sinks;
         try (Location location = store.location(uri); Checkpointer cp = location.builder().build()) {
             Checkpoint c = t.load(cp, uri);
             m = c.manifest();
-            if (json) {
+            sinks = m.sinkEpochs().isEmpty() ? List.of() : cp.sinkStatuses(Objects.requireNonNull(m.id())).block();
+            if (json && !sinksOnly) {
                 stored = asStored(location, Objects.requireNonNull(m.id()));
             }
         }
-        if (stored != null) {
+        if (sinksOnly && json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("id", Objects.requireNonNull(m.id()).value());
+            doc.put("sinks", sinks.stream().map(InspectCommand::sinkJson).toList());
+            Json.print(out, doc);
+        } else if (sinksOnly) {
+            printSinks(out, m, sinks);
+            out.flush();
+        } else if (stored != null) {
             StdoutWriter.printExactly(out, stored);
         } else {
-            print(out, m);
+            print(out, m, sinks);
         }
         return ExitCodes.OK;
     }
@@ -95,7 +112,26 @@ final class InspectCommand implements Callable<Integer> {
         return bytes;
     }
 
-    static void print(PrintWriter out, Manifest m) {
+    private static Map<String, Object> sinkJson(SinkStatus s) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("sink", s.sink());
+        o.put("epoch", s.epoch());
+        o.put("state", s.state().name());
+        o.put("prepared", s.prepared());
+        o.put("detail", s.detail());
+        o.put("updatedAt", s.updatedAt() == null ? null : s.updatedAt().toString());
+        return o;
+    }
+
+    /** One line per sink: epoch, status, when and why it last changed, its prepared-transaction data. */
+    private static void printSinks(PrintWriter out, Manifest m, List<SinkStatus> sinks) {
+        section(out, "sinks (epoch, status)", sinks.isEmpty(), () -> sinks.forEach(s -> out.println("  " + s.sink() + ": " + s.epoch() + "  " + s.state()
+                + (s.updatedAt() == null ? "" : "  at " + s.updatedAt())
+                + (s.detail() == null ? "" : "  (" + s.detail() + ")")
+                + (s.prepared() == null ? "" : "  prepared: " + s.prepared()))));
+    }
+
+    static void print(PrintWriter out, Manifest m, List<SinkStatus> sinks) {
         long inline = m.partitions().stream().filter(PartitionEntry::isInline).count();
         out.println("checkpoint " + m.id());
         Format.Table head = new Format.Table("", "");
@@ -124,7 +160,12 @@ final class InspectCommand implements Callable<Integer> {
             printStageCalls(out, m.partitions());
         }
         section(out, "offsets", m.offsets().isEmpty(), () -> m.offsets().forEach((source, o) -> out.println("  " + source + ": " + Format.offsets(o))));
-        section(out, "sink epochs", m.sinkEpochs().isEmpty(), () -> m.sinkEpochs().forEach((k, v) -> out.println("  " + k + ": " + v)));
+        printSinks(out, m, sinks);
+        m.topology().ifPresent(tp -> section(out, "topology", false, () -> {
+            out.println("  sources: " + (tp.sources().isEmpty() ? "-" : String.join(", ", tp.sources())));
+            out.println("  sinks: " + (tp.sinks().isEmpty() ? "-" : String.join(", ", tp.sinks())));
+            out.println("  vnodes: " + (tp.vnodes().isPresent() ? Integer.toString(tp.vnodes().getAsInt()) : "-"));
+        }));
         section(out, "watermarks", m.watermarks().isEmpty(), () -> m.watermarks().forEach((k, v) -> out.println("  " + k + ": " + v)));
         section(out, "metadata", m.metadata().isEmpty(), () -> new java.util.TreeMap<>(m.metadata()).forEach((k, v) -> out.println("  " + k + " = " + v)));
         out.flush();

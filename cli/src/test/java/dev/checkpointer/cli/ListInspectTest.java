@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -87,6 +88,43 @@ class ListInspectTest {
         Cli.Result one = Cli.run("inspect", uri, "1");
         assertThat(one.exit()).isZero();
         assertThat(one.out()).startsWith("checkpoint 1").contains("clicks: 0=100 1=200");
+    }
+
+    @Test
+    void inspectShowsEachSinksStatusPreparedDataAndTheTopologyAndSinksPrintsThemAlone() {
+        Manifest m;
+        try (dev.checkpointer.Checkpointer cp = dev.checkpointer.Checkpointer.open(uri)) {
+            m = cp.save(dev.checkpointer.Snapshot.builder()
+                    .partition("counts", 0, dev.checkpointer.Payload.of(new byte[] {1}))
+                    .offsets("clicks", Map.of("0", "5"))
+                    .sinkEpoch("kafka-out", 7).sinkPrepared("kafka-out", "{\"producerId\":12}")
+                    .sinkEpoch("warehouse", 7)
+                    .topology(dev.checkpointer.Topology.of(java.util.Set.of("clicks"), java.util.Set.of("kafka-out", "warehouse"), 4))
+                    .build()).block();
+            cp.markSink(m.id(), "warehouse", dev.checkpointer.SinkState.FAILED, "table dropped").block();
+        }
+        Cli.Result r = Cli.run("inspect", uri);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("sinks (epoch, status)")
+                .contains("kafka-out: 7  PENDING  prepared: {\"producerId\":12}")
+                .containsPattern("warehouse: 7  FAILED  at \\S+  \\(table dropped\\)")
+                .contains("topology", "sources: clicks", "sinks: kafka-out, warehouse", "vnodes: 4");
+
+        Cli.Result only = Cli.run("inspect", uri, "latest", "--sinks");
+        assertThat(only.exit()).isZero();
+        assertThat(only.out()).contains("kafka-out: 7  PENDING").doesNotContain("partitions");
+
+        Cli.Result j = Cli.run("inspect", uri, "latest", "--sinks", "--json");
+        assertThat(j.exit()).as(j.toString()).isZero();
+        JsonNode doc = j.json();
+        assertThat(doc.get("id").asLong()).isEqualTo(m.id().value());
+        assertThat(doc.get("sinks").size()).isEqualTo(2);
+        assertThat(doc.get("sinks").get(0).get("sink").asText()).isEqualTo("kafka-out");
+        assertThat(doc.get("sinks").get(0).get("state").asText()).isEqualTo("PENDING");
+        assertThat(doc.get("sinks").get(0).get("prepared").asText()).isEqualTo("{\"producerId\":12}");
+        assertThat(doc.get("sinks").get(1).get("state").asText()).isEqualTo("FAILED");
+        assertThat(doc.get("sinks").get(1).get("detail").asText()).isEqualTo("table dropped");
+        assertThat(doc.get("sinks").get(1).get("epoch").asLong()).isEqualTo(7);
     }
 
     /**
