@@ -2,6 +2,11 @@ package dev.checkpointer.examples.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.checkpointer.Checkpoint;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.SinkState;
+import dev.checkpointer.SinkStatus;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -173,6 +178,31 @@ abstract class AbstractKillTest {
         assertThat(actual.values().stream().mapToInt(List::size).sum())
                 .as("records in %s (read_committed)", killedOut).isEqualTo(RECORDS);
         assertThat(actual).as("output after %d SIGKILLs (seed %d) versus the uninterrupted run", kills, seed).isEqualTo(uninterrupted);
+        assertLatestSinkCommitted("killed-" + run);
+    }
+
+    /** The latest checkpoint of the job records its sink COMMITTED, at the epoch of that checkpoint. */
+    private void assertLatestSinkCommitted(String job) {
+        String location = null;
+        Map<String, String> options = new java.util.HashMap<>();
+        for (String a : location(job)) {
+            if (a.startsWith("location=")) {
+                location = a.substring("location=".length());
+            } else if (a.startsWith("store.")) {
+                int eq = a.indexOf('=');
+                options.put(a.substring("store.".length(), eq), a.substring(eq + 1));
+            }
+        }
+        try (Checkpointer checkpointer = Checkpointer.open(java.util.Objects.requireNonNull(location), options)) {
+            Manifest latest = checkpointer.latest().map(Checkpoint::manifest).block(Duration.ofSeconds(30));
+            assertThat(latest).as("latest checkpoint of %s", job).isNotNull();
+            List<SinkStatus> sinks = checkpointer.sinkStatuses(java.util.Objects.requireNonNull(latest.id())).block(Duration.ofSeconds(30));
+            assertThat(sinks).singleElement().satisfies(st -> {
+                assertThat(st.sink()).isEqualTo(KafkaOutputSink.NAME);
+                assertThat(st.state()).isEqualTo(SinkState.COMMITTED);
+                assertThat(st.epoch()).isEqualTo(latest.sinkEpochs().get(KafkaOutputSink.NAME));
+            });
+        }
     }
 
     private List<String> args(KafkaBroker broker, String input, String output, String job, String pause, long after) {
