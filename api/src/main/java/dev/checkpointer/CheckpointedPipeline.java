@@ -29,8 +29,9 @@ import reactor.core.publisher.Mono;
  * <h2>Backpressure and slow saves: coalescing</h2>
  * The operator requests events from upstream in bounded batches and keeps folding while a save runs. At most one
  * save runs at a time, and at most <b>one</b> captured barrier waits for it: when another barrier is taken while one
- * is already waiting, the newer one replaces it (the older one is dropped, counted, and logged at DEBUG; its events
- * are included in the newer one's state). So when saves are slower than the trigger, checkpoints are simply
+ * is already waiting, the newer one replaces it (the older one is dropped, logged at DEBUG and counted: listeners
+ * hear {@link CheckpointListener#onTickSkipped} with the count so far; its events are included in the newer one's
+ * state, and its sinks' writes in the newer epoch, since {@link TransactionalSink} epochs are cumulative). So when saves are slower than the trigger, checkpoints are simply
  * fewer, memory stays bounded by two encoded states, and nothing queues without bound.
  *
  * <h2>Failures</h2>

@@ -55,6 +55,11 @@ public enum ErrorCode {
      * ({@code COMMITTED} versus {@code FAILED}).
      */
     SINK_STATE_CONFLICT,
+    /**
+     * A pipeline's two-phase-commit sink failed to commit the transaction of a committed checkpoint (the sink was
+     * marked {@code FAILED} for it); the cause is the sink's own error.
+     */
+    SINK_FAILED,
     /** The checkpointer or store was used after {@code close()}. */
     CLOSED,
     /** No store module handles the URI's scheme, or the store's configuration is invalid. */

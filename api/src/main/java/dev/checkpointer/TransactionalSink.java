@@ -62,7 +62,8 @@ public interface TransactionalSink {
      *
      * @param epoch the epoch
      * @param prepared the data {@code prepare} returned, as read back from the checkpoint; null when it returned none
-     * @return completion; an error marks the sink {@link SinkState#FAILED} for that checkpoint
+     * @return completion; an error marks the sink {@link SinkState#FAILED} for that checkpoint, and the checkpoint counts
+     *     as failed ({@link ErrorCode#SINK_FAILED}, under the spec's {@link EveryOptions})
      */
     Mono<Void> commit(long epoch, @org.jspecify.annotations.Nullable String prepared);
 }

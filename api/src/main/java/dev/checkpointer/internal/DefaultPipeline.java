@@ -144,7 +144,7 @@ final class DefaultPipeline<T, S> implements CheckpointedPipeline<T, S> {
                 .then(Mono.defer(() -> checkpointer.markSink(id, sink.name(), SinkState.COMMITTED, null)))
                 .onErrorResume(e -> !(e instanceof CheckpointException), e -> checkpointer
                         .markSink(id, sink.name(), SinkState.FAILED, detail(e))
-                        .then(Mono.error(new CheckpointException(ErrorCode.STORE_FAILURE, "sink '" + sink.name() + "' could not commit epoch "
+                        .then(Mono.error(new CheckpointException(ErrorCode.SINK_FAILED, "sink '" + sink.name() + "' could not commit epoch "
                                 + epoch + " of checkpoint " + id + ": " + e.getMessage(), e))))
                 .then();
     }

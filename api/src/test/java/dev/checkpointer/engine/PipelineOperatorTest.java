@@ -450,6 +450,7 @@ class PipelineOperatorTest {
         sink.failCommit = true;
         assertThatThrownBy(() -> Flux.just(new Rec(0, 0)).transform(cp.pipeline(spec().everyEvents(1).sink(sink)
                 .failures(EveryOptions.giveUpAfter(1)).build())).blockLast(T))
+                .isInstanceOfSatisfying(dev.checkpointer.CheckpointException.class, e -> assertThat(e.code()).isEqualTo(dev.checkpointer.ErrorCode.SINK_FAILED))
                 .hasMessageContaining("sink 'out' could not commit epoch 1").hasMessageContaining("producer fenced");
         Manifest m = cp.latest().block().manifest();
         assertThat(cp.sinkStatuses(m.id()).block()).singleElement().satisfies(s -> {
