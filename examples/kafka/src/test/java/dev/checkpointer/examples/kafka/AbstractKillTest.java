@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -100,7 +101,7 @@ abstract class AbstractKillTest {
         Path classData = logs.resolve("job.jsa");
 
         // The uninterrupted run.
-        JobProcess reference = JobProcess.start(logs.resolve("reference.log"), args(broker, input, referenceOut, "reference-" + run, null, 0), classData);
+        JobProcess reference = track(JobProcess.start(logs.resolve("reference.log"), args(broker, input, referenceOut, "reference-" + run, null, 0), classData));
         assertThat(reference.await(120)).as("reference run's exit status; output:\n%s", reference.tail()).isZero();
         Map<String, List<String>> uninterrupted = readCommitted(broker.bootstrap(), referenceOut);
         assertThat(uninterrupted).as("an uninterrupted run counts every record once").isEqualTo(expected);
@@ -131,7 +132,7 @@ abstract class AbstractKillTest {
                     pause += ",consumed:" + (after + 4 * EVERY + random.nextInt(EVERY));
                 }
             }
-            JobProcess job = JobProcess.start(logs.resolve(String.format("run-%02d.log", runs)), args(broker, input, killedOut, "killed-" + run, pause, after), classData);
+            JobProcess job = track(JobProcess.start(logs.resolve(String.format("run-%02d.log", runs)), args(broker, input, killedOut, "killed-" + run, pause, after), classData));
             String where;
             if (pause != null) {
                 try {
@@ -167,7 +168,7 @@ abstract class AbstractKillTest {
                 System.out.println("[" + store() + "] run " + runs + ": finished before its kill point (" + pause + ")");
             }
         }
-        JobProcess last = JobProcess.start(logs.resolve("final.log"), args(broker, input, killedOut, "killed-" + run, null, 0), classData);
+        JobProcess last = track(JobProcess.start(logs.resolve("final.log"), args(broker, input, killedOut, "killed-" + run, null, 0), classData));
         assertThat(last.await(120)).as("final run's exit status; output:\n%s", last.tail()).isZero();
         long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
 
@@ -179,6 +180,23 @@ abstract class AbstractKillTest {
                 .as("records in %s (read_committed)", killedOut).isEqualTo(RECORDS);
         assertThat(actual).as("output after %d SIGKILLs (seed %d) versus the uninterrupted run", kills, seed).isEqualTo(uninterrupted);
         assertLatestSinkCommitted("killed-" + run);
+    }
+
+    private final List<JobProcess> jobs = new ArrayList<>();
+
+    private JobProcess track(JobProcess job) {
+        jobs.add(job);
+        return job;
+    }
+
+    /** No job JVM outlives its test, whatever made the test end. */
+    @AfterEach
+    void killLeftoverJobs() throws InterruptedException {
+        for (JobProcess job : jobs) {
+            if (job.isAlive()) {
+                job.kill();
+            }
+        }
     }
 
     /** The latest checkpoint of the job records its sink COMMITTED, at the epoch of that checkpoint. */
