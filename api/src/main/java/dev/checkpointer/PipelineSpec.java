@@ -41,6 +41,27 @@ public final class PipelineSpec<T, S> {
     /** The default operator name of the state partition. */
     public static final String DEFAULT_OPERATOR = "state";
 
+    /**
+     * What a run does when saves are slower than its trigger, i.e. when a barrier is taken while a save still runs
+     * and another captured barrier already waits for it. Either way nothing queues without bound: at most one save
+     * runs and at most one captured barrier waits.
+     */
+    public enum SlowSaves {
+        /**
+         * The default: the newer barrier replaces the waiting one (its events are in the newer state), so checkpoints
+         * become fewer while events keep flowing at the source's pace. Reported to
+         * {@link dev.checkpointer.CheckpointListener#onTickSkipped(long)}.
+         */
+        COALESCE,
+        /**
+         * Every barrier is saved: once a captured barrier waits, the run stops requesting events until the running save
+         * ends, so the source is held back by backpressure. Events folded but not yet in a committed checkpoint never
+         * exceed two barriers' worth (plus the small prefetch of the trigger's merge when {@code every(T)} is set),
+         * which bounds what a {@link TransactionalSink} holds uncommitted.
+         */
+        PAUSE_SOURCE
+    }
+
     private final StateCodec<S> codec;
     private final Supplier<S> initialState;
     private final BiFunction<S, T, S> fold;
@@ -52,6 +73,7 @@ public final class PipelineSpec<T, S> {
     private final List<TransactionalSink> sinks;
     private final @Nullable Topology topology;
     private final EveryOptions failures;
+    private final SlowSaves slowSaves;
 
     private PipelineSpec(Builder<T, S> b) {
         this.codec = b.codec;
@@ -65,6 +87,7 @@ public final class PipelineSpec<T, S> {
         this.sinks = List.copyOf(b.sinks);
         this.topology = b.topology;
         this.failures = b.failures;
+        this.slowSaves = b.slowSaves;
     }
 
     /**
@@ -179,9 +202,18 @@ public final class PipelineSpec<T, S> {
         return failures;
     }
 
+    /**
+     * What a run does when saves are slower than its trigger.
+     *
+     * @return the policy, {@link SlowSaves#COALESCE} unless set
+     */
+    public SlowSaves slowSaves() {
+        return slowSaves;
+    }
+
     @Override
     public String toString() {
-        return "PipelineSpec[operator=" + operator + ", everyEvents=" + everyEvents + ", every=" + every + ", sinks="
+        return "PipelineSpec[operator=" + operator + ", everyEvents=" + everyEvents + ", every=" + every + ", slowSaves=" + slowSaves + ", sinks="
                 + sinks.stream().map(TransactionalSink::name).toList() + "]";
     }
 
@@ -205,6 +237,7 @@ public final class PipelineSpec<T, S> {
         private final Set<String> sinkNames = new HashSet<>();
         private @Nullable Topology topology;
         private EveryOptions failures = EveryOptions.keepGoing();
+        private SlowSaves slowSaves = SlowSaves.COALESCE;
 
         private Builder(StateCodec<S> codec, Supplier<S> initialState) {
             this.codec = Objects.requireNonNull(codec, "codec");
@@ -327,6 +360,19 @@ public final class PipelineSpec<T, S> {
          */
         public Builder<T, S> failures(EveryOptions failures) {
             this.failures = Objects.requireNonNull(failures, "failures");
+            return this;
+        }
+
+        /**
+         * What the run does when saves are slower than the trigger (default {@link SlowSaves#COALESCE}): coalesce
+         * barriers, or hold the source back ({@link SlowSaves#PAUSE_SOURCE}) so every barrier is saved and a sink's
+         * uncommitted writes stay bounded.
+         *
+         * @param slowSaves the policy
+         * @return this builder
+         */
+        public Builder<T, S> slowSaves(SlowSaves slowSaves) {
+            this.slowSaves = Objects.requireNonNull(slowSaves, "slowSaves");
             return this;
         }
 

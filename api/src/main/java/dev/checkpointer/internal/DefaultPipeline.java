@@ -217,6 +217,7 @@ final class DefaultPipeline<T, S> implements CheckpointedPipeline<T, S> {
 
         Flux<Manifest> flux(Flux<T> events) {
             Flux<Object> items = events.<Object>map(e -> e).concatWith(Mono.just(END));
+            boolean pause = spec.slowSaves() == PipelineSpec.SlowSaves.PAUSE_SOURCE;
             Flux<Object> signals;
             Optional<Duration> every = spec.every();
             if (every.isPresent()) {
@@ -224,25 +225,30 @@ final class DefaultPipeline<T, S> implements CheckpointedPipeline<T, S> {
                 Flux<Object> ticks = resets.asFlux().startWith(0L)
                         .switchMap(g -> Flux.interval(period, period, spec.scheduler()).<Object>map(i -> new Tick(g)))
                         .onBackpressureDrop();
-                signals = Flux.merge(items, ticks).takeUntil(x -> x == END);
+                // Holding the source back needs demand to reach it: merge then prefetches one item per source, not 32.
+                signals = (pause ? Flux.merge(1, items, ticks) : Flux.merge(items, ticks)).takeUntil(x -> x == END);
             } else {
                 signals = items;
             }
             int giveUpAfter = spec.failures().maxConsecutiveFailures().orElse(Integer.MAX_VALUE);
-            return signals
-                    .<Capture>handle((x, sink) -> {
-                        Capture c = onSignal(x);
-                        if (c != null) {
-                            sink.next(c);
-                        }
-                    })
-                    // Coalescing: one capture waits at most; a newer one replaces it (never an unbounded queue).
-                    .onBackpressureBuffer(1, dropped -> {
-                        long n = coalesced.incrementAndGet();
-                        log.debug("pipeline barrier {} coalesced into a newer one: the previous save is still running ({} so far)",
-                                ((Capture) dropped).epoch(), n);
-                        onCoalesced.accept(n);
-                    }, BufferOverflowStrategy.DROP_OLDEST)
+            Flux<Capture> captures = signals.handle((x, sink) -> {
+                Capture c = onSignal(x);
+                if (c != null) {
+                    sink.next(c);
+                }
+            });
+            if (!pause) {
+                // Coalescing: one capture waits at most; a newer one replaces it (never an unbounded queue).
+                captures = captures.onBackpressureBuffer(1, dropped -> {
+                    long n = coalesced.incrementAndGet();
+                    log.debug("pipeline barrier {} coalesced into a newer one: the previous save is still running ({} so far)",
+                            ((Capture) dropped).epoch(), n);
+                    onCoalesced.accept(n);
+                }, BufferOverflowStrategy.DROP_OLDEST);
+            }
+            // PAUSE_SOURCE: concatMap's one-slot prefetch is the waiting capture; with it full, no demand reaches the
+            // source until the running save ends. COALESCE: the buffer above takes every capture at once (prefetch 0).
+            return captures
                     // An error of the source (or fold) reaches the subscriber only after the barriers captured before it
                     // finished saving: what was captured is not lost. Cancelling stops at once.
                     // Giving up must end the run at once, not after the source ends: it travels as a value to the handle below.
@@ -251,7 +257,7 @@ final class DefaultPipeline<T, S> implements CheckpointedPipeline<T, S> {
                             .doOnNext(m -> failuresInARow.set(0))
                             .onErrorResume(e -> failures.report(e, failuresInARow.incrementAndGet(), giveUpAfter)
                                     .<Object>map(m -> m)
-                                    .onErrorResume(last -> Mono.just(new GiveUp(last)))), true, 0)
+                                    .onErrorResume(last -> Mono.just(new GiveUp(last)))), true, pause ? 1 : 0)
                     .handle((x, sink) -> {
                         if (x instanceof GiveUp g) {
                             sink.error(g.failure());

@@ -240,6 +240,62 @@ class PipelineOperatorTest {
     }
 
     @Test
+    void withPauseSourceEverySlowBarrierIsSavedAndTheSourceWaitsInsteadOfRunningAhead() {
+        AtomicInteger coalesced = new AtomicInteger();
+        Checkpointer cp = Checkpointer.builder().store(new MapStore()).listener(new CheckpointListener() {
+            @Override
+            public void onTickSkipped(long skippedSoFar) {
+                coalesced.set((int) skippedSoFar);
+            }
+        }).build();
+        RecordingSink sink = new RecordingSink(Duration.ofSeconds(10));
+        List<Long> requested = new CopyOnWriteArrayList<>();
+        // A source that honours demand: one event a second, each only when asked for.
+        StepVerifier.withVirtualTime(() -> Flux.range(0, 5).map(i -> new Rec(0, i)).delayElements(Duration.ofSeconds(1))
+                        .doOnRequest(requested::add)
+                        .transform(cp.pipeline(spec().everyEvents(1).sink(sink).slowSaves(PipelineSpec.SlowSaves.PAUSE_SOURCE).build())))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(11))
+                .assertNext(m -> assertThat(epoch(m)).isEqualTo(1)) // barrier at 1 s, saved at 11 s
+                .thenAwait(Duration.ofSeconds(10))
+                .assertNext(m -> assertThat(epoch(m)).isEqualTo(2)) // barrier 2 waited at 2 s; no event came in between
+                .thenAwait(Duration.ofSeconds(30))
+                .assertNext(m -> assertThat(epoch(m)).isEqualTo(3))
+                .assertNext(m -> assertThat(epoch(m)).isEqualTo(4))
+                .assertNext(m -> {
+                    assertThat(epoch(m)).isEqualTo(5);
+                    assertThat(next(m)).isEqualTo(5);
+                })
+                .expectComplete()
+                .verify(T);
+        assertThat(coalesced.get()).as("nothing coalesced").isZero();
+        // While save k runs, barrier k+1 is the only one taken: the source was not asked for more.
+        assertThat(sink.calls).containsExactly("barrier 1", "barrier 2", "prepare 1", "commit 1 txn-1",
+                "barrier 3", "prepare 2", "commit 2 txn-2", "barrier 4", "prepare 3", "commit 3 txn-3",
+                "barrier 5", "prepare 4", "commit 4 txn-4", "prepare 5", "commit 5 txn-5");
+        assertThat(requested).as("demand reaches the source one event at a time, never unbounded").allMatch(n -> n == 1);
+    }
+
+    @Test
+    void withPauseSourceAndATimeTriggerTheMergeDoesNotPrefetchThePausedSource() {
+        Checkpointer cp = Checkpointer.builder().store(new MapStore()).build();
+        RecordingSink sink = new RecordingSink(Duration.ofSeconds(30));
+        List<Long> requested = new CopyOnWriteArrayList<>();
+        StepVerifier.withVirtualTime(() -> Flux.range(0, 40).map(i -> new Rec(0, i)).delayElements(Duration.ofSeconds(1))
+                        .doOnRequest(requested::add)
+                        .transform(cp.pipeline(spec().everyEvents(2).every(Duration.ofSeconds(5)).sink(sink)
+                                .slowSaves(PipelineSpec.SlowSaves.PAUSE_SOURCE).build())))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(32))
+                .assertNext(m -> assertThat(epoch(m)).isEqualTo(1)) // 2 events by 2 s, saved at 32 s
+                .thenCancel()
+                .verify(T);
+        // Barrier 1 at 2 s, barrier 2 at 4 s waits; then the source is asked for at most one more event (merge's slot).
+        long asked = requested.stream().mapToLong(Long::longValue).sum();
+        assertThat(asked).isBetween(5L, 6L);
+    }
+
+    @Test
     void everyCommittedCheckpointHoldsStateAndOffsetsOfTheSamePointOfTheStream() {
         Checkpointer cp = Checkpointer.builder().store(new MapStore()).build();
         Random random = new Random(18);
