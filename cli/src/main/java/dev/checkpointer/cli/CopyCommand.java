@@ -8,6 +8,8 @@ import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.Payload;
+import dev.checkpointer.SinkState;
+import dev.checkpointer.SinkStatus;
 import dev.checkpointer.Snapshot;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -93,7 +95,7 @@ final class CopyCommand implements Callable<Integer> {
             Progress bar = Progress.start("copy", total, progress, spec.commandLine().getErr());
             try {
                 for (Checkpoint c : selected) {
-                    Copied r = copy(c, dst, bar, Format.location(source));
+                    Copied r = copy(src, c, dst, bar, Format.location(source));
                     done.add(r);
                     if (!json) {
                         bar.pauseLine();
@@ -138,10 +140,10 @@ final class CopyCommand implements Callable<Integer> {
     static final String COPIED_AT = "copiedAt";
 
     /**
-     * Copies one checkpoint: verified read, save under the same id (keeping its creation time and writer id, and
-     * recording the copy in its metadata), verified read-back.
+     * Copies one checkpoint: verified read, save under the same id (keeping its creation time and writer id, its
+     * sinks' prepared data, statuses and topology, and recording the copy in its metadata), verified read-back.
      */
-    static Copied copy(Checkpoint from, Checkpointer dst, Progress bar, String sourceLocation) {
+    static Copied copy(Checkpointer src, Checkpoint from, Checkpointer dst, Progress bar, String sourceLocation) {
         Manifest m = from.manifest();
         CheckpointId id = Objects.requireNonNull(m.id());
         Manifest existing = dst.load(id).map(Checkpoint::manifest)
@@ -164,6 +166,8 @@ final class CopyCommand implements Callable<Integer> {
         }
         m.offsets().forEach(b::offsets);
         m.sinkEpochs().forEach(b::sinkEpoch);
+        m.sinkPrepared().forEach(b::sinkPrepared);
+        m.topology().ifPresent(b::topology);
         m.watermarks().forEach(b::watermark);
         if (m.fingerprint() != null) {
             b.fingerprint(m.fingerprint());
@@ -179,6 +183,13 @@ final class CopyCommand implements Callable<Integer> {
         Manifest saved = Objects.requireNonNull(dst.save(b.build()).block());
         if (!samePartitions(m, saved)) {
             throw new CheckpointException(ErrorCode.INTEGRITY, "checkpoint " + id + " was saved in the destination with other partition digests than the source's");
+        }
+        // Sink statuses live beside the manifest (checkpoints/{id}/_sinks): a sink already committed or failed in the
+        // source must not look pending in the copy, or a job resuming from it would commit that sink's epoch again.
+        for (SinkStatus s : Objects.requireNonNull(src.sinkStatuses(id).block())) {
+            if (s.state() != SinkState.PENDING) {
+                dst.markSink(id, s.sink(), s.state(), s.detail()).block();
+            }
         }
         Checkpoint back = Objects.requireNonNull(dst.load(id).block());
         Flux.fromIterable(back.manifest().partitions())

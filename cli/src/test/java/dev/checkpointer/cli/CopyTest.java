@@ -57,6 +57,31 @@ class CopyTest {
     }
 
     @Test
+    void aCopyKeepsSinkPreparedDataTopologyAndEverySinksStatus() {
+        dev.checkpointer.CheckpointId id;
+        try (dev.checkpointer.Checkpointer cp = dev.checkpointer.Checkpointer.open(src)) {
+            Manifest m = cp.save(dev.checkpointer.Snapshot.builder()
+                    .partition("counts", 0, dev.checkpointer.Payload.of(new byte[] {1, 2, 3}))
+                    .offsets("words", java.util.Map.of("0", "42"))
+                    .sinkEpoch("out", 7).sinkPrepared("out", "txn-7").sinkEpoch("audit", 7).sinkEpoch("mail", 7)
+                    .topology(dev.checkpointer.Topology.of(java.util.Set.of("words"), java.util.Set.of("out", "audit", "mail"), 4))
+                    .build()).block();
+            id = m.id();
+            cp.markSink(id, "out", dev.checkpointer.SinkState.COMMITTED, null).block();
+            cp.markSink(id, "audit", dev.checkpointer.SinkState.FAILED, "broker gone").block();
+        }
+        Cli.Result r = Cli.run("copy", src, dst, "--id", "latest");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        try (dev.checkpointer.Checkpointer copy = dev.checkpointer.Checkpointer.open(dst)) {
+            Manifest m = copy.load(id).block().manifest();
+            assertThat(m.sinkPrepared()).containsExactly(java.util.Map.entry("out", "txn-7"));
+            assertThat(m.topology()).contains(dev.checkpointer.Topology.of(java.util.Set.of("words"), java.util.Set.of("out", "audit", "mail"), 4));
+            assertThat(copy.sinkStatuses(id).block()).extracting(s -> s.sink() + "=" + s.state() + ":" + s.detail())
+                    .containsExactlyInAnyOrder("out=COMMITTED:null", "audit=FAILED:broker gone", "mail=PENDING:null");
+        }
+    }
+
+    @Test
     void aCopyKeepsCreationTimeAndWriterAndRecordsWhereAndWhenItWasCopied() throws Exception {
         List<dev.checkpointer.Manifest> saved = Cli.seed(src, 2);
         java.time.Instant before = java.time.Instant.now();
