@@ -53,7 +53,6 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class CountingJob {
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final Duration COMMIT_STALL = Duration.ofMinutes(2);
 
     private final JobConfig config;
     private final Points points;
@@ -109,6 +108,7 @@ public final class CountingJob {
                     })
                     .position(r -> Offsets.kafka(r.topic(), r.partition(), r.offset() + 1))
                     .everyEvents(config.every())
+                    .slowSaves(PipelineSpec.SlowSaves.PAUSE_SOURCE)
                     .sink(sink)
                     .topology(Topology.of(Set.of(config.input()), Set.of(KafkaOutputSink.NAME)))
                     .failures(EveryOptions.giveUpAfter(3))
@@ -131,17 +131,14 @@ public final class CountingJob {
             Map<TopicPartition, Long> end = config.untilEnd() ? consumer.endOffsets(partitions) : Map.of();
             points.reached("started");
 
-            // The sink's batch must fit the checkpoint's cap on prepared data: hold the source back while two barriers'
-            // worth of outputs are uncommitted (one poll adds at most `every` more).
-            int room = 2 * config.every();
-            Flux<ConsumerRecords<String, String>> polls = Mono.fromCallable(() -> {
-                        sink.awaitRoom(room, COMMIT_STALL);
-                        return consumer.poll(POLL);
-                    })
+            // The sink's batch must fit the checkpoint's cap on prepared data: with PAUSE_SOURCE no record is asked for
+            // while a barrier waits for the running save, so at most two barriers' worth of outputs are uncommitted.
+            // Polls are fetched one at a time (prefetch 1), each at most `every` records (max.poll.records).
+            Flux<ConsumerRecords<String, String>> polls = Mono.fromCallable(() -> consumer.poll(POLL))
                     .subscribeOn(consumerThread)
                     .repeat()
                     .takeUntil(batch -> config.untilEnd() && reached(consumer, end));
-            polls.concatMapIterable(batch -> batch)
+            polls.concatMapIterable(batch -> batch, 1)
                     .transform(pipeline)
                     .doOnNext(m -> points.reached("checkpointed"))
                     .blockLast();

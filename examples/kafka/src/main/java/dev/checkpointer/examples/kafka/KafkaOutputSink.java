@@ -48,7 +48,8 @@ import reactor.core.scheduler.Scheduler;
  * {@code completeTransaction}) would let the transaction itself be prepared before the checkpoint and completed after
  * it; kafka-clients 4.3.1 does not expose it (see the README), so a transaction cannot outlive its producer, and the
  * batch is kept in the checkpoint instead. Until the checkpoint can hold large sink data, the batch must fit the
- * manifest's prepared-data cap: {@link #awaitRoom} holds the source back while too many outputs are uncommitted.
+ * manifest's prepared-data cap: the job runs its pipeline with {@code SlowSaves.PAUSE_SOURCE}, so no more than two
+ * barriers' worth of outputs are ever uncommitted.
  */
 final class KafkaOutputSink implements TransactionalSink, AutoCloseable {
     /** The sink's name in the manifest. */
@@ -68,8 +69,6 @@ final class KafkaOutputSink implements TransactionalSink, AutoCloseable {
     /** Written on the pipeline's thread only (fold and barrier are serial there). */
     private List<Output> open = new ArrayList<>();
     private final ConcurrentSkipListMap<Long, List<Output>> closed = new ConcurrentSkipListMap<>();
-    private final Object room = new Object();
-    private int uncommitted; // guarded by room
     private volatile long lastCommitted = -1;
 
     KafkaOutputSink(JobConfig config, Points points, Scheduler thread) {
@@ -119,34 +118,6 @@ final class KafkaOutputSink implements TransactionalSink, AutoCloseable {
      */
     void write(Output o) {
         open.add(o);
-        synchronized (room) {
-            uncommitted++;
-        }
-    }
-
-    /**
-     * Blocks the calling thread (the consumer's) while at least {@code max} outputs are not committed yet, so the
-     * prepared data stays within the manifest's cap. Gives up after {@code timeout}.
-     *
-     * @param max outputs that may be uncommitted
-     * @param timeout longest wait
-     */
-    void awaitRoom(int max, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (room) {
-            while (uncommitted >= max) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new IllegalStateException(uncommitted + " outputs still uncommitted after " + timeout + ": the sink's commits are not progressing");
-                }
-                try {
-                    room.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for the sink to commit", e);
-                }
-            }
-        }
     }
 
     @Override
@@ -208,16 +179,7 @@ final class KafkaOutputSink implements TransactionalSink, AutoCloseable {
     }
 
     private void release(long epoch) {
-        int freed = 0;
-        NavigableMap<Long, List<Output>> done = closed.headMap(epoch, true);
-        for (List<Output> b : done.values()) {
-            freed += b.size();
-        }
-        done.clear();
-        synchronized (room) {
-            uncommitted -= freed;
-            room.notifyAll();
-        }
+        closed.headMap(epoch, true).clear();
     }
 
     private static TreeMap<Long, List<List<String>>> decode(@Nullable String prepared) {
