@@ -36,6 +36,7 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreFailures;
 import dev.checkpointer.spi.StoreKeys;
+import dev.checkpointer.spi.VerifyingPayload;
 import dev.checkpointer.store.azure.AzureBlobStore;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -131,11 +132,11 @@ public final class AzureObjectStore implements AzureBlobStore {
         return Mono.defer(() -> {
             checkOpen("put", key);
             StoreKeys.validate(key);
-            Payloads.Body body = Payloads.body("put", key, payload, options.sha256());
+            VerifyingPayload body = Payloads.body("put", key, payload, options.sha256());
             // The SDK sends payloads up to blockSize in one Put Blob with Content-MD5 and stages larger ones in blocks
             // of blockSize, each with its transactional Content-MD5, committed under the condition at the end: the
             // service refuses corrupted bytes either way, and nothing is visible unless the whole payload arrived.
-            BlobParallelUploadOptions upload = new BlobParallelUploadOptions(body.flux())
+            BlobParallelUploadOptions upload = new BlobParallelUploadOptions(body.content())
                     .setParallelTransferOptions(new ParallelTransferOptions()
                             .setBlockSizeLong(config.blockSize())
                             .setMaxSingleUploadSizeLong(config.blockSize())
@@ -144,7 +145,7 @@ public final class AzureObjectStore implements AzureBlobStore {
                     .setRequestConditions(conditions(condition));
             return blob(key).uploadWithResponse(upload)
                     .map(r -> info(key, payload.length(), r.getValue()))
-                    .onErrorMap(e -> body.failure().<Throwable>map(f -> Payloads.failed(key, f)).orElseGet(() -> map("put", key, e, condition)));
+                    .onErrorMap(e -> body.failure().orElseGet(() -> map("put", key, e, condition)));
         }).onErrorMap(e -> map("put", key, e, condition));
     }
 
