@@ -30,7 +30,7 @@ import reactor.core.publisher.Mono;
  * this one, so they cannot be used here): atomic conditional writes, ETags, ranged reads, sorted listing, and a
  * log of every call.
  */
-final class MapStore implements ObjectStore {
+public final class MapStore implements ObjectStore {
     private record Obj(byte[] bytes, String etag, Instant lastModified) {}
 
     private final TreeMap<String, Obj> objects = new TreeMap<>();
@@ -58,7 +58,7 @@ final class MapStore implements ObjectStore {
     /** When true, every put fails permanently (access denied), as a store with revoked write access would. */
     volatile boolean refusePuts;
 
-    synchronized List<String> calls() {
+    public synchronized List<String> calls() {
         return List.copyOf(calls);
     }
 

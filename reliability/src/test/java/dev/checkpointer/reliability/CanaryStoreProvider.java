@@ -5,7 +5,7 @@ import dev.checkpointer.spi.ObjectStoreProvider;
 import dev.checkpointer.spi.StoreLocation;
 import dev.checkpointer.spi.StoreOptions;
 import dev.checkpointer.store.memory.MemoryObjectStore;
-import dev.checkpointer.testkit.ForwardingObjectStore;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import java.net.URI;
 import java.util.Map;
 import java.util.Set;

@@ -10,7 +10,7 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PartInfo;
 import dev.checkpointer.spi.PutOptions;
-import dev.checkpointer.testkit.ForwardingObjectStore;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

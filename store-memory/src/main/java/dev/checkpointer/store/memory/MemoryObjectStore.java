@@ -13,6 +13,7 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PartInfo;
 import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.spi.KeyPrefix;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.spi.VerifyingPayload;
 import java.nio.ByteBuffer;
@@ -31,6 +32,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -50,6 +52,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
     private final Bucket bucket;
     private final String prefix;
+    private final KeyPrefix rootKeys;
     private final Clock clock;
     private final Capabilities capabilities;
     private final int pageSize;
@@ -65,6 +68,7 @@ public final class MemoryObjectStore implements ObjectStore {
     private MemoryObjectStore(Bucket bucket, String prefix, Clock clock, Capabilities capabilities, int pageSize) {
         this.bucket = bucket;
         this.prefix = prefix;
+        this.rootKeys = KeyPrefix.of(prefix);
         this.clock = clock;
         this.capabilities = capabilities;
         this.pageSize = pageSize;
@@ -510,11 +514,11 @@ public final class MemoryObjectStore implements ObjectStore {
     }
 
     private String full(String key) {
-        return prefix.isEmpty() ? key : prefix + "/" + key;
+        return rootKeys.join(key);
     }
 
     private String relative(String fullKey) {
-        return prefix.isEmpty() ? fullKey : fullKey.substring(prefix.length() + 1);
+        return rootKeys.strip(fullKey);
     }
 
     private static String nextEtag() {

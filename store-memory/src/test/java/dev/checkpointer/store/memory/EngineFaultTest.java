@@ -403,7 +403,7 @@ class EngineFaultTest {
     }
 
     /** Counts artifact puts in flight at once. */
-    private static final class CountingStore extends dev.checkpointer.testkit.ForwardingObjectStore {
+    private static final class CountingStore extends dev.checkpointer.spi.ForwardingObjectStore {
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger peakArtifactPuts = new AtomicInteger();
 

@@ -17,7 +17,7 @@ import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
-import dev.checkpointer.testkit.ForwardingObjectStore;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.test.StepVerifier;
 import java.nio.charset.StandardCharsets;

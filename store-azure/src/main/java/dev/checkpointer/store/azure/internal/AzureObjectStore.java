@@ -35,6 +35,7 @@ import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreFailures;
+import dev.checkpointer.spi.KeyPrefix;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.spi.VerifyingPayload;
 import dev.checkpointer.store.azure.AzureBlobStore;
@@ -73,6 +74,7 @@ public final class AzureObjectStore implements AzureBlobStore {
     private static final int MAX_KEYS_NAMED = 20;
 
     private final StoreConfig config;
+    private final KeyPrefix rootKeys;
     private final BlobContainerAsyncClient container;
     private final BlobBatchAsyncClient batch;
     private final String description;
@@ -85,6 +87,7 @@ public final class AzureObjectStore implements AzureBlobStore {
      */
     public AzureObjectStore(StoreConfig config) {
         this.config = config;
+        this.rootKeys = KeyPrefix.of(config.prefix());
         this.container = config.client();
         this.batch = new BlobBatchClientBuilder(container).buildAsyncClient();
         String account = container.getAccountUrl().replaceAll("\\?.*$", "");
@@ -386,18 +389,11 @@ public final class AzureObjectStore implements AzureBlobStore {
     }
 
     private String fullName(String key) {
-        return config.prefix().isEmpty() ? key : config.prefix() + "/" + key;
+        return rootKeys.join(key);
     }
 
     private String relative(String name) {
-        if (config.prefix().isEmpty()) {
-            return name;
-        }
-        String p = config.prefix() + "/";
-        if (!name.startsWith(p)) {
-            throw new IllegalStateException("listed blob '" + name + "' is outside prefix '" + config.prefix() + "'");
-        }
-        return name.substring(p.length());
+        return rootKeys.strip(name);
     }
 
     private static boolean isDirectory(BlobItem item) {

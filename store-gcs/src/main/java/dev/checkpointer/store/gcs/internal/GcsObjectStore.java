@@ -23,6 +23,7 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreFailures;
+import dev.checkpointer.spi.KeyPrefix;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.spi.VerifyingPayload;
 import java.nio.ByteBuffer;
@@ -81,6 +82,7 @@ public final class GcsObjectStore implements ObjectStore {
     private final Storage storage;
     private final boolean ownsStorage;
     private final GcsConfig config;
+    private final KeyPrefix rootKeys;
     private final Scheduler scheduler;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -95,6 +97,7 @@ public final class GcsObjectStore implements ObjectStore {
         this.storage = Objects.requireNonNull(storage, "storage");
         this.ownsStorage = ownsStorage;
         this.config = Objects.requireNonNull(config, "config");
+        this.rootKeys = KeyPrefix.of(config.prefix());
         this.scheduler = Schedulers.newBoundedElastic(config.threads(), 100_000, "checkpointer-gcs-" + config.bucket(), 60, true);
     }
 
@@ -565,11 +568,11 @@ public final class GcsObjectStore implements ObjectStore {
     }
 
     private String fullName(String key) {
-        return config.prefix().isEmpty() ? key : config.prefix() + "/" + key;
+        return rootKeys.join(key);
     }
 
     private String relative(String name) {
-        return config.prefix().isEmpty() ? name : name.substring(config.prefix().length() + 1);
+        return rootKeys.strip(name);
     }
 
     private ObjectInfo info(String key, BlobInfo blob) {
