@@ -1,4 +1,4 @@
-package dev.checkpointer.store.memory;
+package dev.checkpointer.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +15,8 @@ import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.Buffers;
+import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.Faults;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;

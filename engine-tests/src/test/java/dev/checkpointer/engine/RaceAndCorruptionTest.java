@@ -1,4 +1,4 @@
-package dev.checkpointer.store.memory;
+package dev.checkpointer.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +18,8 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.ForwardingObjectStore;
+import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.Faults;
 import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.test.StepVerifier;
 import java.nio.charset.StandardCharsets;
