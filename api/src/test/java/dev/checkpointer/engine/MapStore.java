@@ -3,7 +3,6 @@ package dev.checkpointer.engine;
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Payload;
 import dev.checkpointer.StoreException;
-import dev.checkpointer.internal.Sha256;
 import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ByteRange;
 import dev.checkpointer.spi.Capabilities;
@@ -93,7 +92,7 @@ public final class MapStore implements ObjectStore {
             if (bytes.length != payload.length()) {
                 throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key, "length mismatch", null);
             }
-            if (options.sha256() != null && !options.sha256().equals(Sha256.hex(bytes))) {
+            if (options.sha256() != null && !options.sha256().equals(sha256Hex(bytes))) {
                 throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key, "SHA-256 mismatch", null);
             }
             synchronized (this) {
@@ -196,4 +195,13 @@ public final class MapStore implements ObjectStore {
 
     @Override
     public void close() {}
+
+    /** Lower-case hex SHA-256 (the engine's helper is package-private). */
+    static String sha256Hex(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
