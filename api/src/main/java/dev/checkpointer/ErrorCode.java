@@ -7,6 +7,12 @@ package dev.checkpointer;
 public enum ErrorCode {
     /** An argument, name, option or URI was refused before anything was written. */
     INVALID_ARGUMENT,
+    /**
+     * A payload produced more or fewer bytes than its {@link Payload#length()} declared; nothing was written. Raised
+     * (as an {@link InvalidInputException}) by the engine and by every store alike, through
+     * {@link dev.checkpointer.spi.VerifyingPayload}.
+     */
+    PAYLOAD_LENGTH_MISMATCH,
     /** No checkpoint with the requested id exists. */
     CHECKPOINT_NOT_FOUND,
     /** Bytes read back do not match the SHA-256 recorded for them, or an object is truncated. */

@@ -6,10 +6,11 @@ import dev.checkpointer.IntegrityException;
 import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.Payload;
 import dev.checkpointer.spi.ByteRange;
 import dev.checkpointer.spi.ObjectContent;
+import dev.checkpointer.spi.VerifyingPayload;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Objects;
 import reactor.core.publisher.Flux;
@@ -60,26 +61,18 @@ final class DefaultCheckpoint implements Checkpoint {
                 return read(operator, partition).flux();
             }
             String key = Objects.requireNonNull(e.key());
-            MessageDigest md = Sha256.newDigest();
-            long[] count = {0};
+            // Counted and hashed by the shared verifier; on this side a length or digest mismatch is the stored
+            // object's fault, so both are integrity errors, and the store's own errors pass unchanged.
             return calls.get(key, range(e))
                     .onErrorMap(Context::isNotFound, nf -> gone(key, nf))
-                    .flatMapMany(c -> checkWholeSize(e, key, c).thenMany(c.body()))
-                    .map(b -> {
-                        count[0] += b.remaining();
-                        if (count[0] > e.size()) {
-                            throw new IntegrityException(key, "size=" + e.size(), "more than " + e.size() + " bytes");
-                        }
-                        md.update(b.duplicate());
-                        return b.asReadOnlyBuffer();
-                    })
-                    .concatWith(Mono.defer(() -> {
-                        if (count[0] != e.size()) {
-                            return Mono.error(new IntegrityException(key, "size=" + e.size(), "size=" + count[0]));
-                        }
-                        String actual = Sha256.hex(md);
-                        return actual.equals(e.sha256()) ? Mono.empty() : Mono.error(new IntegrityException(key, e.sha256(), actual));
-                    }));
+                    .flatMapMany(c -> checkWholeSize(e, key, c).thenMany(VerifyingPayload.builder(Payload.of(c::body, e.size()), key)
+                            .digest("SHA-256")
+                            .onSourceError(error -> error)
+                            .onLengthMismatch((what, declared, produced) -> new IntegrityException(key, "size=" + declared, "size=" + produced))
+                            .finalCheck(pass -> pass.hex("SHA-256").equals(e.sha256()) ? null : new IntegrityException(key, e.sha256(), pass.hex("SHA-256")))
+                            .build()
+                            .content()))
+                    .map(ByteBuffer::asReadOnlyBuffer);
         });
     }
 

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /** The one JSON mapper of the engine: deterministic output (sorted maps), lenient to unknown fields. */
-public final class Json {
+final class Json {
     /** Shared, thread-safe mapper. */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .addModule(new JavaTimeModule())

@@ -17,7 +17,7 @@ import java.util.Optional;
  * </pre>
  * The token keeps two writers racing for one id from overwriting each other's artifacts.
  */
-public final class Layout {
+final class Layout {
     /** The pointer key. */
     public static final String LATEST = "_latest";
     /** Prefix of every checkpoint's keys. */

@@ -15,6 +15,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Settings apply to the checkpointers built inside {@link #building}, on the calling thread; every other
  * checkpointer has every rule on and a secure random source.
+ *
+ * <p>This is the one engine class that code outside the engine's own tests may use, and only the simulation's
+ * tests: {@code architecture-tests} (rule 5, {@code ArchitectureTest.SEAM}) allows exactly this class and its nested
+ * types to {@code simulation} and refuses every other engine class to every other module's tests.
  */
 public final class ProtocolRules {
     /** A rule of commit protocol v2 (see {@code docs/PROTOCOL.md}) that a proof may switch off. */

@@ -6,7 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 helpers. */
-public final class Sha256 {
+final class Sha256 {
     private static final HexFormat HEX = HexFormat.of();
 
     private Sha256() {}

@@ -6,25 +6,25 @@ import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.internal.payload.Payloads;
+import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.MultipartUpload;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.PartInfo;
 import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.spi.VerifyingPayload;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -62,11 +62,8 @@ final class Uploader {
         String key = Layout.artifact(id, p.operator(), p.partition(), p.kind(), token);
         Payload payload = p.payload();
         boolean multipart = config.store().capabilities().multipart() && payload.length() >= config.multipartThreshold();
-        Payload checked = Payload.of(() -> source(payload, p.operator() + "/" + p.partition()), payload.length());
-        if (payload instanceof Payloads.BufferPayload) {
-            checked = payload; // cannot fail, and keeps the fast in-memory path
-        }
-        Mono<Digested> result = multipart ? multipart(key, checked, uploaded) : single(key, checked, uploaded);
+        String what = "partition " + p.operator() + "/" + p.partition();
+        Mono<Digested> result = multipart ? multipart(key, payload, what, uploaded) : single(key, payload, what, uploaded);
         return result.map(d -> PartitionEntry.stored(p.operator(), p.partition(), p.kind(), key, 0, d.size, d.sha256));
     }
 
@@ -74,16 +71,11 @@ final class Uploader {
     Mono<Small> readSmall(Snapshot.Partition p) {
         return Mono.defer(() -> {
                     if (p.payload() instanceof Payloads.BufferPayload bp) {
-                        return Mono.just(dev.checkpointer.spi.Buffers.toArray(bp.buffer()));
+                        return Mono.just(Buffers.toArray(bp.buffer()));
                     }
-                    return dev.checkpointer.spi.Buffers.join(source(p.payload(), p.operator() + "/" + p.partition()));
+                    return Buffers.join(VerifyingPayload.of(p.payload(), "partition " + p.operator() + "/" + p.partition()).content(), p.payload().length());
                 })
-                .map(bytes -> {
-                    if (bytes.length != p.payload().length()) {
-                        throw lengthMismatch(p.operator() + "/" + p.partition(), p.payload().length(), bytes.length);
-                    }
-                    return new Small(p, bytes, Sha256.hex(bytes));
-                });
+                .map(bytes -> new Small(p, bytes, Sha256.hex(bytes)));
     }
 
     /** Writes the sidecar holding packed small partitions, returning their entries. */
@@ -111,7 +103,7 @@ final class Uploader {
                 .thenReturn(entries);
     }
 
-    private Mono<Digested> single(String key, Payload payload, UploadLog uploaded) {
+    private Mono<Digested> single(String key, Payload payload, String what, UploadLog uploaded) {
         if (payload instanceof Payloads.BufferPayload bp) {
             // In memory: hash once up front so the store can send the provider's SHA-256 checksum header.
             return Mono.fromCallable(() -> Sha256.hex(bp.buffer()))
@@ -119,20 +111,22 @@ final class Uploader {
                             .flatMap(info -> checkStored(key, info, payload.length()))
                             .thenReturn(new Digested(sha, payload.length())));
         }
-        AtomicReference<Digested> last = new AtomicReference<>();
-        AtomicReference<InvalidInputException> lie = new AtomicReference<>();
-        return permits.withPermit(() -> landing(key, () -> calls.put(key, payload.length(), () -> hashing(key, payload, last, lie), PutOptions.none()), uploaded))
-                // The caller's payload broke its length: say so, however the store reported the aborted body.
-                .onErrorMap(e -> lie.get() != null && e != lie.get(), e -> lie.get())
+        // Counted and hashed as the store reads it; a fresh verifier per attempt, so that a failure is this attempt's.
+        AtomicReference<VerifyingPayload> last = new AtomicReference<>();
+        Supplier<Payload> attempt = () -> {
+            VerifyingPayload v = VerifyingPayload.builder(payload, what).digest("SHA-256").build();
+            last.set(v);
+            return v;
+        };
+        return permits.withPermit(() -> landing(key, () -> calls.put(key, payload.length(), attempt, PutOptions.none()), uploaded))
+                // The caller's payload failed or broke its length: say so, however the store reported the aborted body.
+                .onErrorMap(e -> payloadFailure(last, e) != null, e -> payloadFailure(last, e))
                 .flatMap(info -> {
-                    Digested d = last.get();
+                    VerifyingPayload.Pass d = Optional.ofNullable(last.get()).flatMap(VerifyingPayload::lastPass).orElse(null);
                     if (d == null) {
                         return Mono.error(new IllegalStateException("store '" + config.store().describe() + "' did not read the payload of " + key));
                     }
-                    if (d.size != payload.length()) {
-                        return Mono.error(lengthMismatch(key, payload.length(), d.size));
-                    }
-                    return checkStored(key, info, payload.length()).thenReturn(d);
+                    return checkStored(key, info, payload.length()).thenReturn(new Digested(d.hex("SHA-256"), d.count()));
                 });
     }
 
@@ -141,18 +135,14 @@ final class Uploader {
      * bounded by {@code permits x partSize} however many partitions are saved at once. Each part is retried on its
      * own; the upload is aborted on error or cancellation.
      */
-    private Mono<Digested> multipart(String key, Payload payload, UploadLog uploaded) {
+    private Mono<Digested> multipart(String key, Payload payload, String what, UploadLog uploaded) {
         int partSize = (int) config.partSize();
         // An upload started after its save was cancelled is aborted as soon as it exists, or it would stay pending.
         return detached(() -> calls.<MultipartUpload>retried("startMultipart", key, 0, () -> config.store().startMultipart(key, PutOptions.none())),
                         upload -> { }, upload -> abort(upload).subscribe())
                 .flatMap(upload -> {
-                    MessageDigest md = Sha256.newDigest();
-                    long[] count = {0};
-                    PartReader reader = new PartReader(payload.content().doOnNext(b -> {
-                        count[0] += b.remaining();
-                        md.update(b.duplicate());
-                    }), partSize);
+                    VerifyingPayload verified = VerifyingPayload.builder(payload, what).digest("SHA-256").build();
+                    PartReader reader = new PartReader(verified.content(), partSize);
                     int[] number = {0};
                     Mono<Optional<Part>> nextPart = permits.acquire().flatMap(permit -> Cancellation.beforeValue(reader.next()
                             .map(bytes -> Optional.of(new Part(++number[0], bytes, permit)))
@@ -171,9 +161,7 @@ final class Uploader {
                             .doOnDiscard(Part.class, part -> part.permit.release())
                             .collectList()
                             .flatMap(infos -> {
-                                if (count[0] != payload.length()) {
-                                    return Mono.error(lengthMismatch(key, payload.length(), count[0]));
-                                }
+                                // The reader has ended, so the verifier has seen exactly the declared bytes.
                                 infos.sort(Comparator.comparingInt(PartInfo::number));
                                 // A retry after a lost response may find the upload already completed: the key
                                 // is unique to this attempt, so an object of the right size there is ours (and
@@ -185,7 +173,10 @@ final class Uploader {
                                                 .switchIfEmpty(Mono.error(e))), uploaded);
                             })
                             .flatMap(info -> checkStored(key, info, payload.length()))
-                            .map(info -> new Digested(Sha256.hex(md), count[0]))
+                            .map(info -> {
+                                VerifyingPayload.Pass pass = verified.lastPass().orElseThrow();
+                                return new Digested(pass.hex("SHA-256"), pass.count());
+                            })
                             .onErrorResume(e -> abort(upload).then(Mono.error(e))), () -> abort(upload).subscribe())
                             .doFinally(s -> reader.cancel());
                 });
@@ -250,49 +241,11 @@ final class Uploader {
         return Mono.just(info);
     }
 
-    /**
-     * The payload's bytes, hashed as the store reads them; a payload that produces more or fewer bytes than it
-     * declared fails the body with an {@link InvalidInputException} (also left in {@code lie}) before the store can
-     * mistake it for a failure of its own.
-     */
-    private static Payload hashing(String key, Payload payload, AtomicReference<Digested> last, AtomicReference<InvalidInputException> lie) {
-        long declared = payload.length();
-        return Payload.of(() -> Flux.defer(() -> {
-            MessageDigest md = Sha256.newDigest();
-            long[] count = {0};
-            return payload.content()
-                    .<ByteBuffer>handle((b, sink) -> {
-                        count[0] += b.remaining();
-                        if (count[0] > declared) {
-                            InvalidInputException e = new InvalidInputException("payload of " + key + " declared " + declared
-                                    + " bytes but produced more (at least " + count[0] + ")");
-                            lie.set(e);
-                            sink.error(e);
-                            return;
-                        }
-                        md.update(b.duplicate());
-                        sink.next(b);
-                    })
-                    .concatWith(Mono.defer(() -> {
-                        if (count[0] < declared) {
-                            InvalidInputException e = lengthMismatch(key, declared, count[0]);
-                            lie.set(e);
-                            return Mono.error(e);
-                        }
-                        last.set(new Digested(Sha256.hex(md), count[0]));
-                        return Mono.empty();
-                    }));
-        }), declared);
-    }
-
-    /** The payload's bytes, with a failure of the caller's source reported as such (and never retried). */
-    static Flux<ByteBuffer> source(Payload payload, String what) {
-        return Flux.defer(payload::content).onErrorMap(e -> !(e instanceof dev.checkpointer.CheckpointException),
-                e -> new InvalidInputException("the payload of partition " + what + " failed while being read: " + e, e));
-    }
-
-    static InvalidInputException lengthMismatch(String what, long declared, long actual) {
-        return new InvalidInputException("payload of " + what + " declared " + declared + " bytes but produced " + actual);
+    /** The error the caller's payload raised in the attempt that ended with {@code e}, if that was its cause. */
+    private static @Nullable Throwable payloadFailure(AtomicReference<VerifyingPayload> last, Throwable e) {
+        VerifyingPayload v = last.get();
+        Throwable f = v == null ? null : v.failure().orElse(null);
+        return f == null || f == e ? null : f;
     }
 
     /** Result of hashing an upload. */

@@ -11,7 +11,6 @@ import dev.checkpointer.PartitionKind;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Retention;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.internal.Sha256;
 import dev.checkpointer.spi.Buffers;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -98,7 +97,7 @@ class GoldenFormatsTest {
     @Test
     void aVersionTwoWriterContinuesAFormatOneChainAndUpgradesThePointer() throws Exception {
         MapStore store = golden("v1-location");
-        String v1Head = Sha256.hex(store.raw("checkpoints/00000000000000000004/manifest.json"));
+        String v1Head = MapStore.sha256Hex(store.raw("checkpoints/00000000000000000004/manifest.json"));
         Checkpointer cp = Checkpointer.builder().store(store).build();
         Manifest five = cp.save(Snapshot.builder().partition("next", 0, Payload.of(bytes(2000, 5))).build()).block(T);
         assertThat(five.id()).isEqualTo(CheckpointId.of(5));

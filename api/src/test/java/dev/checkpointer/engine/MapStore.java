@@ -3,7 +3,6 @@ package dev.checkpointer.engine;
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Payload;
 import dev.checkpointer.StoreException;
-import dev.checkpointer.internal.Sha256;
 import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ByteRange;
 import dev.checkpointer.spi.Capabilities;
@@ -30,7 +29,7 @@ import reactor.core.publisher.Mono;
  * this one, so they cannot be used here): atomic conditional writes, ETags, ranged reads, sorted listing, and a
  * log of every call.
  */
-final class MapStore implements ObjectStore {
+public final class MapStore implements ObjectStore {
     private record Obj(byte[] bytes, String etag, Instant lastModified) {}
 
     private final TreeMap<String, Obj> objects = new TreeMap<>();
@@ -58,7 +57,7 @@ final class MapStore implements ObjectStore {
     /** When true, every put fails permanently (access denied), as a store with revoked write access would. */
     volatile boolean refusePuts;
 
-    synchronized List<String> calls() {
+    public synchronized List<String> calls() {
         return List.copyOf(calls);
     }
 
@@ -93,7 +92,7 @@ final class MapStore implements ObjectStore {
             if (bytes.length != payload.length()) {
                 throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key, "length mismatch", null);
             }
-            if (options.sha256() != null && !options.sha256().equals(Sha256.hex(bytes))) {
+            if (options.sha256() != null && !options.sha256().equals(sha256Hex(bytes))) {
                 throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key, "SHA-256 mismatch", null);
             }
             synchronized (this) {
@@ -196,4 +195,13 @@ final class MapStore implements ObjectStore {
 
     @Override
     public void close() {}
+
+    /** Lower-case hex SHA-256 (the engine's helper is package-private). */
+    static String sha256Hex(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -5,8 +5,8 @@ import dev.checkpointer.Payload;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ByteRange;
-import dev.checkpointer.spi.Capabilities;
 import dev.checkpointer.spi.Condition;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import dev.checkpointer.spi.MultipartUpload;
 import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
@@ -30,8 +30,7 @@ import reactor.core.publisher.Mono;
  * ({@link #cleanupIncomplete}) is not previewed (that call would delete it): it reports nothing. The view's state is
  * guarded by its own monitor. The real store is not owned.
  */
-final class DryRunStore implements ObjectStore {
-    private final ObjectStore real;
+final class DryRunStore extends ForwardingObjectStore {
     private final Map<String, Written> written = new TreeMap<>();
     private final Set<String> deleted = new TreeSet<>();
     private final AtomicLong versions = new AtomicLong();
@@ -39,7 +38,7 @@ final class DryRunStore implements ObjectStore {
     private record Written(byte[] bytes, ObjectInfo info) {}
 
     DryRunStore(ObjectStore real) {
-        this.real = real;
+        super(real);
     }
 
     /** The keys the run deleted that exist in the real store, ascending. */
@@ -76,7 +75,7 @@ final class DryRunStore implements ObjectStore {
                 }
             }
             if (w == null) {
-                return real.get(key, range);
+                return delegate().get(key, range);
             }
             int from = (int) Math.min(range.offset(), w.bytes().length);
             int length = (int) range.lengthWithin(w.bytes().length);
@@ -96,13 +95,13 @@ final class DryRunStore implements ObjectStore {
                     return Mono.error(StoreException.notFound("head", key));
                 }
             }
-            return real.head(key);
+            return delegate().head(key);
         });
     }
 
     @Override
     public Flux<ObjectInfo> list(String prefix) {
-        return real.list(prefix).collectList().flatMapMany(listed -> {
+        return delegate().list(prefix).collectList().flatMapMany(listed -> {
             Map<String, ObjectInfo> view = new TreeMap<>();
             synchronized (this) {
                 listed.stream().filter(i -> !deleted.contains(i.key())).forEach(i -> view.put(i.key(), i));
@@ -124,7 +123,7 @@ final class DryRunStore implements ObjectStore {
     @Override
     public Mono<Void> deleteAll(List<String> keys) {
         return Flux.fromIterable(keys)
-                .concatMap(k -> real.head(k).map(i -> true).onErrorResume(Location::isNotFound, e -> Mono.just(false))
+                .concatMap(k -> delegate().head(k).map(i -> true).onErrorResume(Location::isNotFound, e -> Mono.just(false))
                         .doOnNext(exists -> {
                             synchronized (this) {
                                 written.remove(k);
@@ -134,11 +133,6 @@ final class DryRunStore implements ObjectStore {
                             }
                         }))
                 .then();
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return real.capabilities();
     }
 
     @Override
@@ -153,7 +147,7 @@ final class DryRunStore implements ObjectStore {
 
     @Override
     public String describe() {
-        return real.describe() + " (dry run)";
+        return delegate().describe() + " (dry run)";
     }
 
     @Override

@@ -56,7 +56,7 @@ final class ExitCodes {
         }
         if (t instanceof CheckpointException ce) {
             return switch (ce.code()) {
-                case INVALID_ARGUMENT, CONFIGURATION -> USAGE;
+                case INVALID_ARGUMENT, PAYLOAD_LENGTH_MISMATCH, CONFIGURATION -> USAGE;
                 case CHECKPOINT_NOT_FOUND, STORE_LOCATION_NOT_FOUND, STORE_BUCKET_NOT_FOUND -> NOT_FOUND;
                 case INTEGRITY, CORRUPT_METADATA, INCOMPATIBLE -> VERIFICATION_FAILED;
                 default -> STORE_OR_OTHER;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -92,11 +93,10 @@ final class Hint {
         Set<String> out = new HashSet<>();
         try {
             URI parsed = new URI(uri.strip());
-            for (ObjectStoreProvider p : ObjectStores.providers()) {
-                if (p.supports(parsed)) {
-                    p.secretOptionNames().forEach(n -> out.add(dev.checkpointer.spi.StoreOptions.canonicalName(n)));
-                    return out;
-                }
+            Optional<ObjectStoreProvider> provider = ObjectStores.provider(parsed, null);
+            if (provider.isPresent()) {
+                provider.get().secretOptionNames().forEach(n -> out.add(dev.checkpointer.spi.StoreOptions.canonicalName(n)));
+                return out;
             }
         } catch (URISyntaxException | RuntimeException e) {
             // fall through: nothing is known, so no value is printed

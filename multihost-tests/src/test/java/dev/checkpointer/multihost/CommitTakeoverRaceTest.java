@@ -14,7 +14,7 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.store.memory.MemoryObjectStore;
-import dev.checkpointer.testkit.ForwardingObjectStore;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -7,7 +7,7 @@ import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.ObjectStoreProvider;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreLocation;
-import dev.checkpointer.testkit.ForwardingObjectStore;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import java.net.URI;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicReference;

@@ -1,11 +1,12 @@
 package dev.checkpointer.reliability;
 
+import dev.checkpointer.spi.ForwardingObjectStore;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.ObjectStoreProvider;
 import dev.checkpointer.spi.StoreLocation;
 import dev.checkpointer.spi.StoreOptions;
 import dev.checkpointer.store.memory.MemoryObjectStore;
-import dev.checkpointer.testkit.ForwardingObjectStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.net.URI;
 import java.util.Map;
 import java.util.Set;

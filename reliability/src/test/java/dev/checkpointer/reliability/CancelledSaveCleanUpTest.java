@@ -50,7 +50,7 @@ class CancelledSaveCleanUpTest {
      * {@code deleteAll}, which the store holds (on the cancelling thread, where the save's {@code doOnCancel} runs it,
      * before the cancel travels upstream) until the completion was handed back and 200 ms more.
      */
-    private static final class HandBackAfterCleanUp extends dev.checkpointer.testkit.ForwardingObjectStore {
+    private static final class HandBackAfterCleanUp extends dev.checkpointer.spi.ForwardingObjectStore {
         final Sinks.One<Boolean> cancel = Sinks.one();
         final CountDownLatch cleanUpStarted = new CountDownLatch(1);
         private final CountDownLatch putsLanded;

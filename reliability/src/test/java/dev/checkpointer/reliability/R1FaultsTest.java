@@ -1,7 +1,6 @@
 package dev.checkpointer.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.CheckpointListener;
@@ -12,6 +11,7 @@ import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.store.memory.Faults;
 import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

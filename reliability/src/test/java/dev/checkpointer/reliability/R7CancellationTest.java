@@ -1,7 +1,6 @@
 package dev.checkpointer.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointListener;
 import dev.checkpointer.Checkpointer;
@@ -13,6 +12,7 @@ import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.store.memory.Faults;
 import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package dev.checkpointer.reliability;
 
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;

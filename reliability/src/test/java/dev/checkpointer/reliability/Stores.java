@@ -1,5 +1,6 @@
 package dev.checkpointer.reliability;
 
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.util.List;
 import java.util.stream.Stream;
 

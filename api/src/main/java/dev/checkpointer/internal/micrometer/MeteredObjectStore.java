@@ -5,10 +5,10 @@ import dev.checkpointer.micrometer.CheckpointerMeters;
 import dev.checkpointer.CheckpointException;
 import dev.checkpointer.Payload;
 import dev.checkpointer.spi.ByteRange;
-import dev.checkpointer.spi.Capabilities;
 import dev.checkpointer.spi.MultipartUpload;
 import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PartInfo;
 import dev.checkpointer.spi.PutOptions;
@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,8 +30,7 @@ import reactor.core.publisher.SignalType;
  * the bytes successfully uploaded and the bytes read. Each subscription is one request, so retries by the engine
  * count as the requests they are. Names are in {@link CheckpointerMeters}.
  */
-public final class MeteredObjectStore implements ObjectStore {
-    private final ObjectStore delegate;
+public final class MeteredObjectStore extends ForwardingObjectStore {
     private final MeterRegistry registry;
     private final Tags tags;
 
@@ -45,7 +43,7 @@ public final class MeteredObjectStore implements ObjectStore {
      * @param extraTags more common tags; keep them low-cardinality
      */
     public MeteredObjectStore(ObjectStore delegate, MeterRegistry registry, String store, Iterable<Tag> extraTags) {
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        super(delegate);
         this.registry = Objects.requireNonNull(registry, "registry");
         this.tags = Tags.of(CheckpointerMeters.TAG_STORE, Objects.requireNonNull(store, "store")).and(extraTags);
     }
@@ -65,24 +63,25 @@ public final class MeteredObjectStore implements ObjectStore {
      *
      * @return the delegate
      */
+    @Override
     public ObjectStore delegate() {
-        return delegate;
+        return super.delegate();
     }
 
     @Override
     public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
-        return timed("put", delegate.put(key, payload, options)).doOnNext(info -> written("put", payload.length()));
+        return timed("put", delegate().put(key, payload, options)).doOnNext(info -> written("put", payload.length()));
     }
 
     @Override
     public Mono<ObjectContent> get(String key, ByteRange range) {
-        return timed("get", delegate.get(key, range))
+        return timed("get", delegate().get(key, range))
                 .map(c -> new ObjectContent(c.info(), c.body().doOnNext(b -> read("get", b.remaining()))));
     }
 
     @Override
     public Mono<ObjectInfo> head(String key) {
-        return timed("head", delegate.head(key));
+        return timed("head", delegate().head(key));
     }
 
     @Override
@@ -90,7 +89,7 @@ public final class MeteredObjectStore implements ObjectStore {
         return Flux.defer(() -> {
             long start = System.nanoTime();
             AtomicBoolean done = new AtomicBoolean();
-            return delegate.list(prefix)
+            return delegate().list(prefix)
                     .doOnError(e -> { if (done.compareAndSet(false, true)) { record("list", start, outcome(e)); } })
                     .doOnComplete(() -> { if (done.compareAndSet(false, true)) { record("list", start, "success"); } })
                     .doOnCancel(() -> { if (done.compareAndSet(false, true)) { record("list", start, "cancelled"); } });
@@ -99,37 +98,17 @@ public final class MeteredObjectStore implements ObjectStore {
 
     @Override
     public Mono<Void> delete(String key) {
-        return timed("delete", delegate.delete(key));
+        return timed("delete", delegate().delete(key));
     }
 
     @Override
     public Mono<Void> deleteAll(List<String> keys) {
-        return timed("deleteAll", delegate.deleteAll(keys));
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return delegate.capabilities();
+        return timed("deleteAll", delegate().deleteAll(keys));
     }
 
     @Override
     public Mono<MultipartUpload> startMultipart(String key, PutOptions options) {
-        return timed("startMultipart", delegate.startMultipart(key, options)).map(MeteredUpload::new);
-    }
-
-    @Override
-    public Flux<String> cleanupIncomplete(String prefix, Instant olderThan) {
-        return delegate.cleanupIncomplete(prefix, olderThan);
-    }
-
-    @Override
-    public String describe() {
-        return delegate.describe();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
+        return timed("startMultipart", delegate().startMultipart(key, options)).map(MeteredUpload::new);
     }
 
     private <T> Mono<T> timed(String operation, Mono<T> call) {

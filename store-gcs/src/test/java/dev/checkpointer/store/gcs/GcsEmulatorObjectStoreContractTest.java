@@ -5,7 +5,7 @@ import dev.checkpointer.spi.Capabilities;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
-import dev.checkpointer.testkit.ForwardingObjectStore;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import dev.checkpointer.testkit.ObjectStoreContract;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -13,14 +13,13 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PartInfo;
 import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.spi.KeyPrefix;
 import dev.checkpointer.spi.StoreKeys;
+import dev.checkpointer.spi.VerifyingPayload;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +32,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -52,6 +52,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
     private final Bucket bucket;
     private final String prefix;
+    private final KeyPrefix rootKeys;
     private final Clock clock;
     private final Capabilities capabilities;
     private final int pageSize;
@@ -67,6 +68,7 @@ public final class MemoryObjectStore implements ObjectStore {
     private MemoryObjectStore(Bucket bucket, String prefix, Clock clock, Capabilities capabilities, int pageSize) {
         this.bucket = bucket;
         this.prefix = prefix;
+        this.rootKeys = KeyPrefix.of(prefix);
         this.clock = clock;
         this.capabilities = capabilities;
         this.pageSize = pageSize;
@@ -270,25 +272,13 @@ public final class MemoryObjectStore implements ObjectStore {
         Objects.requireNonNull(options, "options");
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            return Buffers.join(payload.content(), payload.length())
-                    .onErrorMap(e -> !(e instanceof dev.checkpointer.CheckpointException), e -> StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
-                            "the payload failed while being read: " + e, e))
-                    .flatMap(bytes -> call("put", key, true, bytes.length, () -> write(key, bytes, payload.length(), options)));
+            VerifyingPayload verified = VerifyingPayload.builder(payload, key).expectingSha256(options.sha256(), "put").build();
+            return Buffers.join(verified.content(), payload.length())
+                    .flatMap(bytes -> call("put", key, true, bytes.length, () -> write(key, bytes, options)));
         });
     }
 
-    private ObjectInfo write(String key, byte[] bytes, long declaredLength, PutOptions options) {
-        if (bytes.length != declaredLength) {
-            throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
-                    "payload declared " + declaredLength + " bytes but produced " + bytes.length, null);
-        }
-        if (options.sha256() != null) {
-            String actual = sha256(bytes);
-            if (!actual.equalsIgnoreCase(options.sha256())) {
-                throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
-                        "SHA-256 mismatch: the request declared " + options.sha256() + " but the bytes hash to " + actual, null);
-            }
-        }
+    private ObjectInfo write(String key, byte[] bytes, PutOptions options) {
         String f = full(key);
         byte[] stored = atRest(bytes);
         synchronized (bucket) {
@@ -524,23 +514,15 @@ public final class MemoryObjectStore implements ObjectStore {
     }
 
     private String full(String key) {
-        return prefix.isEmpty() ? key : prefix + "/" + key;
+        return rootKeys.join(key);
     }
 
     private String relative(String fullKey) {
-        return prefix.isEmpty() ? fullKey : fullKey.substring(prefix.length() + 1);
+        return rootKeys.strip(fullKey);
     }
 
     private static String nextEtag() {
         return "\"m" + ETAGS.incrementAndGet() + "\"";
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**
@@ -642,12 +624,8 @@ public final class MemoryObjectStore implements ObjectStore {
                 return Mono.error(StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
                         "part number must be between 1 and " + capabilities.maxParts() + ", got " + number, null));
             }
-            return Buffers.join(part.content(), part.length()).flatMap(bytes -> call("uploadPart", key + "#" + number, true, bytes.length, () -> {
+            return Buffers.join(VerifyingPayload.of(part, key + "#" + number).content(), part.length()).flatMap(bytes -> call("uploadPart", key + "#" + number, true, bytes.length, () -> {
                 live("uploadPart");
-                if (bytes.length != part.length()) {
-                    throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
-                            "part declared " + part.length() + " bytes but produced " + bytes.length, null);
-                }
                 Obj o = Obj.of(bytes, nextEtag(), clock.instant());
                 parts.put(number, o);
                 return new PartInfo(number, o.etag, bytes.length);

@@ -19,7 +19,7 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PartInfo;
 import dev.checkpointer.spi.PutOptions;
-import dev.checkpointer.testkit.ForwardingObjectStore;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -5,7 +5,15 @@ import dev.checkpointer.CheckpointListener;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.CheckpointerBuilder;
 import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.spi.ObjectStoreProvider;
+import dev.checkpointer.spi.ObjectStores;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -51,7 +59,89 @@ public class CheckpointerAutoConfiguration {
             ObjectProvider<ClientBackedStores> clientStores) {
         ClassLoader cl = resourceLoader.getClassLoader() != null ? resourceLoader.getClassLoader() : CheckpointerAutoConfiguration.class.getClassLoader();
         List<ClientBackedStores> clients = properties.isUseClientBeans() ? clientStores.orderedStream().toList() : List.of();
-        return new StoreLocator(cl, clients).open(properties.getLocation(), StoreOptionsResolver.resolve(properties));
+        return openStore(properties.getLocation(), StoreOptionsResolver.resolve(properties), cl, clients);
+    }
+
+    /**
+     * Opens the store {@code checkpointer.location} names: over an SDK client bean of the application when one of
+     * {@code clients} serves the scheme, otherwise through the store registry ({@link ObjectStores}) of the
+     * application's class loader. Only the wording is the starter's: every failure is explained in terms of
+     * properties and Maven artifacts.
+     *
+     * @param location the URI; may be null or blank (refused)
+     * @param options store options; they override query parameters of the same name, however spelt
+     * @param classLoader where store modules are looked for
+     * @param clients the client-backed builders of the store modules present
+     * @return the opened store, owned by the caller
+     * @throws CheckpointerConfigurationException when the location is missing or malformed, no module handles its
+     *     scheme, or the module refuses the location or options
+     */
+    static ObjectStore openStore(@Nullable String location, Map<String, String> options, ClassLoader classLoader, List<ClientBackedStores> clients) {
+        if (location == null || location.isBlank()) {
+            throw new CheckpointerConfigurationException("checkpointer.location is not set",
+                    "Set checkpointer.location to a store URI such as file:./checkpoints, memory://demo, s3://bucket/prefix, "
+                            + "gs://bucket/prefix or azblob://container/prefix, or define an ObjectStore or Checkpointer bean, "
+                            + "or set checkpointer.enabled=false.", null);
+        }
+        URI uri;
+        try {
+            uri = new URI(location.trim());
+        } catch (URISyntaxException e) {
+            throw badLocation("is not a valid URI (" + e.getReason() + " at index " + e.getIndex() + ")", e);
+        }
+        if (uri.getScheme() == null) {
+            throw badLocation("has no scheme", null);
+        }
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        Map<String, String> merged;
+        try {
+            merged = ObjectStores.options(uri, options);
+        } catch (CheckpointException e) {
+            throw badLocation("has a malformed query: " + e.getMessage(), e);
+        }
+        for (ClientBackedStores client : clients) {
+            if (client.scheme().equals(scheme)) {
+                ObjectStore store;
+                try {
+                    store = client.open(uri, merged);
+                } catch (CheckpointerConfigurationException e) {
+                    throw e;
+                } catch (CheckpointException e) {
+                    throw new CheckpointerConfigurationException("the " + scheme + " store over " + client.client()
+                            + " refused checkpointer.location or its options (checkpointer.options.* or the provider's typed group): " + e.getMessage(),
+                            "Configure region, endpoint, account and credentials on the client bean rather than in checkpointer.options, "
+                                    + "or set checkpointer.use-client-beans=false to let the store module build its own client.", e);
+                }
+                if (store != null) {
+                    return store;
+                }
+            }
+        }
+        Optional<ObjectStoreProvider> provider = ObjectStores.provider(uri, classLoader);
+        if (provider.isEmpty()) {
+            List<String> found = ObjectStores.schemes(classLoader);
+            Optional<String> module = ObjectStores.moduleFor(scheme);
+            throw new CheckpointerConfigurationException("no store module on the class path handles scheme '" + scheme + "' of checkpointer.location"
+                    + " (schemes available: " + (found.isEmpty() ? "none" : String.join(", ", found)) + ")",
+                    module.isPresent()
+                            ? "Add the dependency " + module.get() + " to the application, or change checkpointer.location."
+                            : "Use one of the supported schemes (file, memory, s3, gs, azblob) in checkpointer.location, or add a store module for '"
+                                    + scheme + "'.", null);
+        }
+        try {
+            return provider.get().open(uri, merged);
+        } catch (CheckpointException e) {
+            throw new CheckpointerConfigurationException("the " + scheme + " store refused checkpointer.location or its options "
+                    + "(checkpointer.options.* or the provider's typed group): " + e.getMessage(),
+                    "Correct checkpointer.location / checkpointer.options / the provider's checkpointer.<provider>.* properties "
+                            + "(see the store module's documentation).", e);
+        }
+    }
+
+    private static CheckpointerConfigurationException badLocation(String problem, @Nullable Throwable cause) {
+        return new CheckpointerConfigurationException("checkpointer.location " + problem,
+                "Set checkpointer.location to a store URI such as file:./checkpoints, file:///var/lib/app/checkpoints, memory://demo, "
+                        + "s3://bucket/prefix, gs://bucket/prefix or azblob://container/prefix.", cause);
     }
 
     /**

@@ -35,7 +35,9 @@ import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreFailures;
+import dev.checkpointer.spi.KeyPrefix;
 import dev.checkpointer.spi.StoreKeys;
+import dev.checkpointer.spi.VerifyingPayload;
 import dev.checkpointer.store.azure.AzureBlobStore;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -72,6 +74,7 @@ public final class AzureObjectStore implements AzureBlobStore {
     private static final int MAX_KEYS_NAMED = 20;
 
     private final StoreConfig config;
+    private final KeyPrefix rootKeys;
     private final BlobContainerAsyncClient container;
     private final BlobBatchAsyncClient batch;
     private final String description;
@@ -84,6 +87,7 @@ public final class AzureObjectStore implements AzureBlobStore {
      */
     public AzureObjectStore(StoreConfig config) {
         this.config = config;
+        this.rootKeys = KeyPrefix.of(config.prefix());
         this.container = config.client();
         this.batch = new BlobBatchClientBuilder(container).buildAsyncClient();
         String account = container.getAccountUrl().replaceAll("\\?.*$", "");
@@ -131,11 +135,11 @@ public final class AzureObjectStore implements AzureBlobStore {
         return Mono.defer(() -> {
             checkOpen("put", key);
             StoreKeys.validate(key);
-            Payloads.Body body = Payloads.body("put", key, payload, options.sha256());
+            VerifyingPayload body = Payloads.body("put", key, payload, options.sha256());
             // The SDK sends payloads up to blockSize in one Put Blob with Content-MD5 and stages larger ones in blocks
             // of blockSize, each with its transactional Content-MD5, committed under the condition at the end: the
             // service refuses corrupted bytes either way, and nothing is visible unless the whole payload arrived.
-            BlobParallelUploadOptions upload = new BlobParallelUploadOptions(body.flux())
+            BlobParallelUploadOptions upload = new BlobParallelUploadOptions(body.content())
                     .setParallelTransferOptions(new ParallelTransferOptions()
                             .setBlockSizeLong(config.blockSize())
                             .setMaxSingleUploadSizeLong(config.blockSize())
@@ -144,7 +148,7 @@ public final class AzureObjectStore implements AzureBlobStore {
                     .setRequestConditions(conditions(condition));
             return blob(key).uploadWithResponse(upload)
                     .map(r -> info(key, payload.length(), r.getValue()))
-                    .onErrorMap(e -> body.failure().<Throwable>map(f -> Payloads.failed(key, f)).orElseGet(() -> map("put", key, e, condition)));
+                    .onErrorMap(e -> body.failure().orElseGet(() -> map("put", key, e, condition)));
         }).onErrorMap(e -> map("put", key, e, condition));
     }
 
@@ -385,18 +389,11 @@ public final class AzureObjectStore implements AzureBlobStore {
     }
 
     private String fullName(String key) {
-        return config.prefix().isEmpty() ? key : config.prefix() + "/" + key;
+        return rootKeys.join(key);
     }
 
     private String relative(String name) {
-        if (config.prefix().isEmpty()) {
-            return name;
-        }
-        String p = config.prefix() + "/";
-        if (!name.startsWith(p)) {
-            throw new IllegalStateException("listed blob '" + name + "' is outside prefix '" + config.prefix() + "'");
-        }
-        return name.substring(p.length());
+        return rootKeys.strip(name);
     }
 
     private static boolean isDirectory(BlobItem item) {

@@ -15,6 +15,7 @@ import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PartInfo;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreKeys;
+import dev.checkpointer.spi.VerifyingPayload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -435,32 +436,18 @@ public final class FsStore implements ObjectStore {
     }
 
     /**
-     * Streams a payload into a temp file, counting bytes and hashing when a SHA-256 was declared. A payload that
-     * fails, or produces more or fewer bytes than it declared, or bytes that do not match the declared SHA-256, is
-     * refused with {@code STORE_BAD_REQUEST}.
+     * Streams a payload into a temp file through the shared {@link VerifyingPayload}: a payload that fails, or
+     * produces more or fewer bytes than it declared, is refused with the verifier's error; bytes that do not match
+     * the declared SHA-256 with {@code STORE_BAD_REQUEST}; either before the temp file is published.
      */
     private Mono<Void> fill(FsTempFile temp, Payload payload, @Nullable String sha256, String op, String key) {
-        long declared = payload.length();
-        MessageDigest md = sha256 == null ? null : newSha256();
-        return Flux.defer(payload::content)
-                .onErrorMap(e -> !(e instanceof CheckpointException), e -> StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, op, key,
-                        "the payload failed while being read: " + e, e))
+        VerifyingPayload verified = VerifyingPayload.builder(payload, key).expectingSha256(sha256, op).build();
+        return verified.content()
                 .subscribeOn(io)
                 .<Chunk>handle((ByteBuffer buffer, SynchronousSink<Chunk> sink) -> {
                     int n = buffer.remaining();
                     long pos = temp.reserved();
-                    if (pos + n > declared) {
-                        sink.error(StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, op, key,
-                                "payload declared " + declared + " bytes but produced more (at least " + (pos + n) + ")", null));
-                        return;
-                    }
                     temp.reserved(pos + n);
-                    if (n == 0) {
-                        return;
-                    }
-                    if (md != null) {
-                        md.update(buffer.duplicate());
-                    }
                     if (onStoreThread()) {
                         try {
                             temp.writeAt(buffer.duplicate(), pos);
@@ -477,20 +464,6 @@ public final class FsStore implements ObjectStore {
                     temp.writeAt(c.buffer(), c.position());
                     return c;
                 }), 1)
-                .then(Mono.fromCallable(() -> {
-                    if (temp.reserved() != declared) {
-                        throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, op, key,
-                                "payload declared " + declared + " bytes but produced only " + temp.reserved(), null);
-                    }
-                    if (md != null) {
-                        String actual = HexFormat.of().formatHex(md.digest());
-                        if (!actual.equals(sha256)) {
-                            throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, op, key,
-                                    "SHA-256 mismatch: the request declared " + sha256 + " but the bytes hash to " + actual, null);
-                        }
-                    }
-                    return Boolean.TRUE;
-                }))
                 .then();
     }
 

@@ -14,6 +14,7 @@ import dev.checkpointer.CheckpointException;
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Payload;
 import dev.checkpointer.StoreException;
+import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ByteRange;
 import dev.checkpointer.spi.Capabilities;
 import dev.checkpointer.spi.Condition;
@@ -22,16 +23,14 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreFailures;
+import dev.checkpointer.spi.KeyPrefix;
 import dev.checkpointer.spi.StoreKeys;
+import dev.checkpointer.spi.VerifyingPayload;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -78,10 +77,12 @@ public final class GcsObjectStore implements ObjectStore {
 
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, 1, 1, false);
     private static final int WRITE_PREFETCH = 2;
+    private static final String CRC32C_NAME = "CRC32C";
 
     private final Storage storage;
     private final boolean ownsStorage;
     private final GcsConfig config;
+    private final KeyPrefix rootKeys;
     private final Scheduler scheduler;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -96,6 +97,7 @@ public final class GcsObjectStore implements ObjectStore {
         this.storage = Objects.requireNonNull(storage, "storage");
         this.ownsStorage = ownsStorage;
         this.config = Objects.requireNonNull(config, "config");
+        this.rootKeys = KeyPrefix.of(config.prefix());
         this.scheduler = Schedulers.newBoundedElastic(config.threads(), 100_000, "checkpointer-gcs-" + config.bucket(), 60, true);
     }
 
@@ -139,14 +141,12 @@ public final class GcsObjectStore implements ObjectStore {
     private Mono<ObjectInfo> putInOneRequest(String key, Payload payload, PutOptions options, long generation) {
         long length = payload.length();
         return Mono.defer(() -> {
-            Accumulator acc = new Accumulator(key, length, options.sha256());
-            return payload.content()
-                    .onErrorMap(e -> payloadFailed(key, e))
-                    .doOnNext(acc::add)
-                    .then(Mono.fromCallable(acc::finish))
+            VerifyingPayload verified = verifying(key, payload, options);
+            return Buffers.join(verified.content(), length)
                     .publishOn(scheduler)
                     .map(bytes -> {
-                        BlobInfo info = blobInfo(key, options, acc.crc32cBase64());
+                        VerifyingPayload.Pass pass = verified.lastPass().orElseThrow();
+                        BlobInfo info = blobInfo(key, options, pass.base64(CRC32C_NAME));
                         List<BlobTargetOption> opts = new ArrayList<>();
                         opts.add(BlobTargetOption.disableGzipContent());
                         condition(options.condition(), generation, BlobTargetOption::doesNotExist, BlobTargetOption::generationMatch, opts);
@@ -154,18 +154,29 @@ public final class GcsObjectStore implements ObjectStore {
                             opts.add(BlobTargetOption.kmsKeyName(config.kmsKeyName()));
                         }
                         Blob blob = storage.create(info, bytes, opts.toArray(BlobTargetOption[]::new));
-                        return checkStored(key, blob, acc);
+                        return checkStored(key, blob, pass);
                     });
         });
+    }
+
+    /**
+     * The payload through the shared verifier: counted, CRC32C-summed (sent to GCS, which refuses a mismatch) and,
+     * when declared, checked against its SHA-256 before the stream completes, so nothing is finalised for refused
+     * bytes.
+     */
+    private static VerifyingPayload verifying(String key, Payload payload, PutOptions options) {
+        return VerifyingPayload.builder(payload, key)
+                .copying() // the producer may reuse its buffer once onNext returns
+                .checksum(CRC32C_NAME, CRC32C::new)
+                .expectingSha256(options.sha256(), "put")
+                .build();
     }
 
     private Mono<ObjectInfo> putResumable(String key, Payload payload, PutOptions options, long generation) {
         long length = payload.length();
         return Mono.usingWhen(
-                Mono.fromCallable(() -> openUpload(key, options, generation, length)).subscribeOn(scheduler),
-                up -> payload.content()
-                        .onErrorMap(e -> payloadFailed(key, e))
-                        .map(GcsObjectStore::copy) // the producer may reuse its buffer once onNext returns
+                Mono.fromCallable(() -> openUpload(key, payload, options, generation, length)).subscribeOn(scheduler),
+                up -> up.verified.content()
                         .publishOn(scheduler, WRITE_PREFETCH)
                         .doOnNext(up::write)
                         .then(Mono.fromCallable(up::finish).subscribeOn(scheduler)),
@@ -174,7 +185,7 @@ public final class GcsObjectStore implements ObjectStore {
                 up -> Mono.fromRunnable(up::abandon));
     }
 
-    private Upload openUpload(String key, PutOptions options, long generation, long length) throws Exception {
+    private Upload openUpload(String key, Payload payload, PutOptions options, long generation, long length) throws Exception {
         BlobInfo info = blobInfo(key, options, null);
         List<BlobWriteOption> opts = new ArrayList<>();
         opts.add(BlobWriteOption.disableGzipContent());
@@ -184,7 +195,7 @@ public final class GcsObjectStore implements ObjectStore {
             opts.add(BlobWriteOption.kmsKeyName(config.kmsKeyName()));
         }
         BlobWriteSession session = storage.blobWriteSession(info, opts.toArray(BlobWriteOption[]::new));
-        return new Upload(new Accumulator(key, length, options.sha256()), session, session.open());
+        return new Upload(key, verifying(key, payload, options), session, session.open());
     }
 
     private static <O> void condition(Condition condition, long generation, java.util.function.Supplier<O> absent,
@@ -207,118 +218,49 @@ public final class GcsObjectStore implements ObjectStore {
         return b.build();
     }
 
-    private ObjectInfo checkStored(String key, @Nullable BlobInfo blob, Accumulator acc) {
+    private ObjectInfo checkStored(String key, @Nullable BlobInfo blob, VerifyingPayload.Pass sent) {
         if (blob == null) {
             throw StoreException.permanent(ErrorCode.STORE_FAILURE, "put", key, "the service returned no object", null);
         }
         String stored = blob.getCrc32c();
-        if (stored != null && !stored.equals(acc.crc32cBase64())) {
+        String crc32c = sent.base64(CRC32C_NAME);
+        if (stored != null && !stored.equals(crc32c)) {
             throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
-                    "the stored object's crc32c " + stored + " differs from the bytes sent (" + acc.crc32cBase64() + ")", null);
+                    "the stored object's crc32c " + stored + " differs from the bytes sent (" + crc32c + ")", null);
         }
         ObjectInfo info = info(key, blob);
         // A service that echoes the resource without its size (google-cloud-nio's fake does) gets the size sent.
-        return blob.getSize() == null ? new ObjectInfo(key, acc.count, info.etag(), info.lastModified()) : info;
-    }
-
-    /** Checks length, crc32c and the declared SHA-256 of the bytes as they pass. */
-    private static class Accumulator {
-        final String key;
-        final long length;
-        final CRC32C crc = new CRC32C();
-        final @Nullable String declared;
-        final @Nullable MessageDigest sha;
-        long count;
-        byte @Nullable [] buffer;
-
-        Accumulator(String key, long length, @Nullable String declaredSha256) {
-            this.key = key;
-            this.length = length;
-            this.declared = declaredSha256;
-            this.sha = declaredSha256 == null ? null : sha256();
-        }
-
-        /** For the one-request path: copies into an array of the declared length. */
-        void add(ByteBuffer b) {
-            if (buffer == null) {
-                buffer = new byte[(int) length];
-            }
-            int n = b.remaining();
-            if (count + n > length) {
-                throw tooLong(key, length);
-            }
-            b.duplicate().get(buffer, (int) count, n);
-            crc.update(buffer, (int) count, n);
-            if (sha != null) {
-                sha.update(buffer, (int) count, n);
-            }
-            count += n;
-        }
-
-        /** For the resumable path: counts and hashes a buffer. */
-        void hash(ByteBuffer b) {
-            int n = b.remaining();
-            if (count + n > length) {
-                throw tooLong(key, length);
-            }
-            crc.update(b.duplicate());
-            if (sha != null) {
-                sha.update(b.duplicate());
-            }
-            count += n;
-        }
-
-        byte[] finish() {
-            verify();
-            return buffer == null ? new byte[0] : buffer;
-        }
-
-        /** Checks the length and the declared SHA-256; throws before anything is finalised. */
-        void verify() {
-            if (count != length) {
-                throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
-                        "the payload produced " + count + " bytes but declared " + length, null);
-            }
-            if (declared != null && sha != null) {
-                String actual = HexFormat.of().formatHex(sha.digest());
-                if (!actual.equals(declared)) {
-                    throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key,
-                            "declared SHA-256 " + declared + " does not match the payload's " + actual + "; nothing was written", null);
-                }
-            }
-        }
-
-        String crc32cBase64() {
-            int v = (int) crc.getValue();
-            return Base64.getEncoder().encodeToString(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
-        }
+        return blob.getSize() == null ? new ObjectInfo(key, sent.count(), info.etag(), info.lastModified()) : info;
     }
 
     /** One resumable upload in flight. */
     private final class Upload {
-        final Accumulator acc;
+        final String key;
+        final VerifyingPayload verified;
         final BlobWriteSession session;
         final WritableByteChannel channel;
+        long written;
 
-        Upload(Accumulator acc, BlobWriteSession session, WritableByteChannel channel) {
-            this.acc = acc;
+        Upload(String key, VerifyingPayload verified, BlobWriteSession session, WritableByteChannel channel) {
+            this.key = key;
+            this.verified = verified;
             this.session = session;
             this.channel = channel;
         }
 
         void write(ByteBuffer b) {
-            acc.hash(b);
             try {
                 while (b.hasRemaining()) {
-                    channel.write(b);
+                    written += channel.write(b);
                 }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }
 
+        /** Runs after the verifier accepted every byte (length and declared SHA-256). */
         ObjectInfo finish() throws Exception {
-            acc.verify();
+            VerifyingPayload.Pass sent = verified.lastPass().orElseThrow();
             channel.close(); // finalises the object under the upload's preconditions
             BlobInfo result;
             try {
@@ -326,38 +268,13 @@ public final class GcsObjectStore implements ObjectStore {
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof Exception c ? c : e;
             }
-            return checkStored(acc.key, result, acc);
+            return checkStored(key, result, sent);
         }
 
         void abandon() {
             // Never close the channel here: closing would finalise a partial object. The server drops an
             // unfinalised resumable session on its own; no object becomes visible.
-            LOG.debug("abandoned resumable upload of '{}' after {} bytes", acc.key, acc.count);
-        }
-    }
-
-    private static ByteBuffer copy(ByteBuffer b) {
-        ByteBuffer c = ByteBuffer.allocate(b.remaining());
-        c.put(b.duplicate()).flip();
-        return c;
-    }
-
-    private static CheckpointException payloadFailed(String key, Throwable e) {
-        if (e instanceof CheckpointException ce) {
-            return ce;
-        }
-        return StoreException.permanent(ErrorCode.STORE_FAILURE, "put", key, "the payload failed: " + e, e);
-    }
-
-    private static StoreException tooLong(String key, long length) {
-        return StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "put", key, "the payload produced more than its declared " + length + " bytes", null);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            LOG.debug("abandoned resumable upload of '{}' after {} bytes", key, written);
         }
     }
 
@@ -651,11 +568,11 @@ public final class GcsObjectStore implements ObjectStore {
     }
 
     private String fullName(String key) {
-        return config.prefix().isEmpty() ? key : config.prefix() + "/" + key;
+        return rootKeys.join(key);
     }
 
     private String relative(String name) {
-        return config.prefix().isEmpty() ? name : name.substring(config.prefix().length() + 1);
+        return rootKeys.strip(name);
     }
 
     private ObjectInfo info(String key, BlobInfo blob) {

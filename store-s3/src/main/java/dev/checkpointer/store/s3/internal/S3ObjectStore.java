@@ -12,6 +12,7 @@ import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreFailures;
+import dev.checkpointer.spi.KeyPrefix;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.store.s3.S3Store;
 import java.nio.ByteBuffer;
@@ -73,6 +74,7 @@ public final class S3ObjectStore implements S3Store {
     private final boolean ownsClient;
     private final String bucket;
     private final String prefix;
+    private final KeyPrefix keys;
     private final Sse sse;
     private final Duration readTimeout;
     private final String clientDescription;
@@ -86,6 +88,7 @@ public final class S3ObjectStore implements S3Store {
         this.ownsClient = ownsClient;
         this.bucket = bucket;
         this.prefix = prefix;
+        this.keys = KeyPrefix.of(prefix);
         this.sse = sse;
         this.readTimeout = readTimeout;
         this.clientDescription = clientDescription;
@@ -367,28 +370,19 @@ public final class S3ObjectStore implements S3Store {
     }
 
     String full(String key) {
-        return prefix.isEmpty() ? key : prefix + "/" + key;
+        return keys.join(key);
     }
 
     private String fullPrefix(String listPrefix) {
-        return prefix.isEmpty() ? listPrefix : prefix + "/" + listPrefix;
+        return keys.join(listPrefix);
     }
 
     private String relative(String fullKey) {
-        if (prefix.isEmpty()) {
-            return fullKey;
-        }
-        if (!fullKey.startsWith(prefix + "/")) {
-            throw new IllegalStateException("S3 listed key '" + fullKey + "' outside prefix '" + prefix + "'");
-        }
-        return fullKey.substring(prefix.length() + 1);
+        return keys.strip(fullKey);
     }
 
     private String relativeOrFull(@Nullable String fullKey) {
-        if (fullKey == null) {
-            return "?";
-        }
-        return !prefix.isEmpty() && fullKey.startsWith(prefix + "/") ? fullKey.substring(prefix.length() + 1) : fullKey;
+        return fullKey == null ? "?" : keys.stripIfBelow(fullKey);
     }
 
     void checkOpen() {

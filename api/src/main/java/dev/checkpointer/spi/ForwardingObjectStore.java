@@ -1,13 +1,6 @@
-package dev.checkpointer.testkit;
+package dev.checkpointer.spi;
 
 import dev.checkpointer.Payload;
-import dev.checkpointer.spi.ByteRange;
-import dev.checkpointer.spi.Capabilities;
-import dev.checkpointer.spi.MultipartUpload;
-import dev.checkpointer.spi.ObjectContent;
-import dev.checkpointer.spi.ObjectInfo;
-import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.spi.PutOptions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -15,10 +8,11 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * An {@link ObjectStore} that forwards every call to another one; tests override single methods to observe or
- * disturb traffic (count concurrency, delay, drop responses) without touching the store under test.
+ * An {@link ObjectStore} that forwards every SPI method to another one. Decorators (metering, dry runs, key
+ * prefixes, fault injection in tests) extend it and override only the methods they change, so that a method added
+ * to the SPI is forwarded by all of them at once.
  */
-public class ForwardingObjectStore implements ObjectStore {
+public abstract class ForwardingObjectStore implements ObjectStore {
     private final ObjectStore delegate;
 
     /**
@@ -26,7 +20,7 @@ public class ForwardingObjectStore implements ObjectStore {
      *
      * @param delegate the store that does the work
      */
-    public ForwardingObjectStore(ObjectStore delegate) {
+    protected ForwardingObjectStore(ObjectStore delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
     }
 

@@ -1,16 +1,16 @@
-package dev.checkpointer.reliability;
+package dev.checkpointer.testkit;
 
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Payload;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.ByteRange;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import dev.checkpointer.spi.MultipartUpload;
 import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PartInfo;
 import dev.checkpointer.spi.PutOptions;
-import dev.checkpointer.testkit.ForwardingObjectStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -21,7 +21,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Injects faults into any store, at the SPI, reproducibly (seeded): transient errors and throttling before a call
+ * Injects faults into any store, at the SPI, reproducibly (seeded), for the tests of every module (it lives in the
+ * testkit so that no store needs test hooks on its public face): transient errors and throttling before a call
  * takes effect, transient errors <em>after</em> a write took effect (a lost response), connection resets in the
  * middle of a read's body, and a crash point after which every call fails (the process died). This is what an
  * HTTP fault proxy in front of a cloud emulator produces, as the engine sees it, for stores that have no fault
@@ -310,6 +311,61 @@ public final class FaultInjectingStore extends ForwardingObjectStore {
     @Override
     public Flux<String> cleanupIncomplete(String prefix, Instant olderThan) {
         return call("cleanupIncomplete", prefix, true, () -> super.cleanupIncomplete(prefix, olderThan).collectList()).flatMapIterable(l -> l);
+    }
+
+    // ------------------------------------------------------------------------------------------ tampering
+
+    /**
+     * The stored bytes of an object, read from the wrapped store without faults or counting.
+     *
+     * @param key the key
+     * @return the bytes, or empty when there is no such object
+     */
+    public java.util.Optional<byte[]> raw(String key) {
+        return delegate().readAll(key).map(java.util.Optional::of)
+                .onErrorResume(e -> e instanceof StoreException se && se.isNotFound(), e -> Mono.just(java.util.Optional.empty()))
+                .blockOptional().flatMap(o -> o);
+    }
+
+    /**
+     * Replaces an object's bytes behind the caller's back (no faults, not counted), as damage or an outside writer would.
+     *
+     * @param key the key
+     * @param bytes the new bytes
+     */
+    public void putRaw(String key, byte[] bytes) {
+        delegate().put(key, Payload.of(bytes.clone()), PutOptions.none()).block();
+    }
+
+    /**
+     * Inverts one byte of a stored object (bit rot).
+     *
+     * @param key the key
+     * @param index the byte's index
+     * @throws IllegalArgumentException when the object is missing or shorter
+     */
+    public void flipByte(String key, int index) {
+        byte[] b = raw(key).orElseThrow(() -> new IllegalArgumentException("no object " + key));
+        if (index < 0 || index >= b.length) {
+            throw new IllegalArgumentException("object " + key + " has " + b.length + " bytes; cannot flip byte " + index);
+        }
+        b[index] = (byte) ~b[index];
+        putRaw(key, b);
+    }
+
+    /**
+     * Cuts a stored object to a length (a torn write).
+     *
+     * @param key the key
+     * @param length the bytes kept
+     * @throws IllegalArgumentException when the object is missing or shorter
+     */
+    public void truncate(String key, int length) {
+        byte[] b = raw(key).orElseThrow(() -> new IllegalArgumentException("no object " + key));
+        if (length < 0 || length > b.length) {
+            throw new IllegalArgumentException("object " + key + " has " + b.length + " bytes; cannot cut it to " + length);
+        }
+        putRaw(key, java.util.Arrays.copyOf(b, length));
     }
 
     @Override

@@ -1,21 +1,21 @@
-package dev.checkpointer.micrometer;
+package dev.checkpointer.internal.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointNotFoundException;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.ConcurrentCheckpointException;
+import dev.checkpointer.CorruptMetadataException;
 import dev.checkpointer.IntegrityException;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.Payload;
+import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.internal.DefaultCheckpointer;
-import dev.checkpointer.internal.micrometer.MeteredCheckpointer;
-import dev.checkpointer.internal.micrometer.MicrometerCheckpointListener;
+import dev.checkpointer.micrometer.CheckpointerMeters;
 import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.store.memory.Faults;
 import dev.checkpointer.store.memory.MemoryObjectStore;
@@ -27,6 +27,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -202,4 +203,31 @@ class CoreMetricsTest {
         assertThat(r.get(CheckpointerMeters.RETRIES).tag("operation", "deleteAll").counter().count()).isEqualTo(1);
         assertThat(r.get(CheckpointerMeters.RETRIES).tag("operation", "uploadPart").counter().count()).isEqualTo(1);
     }
+
+    @Test
+    void listenerCountsConflictsIntegrityAndCorruption() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MicrometerCheckpointListener l = new MicrometerCheckpointListener(registry, "s3");
+        l.onSaveFinished(new SaveOutcome(SaveOutcome.Status.FAILED, null, new ConcurrentCheckpointException("fenced", true), Duration.ofMillis(3)));
+        l.onSaveFinished(new SaveOutcome(SaveOutcome.Status.FAILED, null, new ConcurrentCheckpointException("lost", false), Duration.ofMillis(3)));
+        l.onSaveFinished(new SaveOutcome(SaveOutcome.Status.FAILED, null, new IntegrityException("k", "a", "b"), Duration.ofMillis(3)));
+        l.onSaveFinished(new SaveOutcome(SaveOutcome.Status.CANCELLED, null, null, Duration.ofMillis(1)));
+        l.onCorruptCheckpoint(CheckpointId.of(7), new CorruptMetadataException("k", List.of("bad"), null));
+        l.onTickSkipped(1);
+        l.onRetry("put", 1, StoreException.transientFailure("put", "k", "503", null));
+        l.onRetry("some weird/op", 1, new RuntimeException());
+
+        assertThat(registry.get(CheckpointerMeters.CONFLICTS).tag("store", "s3").tag("reason", "fenced").counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.CONFLICTS).tag("reason", "lost_race").counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.INTEGRITY_FAILURES).counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.SAVE).tag("outcome", "cancelled").timer().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.SAVE).tag("outcome", "failed").timers()).hasSize(2);
+        assertThat(registry.get(CheckpointerMeters.CORRUPT_CHECKPOINTS).tag("error", "CORRUPT_METADATA").counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.TICKS_SKIPPED).counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.RETRIES).tag("operation", "put").tag("reason", "transient").counter().count()).isEqualTo(1);
+        assertThat(registry.get(CheckpointerMeters.RETRIES).tag("operation", "other").counter().count()).isEqualTo(1);
+        assertThat(registry.find(CheckpointerMeters.THROTTLES).counters()).isEmpty();
+    }
+
+    /** The counter of protocol v2's pointer recoveries reaches the registry the starter hands to the core. */
 }

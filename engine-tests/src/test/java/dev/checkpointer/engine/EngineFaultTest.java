@@ -1,4 +1,4 @@
-package dev.checkpointer.store.memory;
+package dev.checkpointer.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +15,8 @@ import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.Buffers;
+import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.Faults;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -403,7 +405,7 @@ class EngineFaultTest {
     }
 
     /** Counts artifact puts in flight at once. */
-    private static final class CountingStore extends dev.checkpointer.testkit.ForwardingObjectStore {
+    private static final class CountingStore extends dev.checkpointer.spi.ForwardingObjectStore {
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger peakArtifactPuts = new AtomicInteger();
 

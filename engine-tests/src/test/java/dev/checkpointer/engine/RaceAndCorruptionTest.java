@@ -1,4 +1,4 @@
-package dev.checkpointer.store.memory;
+package dev.checkpointer.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,7 +17,9 @@ import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
-import dev.checkpointer.testkit.ForwardingObjectStore;
+import dev.checkpointer.spi.ForwardingObjectStore;
+import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.Faults;
 import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.test.StepVerifier;
 import java.nio.charset.StandardCharsets;
