@@ -1,6 +1,6 @@
 package dev.checkpointer;
 
-import dev.checkpointer.internal.DefaultCheckpointer;
+import dev.checkpointer.internal.Engine;
 import dev.checkpointer.internal.EngineConfig;
 import dev.checkpointer.internal.MicrometerSupport;
 import dev.checkpointer.spi.ObjectStore;
@@ -383,11 +383,11 @@ public final class CheckpointerBuilder {
         }
         long part = Math.max(partSize, s.capabilities().minPartSize());
         long threshold = multipartThreshold > 0 ? multipartThreshold : 2 * part;
-        String writer = writerId != null ? writerId : DefaultCheckpointer.defaultWriterId();
+        String writer = writerId != null ? writerId : Engine.defaultWriterId();
         EngineConfig config = new EngineConfig(s, owns, maxConcurrentUploads, inlineThreshold, maxInlineBytes, part, threshold,
                 retry, retention, orphanGracePeriod, all, clock, writer, expectedFingerprint, repairPointerOnSave,
                 operationTimeout);
-        Checkpointer checkpointer = new DefaultCheckpointer(config);
+        Checkpointer checkpointer = Engine.open(config);
         return metrics == null ? checkpointer : metrics.checkpointer(checkpointer);
     }
 }

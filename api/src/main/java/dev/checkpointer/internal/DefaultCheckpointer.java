@@ -45,7 +45,7 @@ import reactor.core.scheduler.Schedulers;
  * </ul>
  * The protocol is written down in {@code docs/PROTOCOL.md}.
  */
-public final class DefaultCheckpointer implements Checkpointer {
+final class DefaultCheckpointer implements Checkpointer {
     private static final Logger log = LoggerFactory.getLogger(DefaultCheckpointer.class);
 
     private final Context ctx;
@@ -56,11 +56,11 @@ public final class DefaultCheckpointer implements Checkpointer {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * Creates the engine; use {@link Checkpointer#builder()}.
+     * Creates the engine; use {@link Checkpointer#builder()} (which calls {@link Engine#open}).
      *
      * @param config validated settings
      */
-    public DefaultCheckpointer(EngineConfig config) {
+    DefaultCheckpointer(EngineConfig config) {
         this.ctx = new Context(Objects.requireNonNull(config, "config"), ProtocolRules.current());
         Chain chain = new Chain(ctx);
         Protocol protocol = new Protocol(ctx, chain);
@@ -75,7 +75,7 @@ public final class DefaultCheckpointer implements Checkpointer {
      *
      * @return the id
      */
-    public static String defaultWriterId() {
+    static String defaultWriterId() {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();

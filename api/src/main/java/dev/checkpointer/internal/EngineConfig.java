@@ -10,7 +10,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything a {@link DefaultCheckpointer} is configured with; built and validated by
+ * Everything the engine ({@link Engine}) is configured with; built and validated by
  * {@link dev.checkpointer.CheckpointerBuilder}.
  */
 public record EngineConfig(

@@ -14,7 +14,6 @@ import dev.checkpointer.EveryOptions;
 import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.internal.DefaultCheckpointer;
 import dev.checkpointer.micrometer.CheckpointerMeters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -46,7 +45,7 @@ class EveryTest {
 
     @BeforeEach
     void captureLogs() {
-        logs = new LogCapture(DefaultCheckpointer.class.getName());
+        logs = new LogCapture("dev.checkpointer.internal.DefaultCheckpointer");
     }
 
     @AfterEach

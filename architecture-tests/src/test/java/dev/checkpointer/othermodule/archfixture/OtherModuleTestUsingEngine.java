@@ -5,6 +5,6 @@ public final class OtherModuleTestUsingEngine {
     private OtherModuleTestUsingEngine() {}
 
     static Object engine() {
-        return dev.checkpointer.internal.DefaultCheckpointer.class;
+        return dev.checkpointer.internal.Engine.class;
     }
 }
