@@ -7,24 +7,21 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.profile.GCProfiler;
-import org.openjdk.jmh.results.Result;
-import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Runs the benchmark set and writes the results table: every figure next to the baseline measured in the same run,
  * and their ratio against the target.
  *
- * <pre>java -jar benchmarks/target/benchmarks.jar [--out FILE] [--state-dir DIR] [--p4-bytes N] [--s3mock-jar JAR]</pre>
+ * <p>{@code java -jar benchmarks.jar pair ThroughputBench.p6 7} runs one paired benchmark alone (here 7 pairs).
+ *
+ * <pre>java -jar benchmarks/target/benchmarks.jar [--out FILE] [--rounds N] [--only P1,P6,...] [--state-dir DIR] [--p4-bytes N] [--s3mock-jar JAR]</pre>
  */
 public final class Report {
     private Report() {}
@@ -41,65 +38,125 @@ public final class Report {
             System.out.println("P4 " + h.baselineBytes() + " " + h.peakLiveBytes() + " " + h.savedBytes() + " " + h.gcs());
             return;
         }
+        if (args.length > 0 && args[0].equals("pair")) { // one paired benchmark: pair Class.method [ROUNDS]
+            Interleaved.Pairs p = Interleaved.run(args[1], args.length > 2 ? Integer.parseInt(args[2]) : 5);
+            System.out.printf(Locale.ROOT, "%s: baseline %.1f ms, subject %.1f ms, ratio %s%n", args[1], p.medianBaselineMillis(),
+                    p.medianSubjectMillis(), p.describe());
+            return;
+        }
         if (args.length > 0 && args[0].equals("p3")) { // P3 alone: p3 S3MOCK_JAR
             S3Comparison.Result r = S3Comparison.run(Path.of(args[1]).toAbsolutePath(), 32, 16 << 20, 8, 2, 5);
-            System.out.printf(Locale.ROOT, "P3 store %.0f ms, raw %.0f ms, ratio %.2f%n", r.storeMillis(), r.rawMillis(), r.rawMillis() / r.storeMillis());
+            System.out.printf(Locale.ROOT, "P3 store %.0f ms, raw %.0f ms, ratio %s%n", r.storeMillis(), r.rawMillis(), r.describe());
             return;
         }
         Map<String, String> opts = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i], args[i + 1]);
         }
-        Path out = Path.of(opts.getOrDefault("--out", "benchmarks/results/latest.md"));
+        Path out = Path.of(opts.getOrDefault("--out", "benchmarks/target/results/latest.md"));
         Path stateDir = Path.of(opts.getOrDefault("--state-dir", System.getProperty("java.io.tmpdir") + "/checkpointer-bench"));
         long p4Bytes = Long.parseLong(opts.getOrDefault("--p4-bytes", Long.toString(4L << 30)));
         Path s3mockJar = Path.of(opts.getOrDefault("--s3mock-jar", "benchmarks/target/s3mock/s3mock-exec.jar")).toAbsolutePath();
+        int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "5"));
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1");
+        }
+        Set<String> only = opts.containsKey("--only") ? Set.of(opts.get("--only").split(",")) : null;
+        Predicate<String> wanted = id -> only == null || only.contains(id);
 
-        Map<String, double[]> scores = jmh(ThroughputBench.class.getSimpleName() + "|" + LatencyBench.class.getSimpleName());
         List<String[]> rows = new ArrayList<>();
-
-        double sha = scores.get("rawSha256AllCores")[0];
-        double save = scores.get("saveToMemory")[0];
-        double read = scores.get("latestAndReadAll")[0];
+        List<String> notes = new ArrayList<>();
+        List<String> gcNotes = new ArrayList<>();
         double gib = 64.0 * 16 / 1024;
-        rows.add(row("P1", "save 1 GiB (64 x 16 MiB) to the memory store", fmt(gib / (save / 1000)) + " GiB/s",
-                fmt(gib / (sha / 1000)) + " GiB/s raw SHA-256, all cores", sha / save, ">= 0.85"));
-        double discard = scores.get("saveToDiscardingStore")[0];
-        rows.add(row("P1b", "P1's save with a store that reads every byte and drops it (the engine alone, no store copy or GC of kept bytes)",
-                fmt(gib / (discard / 1000)) + " GiB/s", fmt(gib / (sha / 1000)) + " GiB/s raw SHA-256, all cores", sha / discard, ">= 0.85"));
-        double p2 = scores.get("saveWithLatency")[0];
-        double ideal = LatencyBench.idealMillis();
-        rows.add(row("P2", "save 256 x 4 KiB, 20 ms per call, 16 in flight", fmt(p2) + " ms", fmt(ideal) + " ms ideal makespan", p2 / ideal, "<= 1.10"));
-        S3Comparison.Result s3 = S3Comparison.run(s3mockJar, 32, 16 << 20, 8, 2, 5);
-        double s3GiB = s3.bytes() / (1024.0 * 1024 * 1024);
-        rows.add(row("P3", "save 512 MiB (32 x 16 MiB) to S3Mock, 8 in flight, one PutObject each with SHA-256 (median of "
-                        + s3.rounds() + ")", fmt(s3GiB / (s3.storeMillis() / 1000)) + " GiB/s",
-                fmt(s3GiB / (s3.rawMillis() / 1000)) + " GiB/s raw S3AsyncClient, same requests", s3.rawMillis() / s3.storeMillis(), ">= 0.90"));
+                Interleaved.Pairs p1 = null;
+        Interleaved.Pairs p1b = null;
+        Interleaved.Pairs p6 = null;
+        if (wanted.test("P1")) {
+            p1 = Interleaved.run("ThroughputBench.p1", rounds);
+            rows.add(pairRow("P1", "save 1 GiB (64 x 16 MiB) to the memory store", p1, gib, "raw SHA-256, all cores", ">= 0.85"));
+            gcNotes.add(String.format(Locale.ROOT, "saveToMemory %.0f ms", p1.medianSubjectGcMillis()));
+        }
+        if (wanted.test("P1b")) {
+            p1b = Interleaved.run("ThroughputBench.p1b", rounds);
+            rows.add(pairRow("P1b", "P1's save with a store that reads every byte and drops it (the engine alone, no store copy or GC of kept bytes)",
+                    p1b, gib, "raw SHA-256, all cores", ">= 0.85"));
+            gcNotes.add(String.format(Locale.ROOT, "saveToDiscardingStore %.0f ms", p1b.medianSubjectGcMillis()));
+        }
+        if (wanted.test("P2")) {
+            double p2 = Interleaved.once("LatencyBench.saveWithLatency").millisPerOp();
+            double ideal = LatencyBench.idealMillis();
+            rows.add(row("P2", "save 256 x 4 KiB, 20 ms per call, 16 in flight", fmt(p2) + " ms", fmt(ideal) + " ms ideal makespan (computed)",
+                    p2 / ideal, "<= 1.10"));
+        }
+        if (wanted.test("P3")) {
+            S3Comparison.Result s3 = S3Comparison.run(s3mockJar, 32, 16 << 20, 8, 2, rounds);
+            double s3GiB = s3.bytes() / (1024.0 * 1024 * 1024);
+            String[] r = row("P3", "save 512 MiB (32 x 16 MiB) to S3Mock, 8 in flight, one PutObject each with SHA-256",
+                    fmt(s3GiB / (s3.storeMillis() / 1000)) + " GiB/s", fmt(s3GiB / (s3.rawMillis() / 1000)) + " GiB/s raw S3AsyncClient, same requests",
+                    s3.medianRatio(), ">= 0.90");
+            r[4] = s3.describe();
+            rows.add(r);
+        }
+        HeapAndRequests.Heap heap = null;
+        if (wanted.test("P4")) {
+            heap = p4InChild(stateDir, p4Bytes);
+            double mib = 1024.0 * 1024;
+            double above = (heap.peakLiveBytes() - heap.baselineBytes()) / mib;
+            rows.add(new String[] {"P4", "peak live heap while saving " + fmt(heap.savedBytes() / (mib * 1024)) + " GiB from files (8 in flight, 8 MiB parts)",
+                    fmt(heap.peakLiveBytes() / mib) + " MiB (" + heap.gcs() + " GCs)", fmt(heap.baselineBytes() / mib) + " MiB baseline",
+                    "+" + fmt(above) + " MiB", "<= +128 MiB", above <= 128 ? "met" : "MISSED"});
+        }
+        if (wanted.test("P5")) {
+            long requests = HeapAndRequests.p5();
+            rows.add(new String[] {"P5", "requests per checkpoint, 16 large + 240 small partitions", Long.toString(requests), "16 + 2",
+                    fmt(requests / 18.0), "= 1.00", requests == 18 ? "met" : "MISSED"});
+        }
+        if (wanted.test("P5r")) {
+            List<Long> retained = HeapAndRequests.p5WithRetention();
+            long worst = retained.stream().mapToLong(Long::longValue).max().orElse(0);
+            rows.add(new String[] {"P5r", "P5 with retention keepLast(3): requests per steady-state save, each expiring the oldest checkpoint (worst of "
+                    + retained.size() + ")", Long.toString(worst), "16 + 2 + 1 batched delete", fmt(worst / 19.0), "= 1.00", worst == 19 ? "met" : "MISSED"});
+        }
+        if (wanted.test("P6")) {
+            p6 = Interleaved.run("ThroughputBench.p6", rounds);
+            rows.add(pairRow("P6", "latest() + verified read() of P1's checkpoint", p6, gib, "raw SHA-256, all cores", ">= 0.90"));
+            gcNotes.add(String.format(Locale.ROOT, "latestAndReadAll %.0f ms", p6.medianSubjectGcMillis()));
+        }
+        for (Extra extra : EXTRAS) {
+            if (wanted.test(extra.id())) {
+                extra.run(rounds, rows, notes);
+            }
+        }
 
-        HeapAndRequests.Heap heap = p4InChild(stateDir, p4Bytes);
-        double mib = 1024.0 * 1024;
-        double above = (heap.peakLiveBytes() - heap.baselineBytes()) / mib;
-        rows.add(new String[] {"P4", "peak live heap while saving " + fmt(heap.savedBytes() / (mib * 1024)) + " GiB from files (8 in flight, 8 MiB parts)",
-                fmt(heap.peakLiveBytes() / mib) + " MiB (" + heap.gcs() + " GCs)", fmt(heap.baselineBytes() / mib) + " MiB baseline",
-                "+" + fmt(above) + " MiB", "<= +128 MiB", above <= 128 ? "met" : "MISSED"});
-        long requests = HeapAndRequests.p5();
-        rows.add(new String[] {"P5", "requests per checkpoint, 16 large + 240 small partitions", Long.toString(requests), "16 + 2",
-                fmt(requests / 18.0), "= 1.00", requests == 18 ? "met" : "MISSED"});
-        java.util.List<Long> retained = HeapAndRequests.p5WithRetention();
-        long worst = retained.stream().mapToLong(Long::longValue).max().orElse(0);
-        rows.add(new String[] {"P5r", "P5 with retention keepLast(3): requests per steady-state save, each expiring the oldest checkpoint (worst of "
-                + retained.size() + ")", Long.toString(worst), "16 + 2 + 1 batched delete", fmt(worst / 19.0), "= 1.00", worst == 19 ? "met" : "MISSED"});
-        rows.add(row("P6", "latest() + verified read of P1's checkpoint", fmt(gib / (read / 1000)) + " GiB/s",
-                fmt(gib / (sha / 1000)) + " GiB/s raw SHA-256, all cores", sha / read, ">= 0.85"));
-
-        String md = table(rows, heap) + String.format(Locale.ROOT, "%nGC time during the measured iterations (JMH GC profiler): saveToMemory %.0f ms,"
-                + " saveToDiscardingStore %.0f ms, latestAndReadAll %.0f ms, rawSha256AllCores %.0f ms.%n",
-                scores.get("saveToMemory")[2], scores.get("saveToDiscardingStore")[2], scores.get("latestAndReadAll")[2], scores.get("rawSha256AllCores")[2])
-                + missed(sha / save < 0.85, sha / discard, sha / read < 0.85);
+        StringBuilder md = new StringBuilder(table(rows, rounds));
+        if (!gcNotes.isEmpty()) {
+            md.append(String.format(Locale.ROOT, "%nGC time during the measured iterations (JMH GC profiler, median of the subject's runs): %s.%n",
+                    String.join(", ", gcNotes)));
+        }
+        notes.forEach(n -> md.append('\n').append(n).append('\n'));
+        md.append(missed(p1 != null && p1.medianRatio() < 0.85, p1b == null ? Double.NaN : p1b.medianRatio(), p6 != null && p6.medianRatio() < 0.90));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md, StandardCharsets.UTF_8);
         System.out.println(md);
         System.out.println("written to " + out);
+    }
+
+    /** A comparison added beside the P rows (chunking, compression), run only when its id is wanted. */
+    interface Extra {
+        String id();
+
+        void run(int rounds, List<String[]> rows, List<String> notes) throws Exception;
+    }
+
+    /** The extra comparisons, in report order. */
+    private static final List<Extra> EXTRAS = List.of();
+
+    /** A row for an interleaved comparison of two timings over {@code gib} GiB. */
+    static String[] pairRow(String id, String what, Interleaved.Pairs p, double gib, String baselineName, String target) {
+        String[] r = row(id, what, fmt(gib / (p.medianSubjectMillis() / 1000)) + " GiB/s",
+                fmt(gib / (p.medianBaselineMillis() / 1000)) + " GiB/s " + baselineName, p.medianRatio(), target);
+        r[4] = p.describe();
+        return r;
     }
 
     /** The written cause of each missed target, with the figures of this run that show it. */
@@ -127,27 +184,11 @@ public final class Report {
         return sb.toString();
     }
 
-    private static String[] row(String id, String what, String value, String baseline, double ratio, String target) {
+    static String[] row(String id, String what, String value, String baseline, double ratio, String target) {
         boolean atLeast = target.startsWith(">=");
         double bound = Double.parseDouble(target.replaceAll("[^0-9.]", ""));
         boolean met = atLeast ? ratio >= bound : ratio <= bound;
         return new String[] {id, what, value, baseline, fmt(ratio), target, met ? "met" : "MISSED"};
-    }
-
-    private static Map<String, double[]> jmh(String include) throws RunnerException {
-        // The GC profiler's time is reported next to P1: the memory store keeps every saved byte, and collecting
-        // around that live set is part of what a save to it costs.
-        Collection<RunResult> results = new Runner(new OptionsBuilder().include(include).shouldFailOnError(true)
-                .addProfiler(GCProfiler.class).build()).run();
-        Map<String, double[]> out = new HashMap<>();
-        for (RunResult r : results) {
-            String name = r.getParams().getBenchmark();
-            name = name.substring(name.lastIndexOf('.') + 1);
-            Result<?> gc = r.getSecondaryResults().get("gc.time");
-            out.put(name, new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError(),
-                    gc == null ? 0 : gc.getScore()});
-        }
-        return out;
     }
 
     /**
@@ -172,21 +213,23 @@ public final class Report {
         throw new IllegalStateException("P4 printed no result:\n" + output);
     }
 
-    private static String table(List<String[]> rows, HeapAndRequests.Heap heap) {
+    private static String table(List<String[]> rows, int rounds) {
         StringBuilder sb = new StringBuilder();
         sb.append("# Benchmark results\n\n");
         sb.append("JVM: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
                 .append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores; date: ")
                 .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append("\n\n");
-        sb.append("Every figure is a ratio to a baseline measured in the same run (`benchmarks/run.sh`).\n\n");
-        sb.append("| id | measure | value | baseline | ratio | target | |\n|---|---|---|---|---|---|---|\n");
+        sb.append("Every ratio is to a baseline measured in the same run (`benchmarks/run.sh`). Timed comparisons run the baseline and ")
+                .append("the subject in ").append(rounds).append(" interleaved pairs of iterations in one fork (alternating which runs first); ")
+                .append("the ratio is the median of the pairwise ratios, with their min-max, and value and baseline are the medians of each side.\n\n");
+        sb.append("| id | measure | value | baseline | ratio (min-max, pairs) | target | |\n|---|---|---|---|---|---|---|\n");
         for (String[] r : rows) {
             sb.append("| ").append(String.join(" | ", r)).append(" |\n");
         }
         return sb.toString();
     }
 
-    private static String fmt(double v) {
+    static String fmt(double v) {
         return String.format(Locale.ROOT, "%.2f", v);
     }
 }
