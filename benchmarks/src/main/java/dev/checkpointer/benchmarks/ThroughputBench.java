@@ -47,20 +47,28 @@ public class ThroughputBench {
     private ExecutorService pool;
     private int cores;
 
-    /** P6's checkpoint, saved once per fork (only the forks that restore pay for it). */
+    /**
+     * P6's checkpoints, saved once per fork (only the forks that restore pay for them): P1's snapshot as single-part
+     * objects (one stored array each, so the memory store serves each as one buffer), and as P1 saves it by default
+     * (two 8 MiB parts per partition, so each body is two buffers).
+     */
     @State(Scope.Benchmark)
     public static class Restore {
         Checkpointer from;
+        Checkpointer fromParts;
 
         @Setup(Level.Trial)
         public void setup(ThroughputBench b) {
-            from = Checkpointer.builder().store(MemoryObjectStore.create()).build();
+            from = Checkpointer.builder().store(MemoryObjectStore.create()).multipartThreshold(2L * b.partitionSize).build();
             from.save(b.snapshot).block();
+            fromParts = Checkpointer.builder().store(MemoryObjectStore.create()).build();
+            fromParts.save(b.snapshot).block();
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
             from.close();
+            fromParts.close();
         }
     }
 
@@ -102,10 +110,20 @@ public class ThroughputBench {
         }
     }
 
-    /** P6: latest() and a verified read of every partition, reading as many partitions as there are cores. */
+    /** P6: latest() and a verified read of every partition (single-part objects), as many partitions at once as cores. */
     @Benchmark
     public long latestAndReadAll(Restore restore) {
-        Checkpoint c = restore.from.latest().block();
+        return readAll(restore.from);
+    }
+
+    /** P6m: the same from P1's checkpoint as saved by default (two parts per partition: one copy per read). */
+    @Benchmark
+    public long latestAndReadAllMultipart(Restore restore) {
+        return readAll(restore.fromParts);
+    }
+
+    private long readAll(Checkpointer from) {
+        Checkpoint c = from.latest().block();
         return Flux.fromIterable(c.manifest().partitions())
                 .flatMap(e -> c.read(e.operator(), e.partition()).subscribeOn(Schedulers.parallel()), cores)
                 .map(ByteBuffer::remaining)
@@ -129,6 +147,12 @@ public class ThroughputBench {
     @Benchmark
     public Object p6(Turn turn, Restore restore) throws Exception {
         return turn.subject() ? latestAndReadAll(restore) : rawSha256AllCores();
+    }
+
+    /** P6m paired with its baseline. */
+    @Benchmark
+    public Object p6m(Turn turn, Restore restore) throws Exception {
+        return turn.subject() ? latestAndReadAllMultipart(restore) : rawSha256AllCores();
     }
 
     static long total(Manifest m) {
