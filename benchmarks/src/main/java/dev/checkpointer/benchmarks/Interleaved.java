@@ -81,7 +81,7 @@ final class Interleaved {
      */
     static Pairs run(String benchmark, int rounds) throws RunnerException {
         RunResult r = new Runner(new OptionsBuilder()
-                .include("dev\\.checkpointer\\.benchmarks\\." + benchmark.replace(".", "\\.") + "$")
+                .include("\\." + benchmark.replace(".", "\\.") + "$")
                 .forks(1)
                 .warmupIterations(WARMUPS)
                 .measurementIterations(2 * rounds)
@@ -114,7 +114,7 @@ final class Interleaved {
     /** One benchmark method, one fork, with the iterations its class declares (for figures that are not ratios). */
     static Score once(String benchmark) throws RunnerException {
         RunResult r = new Runner(new OptionsBuilder()
-                .include("dev\\.checkpointer\\.benchmarks\\." + benchmark.replace(".", "\\.") + "$")
+                .include("\\." + benchmark.replace(".", "\\.") + "$")
                 .forks(1)
                 .shouldFailOnError(true)
                 .addProfiler(GCProfiler.class)

@@ -25,7 +25,7 @@ public class Turn {
     }
 
     /** Whether this iteration measures the subject (otherwise the baseline). */
-    boolean subject() {
+    public boolean subject() {
         return subject;
     }
 
