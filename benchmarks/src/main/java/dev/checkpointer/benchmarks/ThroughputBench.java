@@ -149,6 +149,21 @@ public class ThroughputBench {
         return turn.subject() ? latestAndReadAll(restore) : rawSha256AllCores();
     }
 
+    /**
+     * Raw SHA-256 over read-only views of the same arrays: what hashing costs when {@code MessageDigest} cannot reach
+     * the array (it copies through a small temporary one), as for a store's read-only body buffers.
+     */
+    @Benchmark
+    public long rawSha256ReadOnlyAllCores() throws Exception {
+        return Data.sha256ReadOnly(data, pool, cores);
+    }
+
+    /** Raw SHA-256 of arrays (baseline) against the same over read-only views (subject). */
+    @Benchmark
+    public Object shaReadOnly(Turn turn) throws Exception {
+        return turn.subject() ? rawSha256ReadOnlyAllCores() : rawSha256AllCores();
+    }
+
     /** P6m paired with its baseline. */
     @Benchmark
     public Object p6m(Turn turn, Restore restore) throws Exception {
