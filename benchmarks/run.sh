@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
-# Builds and runs the benchmark set (a few minutes on 2 cores) and writes benchmarks/results/latest.md.
-# Extra arguments go to the report, e.g. --p4-bytes 1073741824 for a shorter heap run.
+# Builds and runs the benchmark set (about 6 minutes on 2 cores) and writes benchmarks/target/results/latest.md.
+#   --record       also copy the results to benchmarks/results/latest.md (the committed figures)
+#   --rounds N     interleaved baseline/subject pairs per timed ratio (default 5)
+#   --only P1,P6   run only these rows (ids as in the results table)
+# Other arguments go to the report, e.g. --p4-bytes 1073741824 for a shorter heap run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+record=false
+args=()
+for a in "$@"; do
+  if [[ "$a" == "--record" ]]; then record=true; else args+=("$a"); fi
+done
 mvn -B -ntp -q package -DskipTests -pl benchmarks -am
-java -jar benchmarks/target/benchmarks.jar --out benchmarks/results/latest.md "$@"
+out=benchmarks/target/results/latest.md
+java -jar benchmarks/target/benchmarks.jar --out "$out" "${args[@]+"${args[@]}"}"
+if $record; then
+  cp "$out" benchmarks/results/latest.md
+  echo "recorded in benchmarks/results/latest.md"
+fi

@@ -46,10 +46,10 @@ final class DefaultCheckpoint implements Checkpoint {
                 return Mono.fromCallable(() -> verified(e, key, new byte[0]));
             }
             // The request and the body are retried together: a transient failure mid-body re-reads from the start.
+            // A body of one buffer is handed out as it is; several are copied once into an exactly sized array.
             return calls.retried("get", key, e.size(), () -> calls.store().get(key, range(e))
-                            .flatMap(c -> checkWholeSize(e, key, c).then(dev.checkpointer.spi.Buffers.join(c.body(), e.size()))))
-                    .onErrorMap(Context::isNotFound, nf -> gone(key, nf))
-                    .map(bytes -> verified(e, key, bytes));
+                            .flatMap(c -> checkWholeSize(e, key, c).then(VerifiedBody.read(c.body(), key, (int) e.size(), e.sha256()))))
+                    .onErrorMap(Context::isNotFound, nf -> gone(key, nf));
         });
     }
 

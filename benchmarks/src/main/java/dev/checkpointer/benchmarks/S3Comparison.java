@@ -26,11 +26,38 @@ import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
  * flight, each with its SHA-256 computed on a worker and sent as {@code x-amz-checksum-sha256}. The engine is given
  * a multipart threshold above the partition size so both sides send the same requests (plus the engine's manifest
  * and pointer). Not a JMH benchmark: S3Mock runs as its own process for the whole comparison, and the two sides
- * alternate round by round so that drifts of the shared machine hit both; the medians are compared.
+ * run round by round, alternating which goes first, so that drifts of the shared machine hit both; the figure is the
+ * median of the pairwise ratios (as for {@link Interleaved}).
  */
 final class S3Comparison {
-    /** The outcome: median wall time of one whole upload on each side. */
-    record Result(double storeMillis, double rawMillis, long bytes, int rounds) {}
+    /** The outcome: wall time of one whole upload on each side, per measured round. */
+    record Result(List<Double> store, List<Double> raw, long bytes) {
+        double storeMillis() {
+            return median(store);
+        }
+
+        double rawMillis() {
+            return median(raw);
+        }
+
+        double[] ratios() {
+            double[] r = new double[store.size()];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = raw.get(i) / store.get(i);
+            }
+            return r;
+        }
+
+        double medianRatio() {
+            return Interleaved.median(ratios());
+        }
+
+        String describe() {
+            double[] r = ratios();
+            return String.format(java.util.Locale.ROOT, "%.2f (%.2f-%.2f, %d pairs)", medianRatio(), Arrays.stream(r).min().orElse(Double.NaN),
+                    Arrays.stream(r).max().orElse(Double.NaN), r.length);
+        }
+    }
 
     private S3Comparison() {}
 
@@ -53,16 +80,15 @@ final class S3Comparison {
             List<Double> storeTimes = new ArrayList<>();
             List<Double> rawTimes = new ArrayList<>();
             for (int round = 0; round < warmups + rounds; round++) {
-                long t0 = System.nanoTime();
-                Manifest m = cp.save(Data.snapshot("bench", data)).block();
-                double storeMs = (System.nanoTime() - t0) / 1e6;
-                cp.delete(m.id()).block();
-
-                String prefix = "bench-raw/" + round + "/";
-                t0 = System.nanoTime();
-                rawPut(raw, prefix, data, concurrency);
-                double rawMs = (System.nanoTime() - t0) / 1e6;
-                rawDelete(raw, prefix, partitions);
+                double storeMs;
+                double rawMs;
+                if (round % 2 == 0) {
+                    storeMs = engineRound(cp, data);
+                    rawMs = rawRound(raw, round, data, concurrency);
+                } else {
+                    rawMs = rawRound(raw, round, data, concurrency);
+                    storeMs = engineRound(cp, data);
+                }
 
                 if (round >= warmups) {
                     storeTimes.add(storeMs);
@@ -70,10 +96,27 @@ final class S3Comparison {
                 }
                 System.out.printf("P3 round %d%s: store %.0f ms, raw %.0f ms%n", round, round < warmups ? " (warm-up)" : "", storeMs, rawMs);
             }
-            return new Result(median(storeTimes), median(rawTimes), (long) partitions * size, rounds);
+            return new Result(storeTimes, rawTimes, (long) partitions * size);
         } finally {
             deleteQuietly(work);
         }
+    }
+
+    private static double engineRound(Checkpointer cp, byte[][] data) {
+        long t0 = System.nanoTime();
+        Manifest m = cp.save(Data.snapshot("bench", data)).block();
+        double ms = (System.nanoTime() - t0) / 1e6;
+        cp.delete(m.id()).block();
+        return ms;
+    }
+
+    private static double rawRound(S3AsyncClient raw, int round, byte[][] data, int concurrency) throws Exception {
+        String prefix = "bench-raw/" + round + "/";
+        long t0 = System.nanoTime();
+        rawPut(raw, prefix, data, concurrency);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        rawDelete(raw, prefix, data.length);
+        return ms;
     }
 
     /** What a careful caller of the SDK would write: hash on workers, send without copying, same concurrency. */

@@ -27,13 +27,14 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * P1 and P6: saving and restoring 1 GiB (64 x 16 MiB) through the memory store, against raw SHA-256 of the same
- * bytes on every core. Each op is one whole checkpoint, so the score is seconds per GiB.
+ * bytes on every core. Each op is one whole checkpoint, so the score is time per GiB. The report runs the paired
+ * methods ({@link #p1}, {@link #p1b}, {@link #p6}), which alternate subject and baseline iteration by iteration.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 10, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"})
 public class ThroughputBench {
     @Param("64")
@@ -45,7 +46,31 @@ public class ThroughputBench {
     private Snapshot snapshot;
     private ExecutorService pool;
     private int cores;
-    private Checkpointer restoreFrom;
+
+    /**
+     * P6's checkpoints, saved once per fork (only the forks that restore pay for them): P1's snapshot as single-part
+     * objects (one stored array each, so the memory store serves each as one buffer), and as P1 saves it by default
+     * (two 8 MiB parts per partition, so each body is two buffers).
+     */
+    @State(Scope.Benchmark)
+    public static class Restore {
+        Checkpointer from;
+        Checkpointer fromParts;
+
+        @Setup(Level.Trial)
+        public void setup(ThroughputBench b) {
+            from = Checkpointer.builder().store(MemoryObjectStore.create()).multipartThreshold(2L * b.partitionSize).build();
+            from.save(b.snapshot).block();
+            fromParts = Checkpointer.builder().store(MemoryObjectStore.create()).build();
+            fromParts.save(b.snapshot).block();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            from.close();
+            fromParts.close();
+        }
+    }
 
     @Setup(Level.Trial)
     public void setup() {
@@ -53,14 +78,11 @@ public class ThroughputBench {
         snapshot = Data.snapshot("bench", data);
         cores = Runtime.getRuntime().availableProcessors();
         pool = Data.pool(cores);
-        restoreFrom = Checkpointer.builder().store(MemoryObjectStore.create()).build();
-        restoreFrom.save(snapshot).block();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         pool.shutdownNow();
-        restoreFrom.close();
     }
 
     /** Baseline: MessageDigest SHA-256 over the same bytes, one thread per core. */
@@ -88,15 +110,64 @@ public class ThroughputBench {
         }
     }
 
-    /** P6: latest() and a verified read of every partition, reading as many partitions as there are cores. */
+    /** P6: latest() and a verified read of every partition (single-part objects), as many partitions at once as cores. */
     @Benchmark
-    public long latestAndReadAll() {
-        Checkpoint c = restoreFrom.latest().block();
+    public long latestAndReadAll(Restore restore) {
+        return readAll(restore.from);
+    }
+
+    /** P6m: the same from P1's checkpoint as saved by default (two parts per partition: one copy per read). */
+    @Benchmark
+    public long latestAndReadAllMultipart(Restore restore) {
+        return readAll(restore.fromParts);
+    }
+
+    private long readAll(Checkpointer from) {
+        Checkpoint c = from.latest().block();
         return Flux.fromIterable(c.manifest().partitions())
                 .flatMap(e -> c.read(e.operator(), e.partition()).subscribeOn(Schedulers.parallel()), cores)
                 .map(ByteBuffer::remaining)
                 .reduce(0L, (a, b) -> a + b)
                 .block();
+    }
+
+    /** P1 paired with its baseline, iteration by iteration (see {@link Interleaved}). */
+    @Benchmark
+    public Object p1(Turn turn) throws Exception {
+        return turn.subject() ? saveToMemory() : rawSha256AllCores();
+    }
+
+    /** P1b paired with its baseline. */
+    @Benchmark
+    public Object p1b(Turn turn) throws Exception {
+        return turn.subject() ? saveToDiscardingStore() : rawSha256AllCores();
+    }
+
+    /** P6 paired with its baseline. */
+    @Benchmark
+    public Object p6(Turn turn, Restore restore) throws Exception {
+        return turn.subject() ? latestAndReadAll(restore) : rawSha256AllCores();
+    }
+
+    /**
+     * Raw SHA-256 over read-only views of the same arrays: what hashing costs when {@code MessageDigest} cannot reach
+     * the array (it copies through a small temporary one), as for a store's read-only body buffers.
+     */
+    @Benchmark
+    public long rawSha256ReadOnlyAllCores() throws Exception {
+        return Data.sha256ReadOnly(data, pool, cores);
+    }
+
+    /** Raw SHA-256 of arrays (baseline) against the same over read-only views (subject). */
+    @Benchmark
+    public Object shaReadOnly(Turn turn) throws Exception {
+        return turn.subject() ? rawSha256ReadOnlyAllCores() : rawSha256AllCores();
+    }
+
+    /** P6m paired with its baseline. */
+    @Benchmark
+    public Object p6m(Turn turn, Restore restore) throws Exception {
+        return turn.subject() ? latestAndReadAllMultipart(restore) : rawSha256AllCores();
     }
 
     static long total(Manifest m) {

@@ -48,7 +48,6 @@ import reactor.core.publisher.Mono;
 public final class MemoryObjectStore implements ObjectStore {
     private static final ConcurrentHashMap<String, Bucket> NAMED = new ConcurrentHashMap<>();
     private static final AtomicLong ETAGS = new AtomicLong();
-    private static final int CHUNK = 64 * 1024;
 
     private final Bucket bucket;
     private final String prefix;
@@ -573,7 +572,10 @@ public final class MemoryObjectStore implements ObjectStore {
             return out;
         }
 
-        /** {@code len} bytes from {@code from}, as read-only slices of at most 64 KiB. */
+        /**
+         * {@code len} bytes from {@code from}, as one read-only view per stored array it touches (no copy: a
+         * single-part object is one buffer, which a verified read can hand out as it is; nobody can write through it).
+         */
         Flux<ByteBuffer> body(long from, long len) {
             List<ByteBuffer> out = new ArrayList<>();
             long skip = from;
@@ -589,10 +591,7 @@ public final class MemoryObjectStore implements ObjectStore {
                 int start = (int) skip;
                 skip = 0;
                 int end = (int) Math.min(c.length, start + left);
-                for (int i = start; i < end; i += CHUNK) {
-                    int n = Math.min(CHUNK, end - i);
-                    out.add(ByteBuffer.wrap(c, i, n).slice().asReadOnlyBuffer());
-                }
+                out.add(ByteBuffer.wrap(c, start, end - start).slice().asReadOnlyBuffer());
                 left -= end - start;
             }
             return Flux.fromIterable(out);

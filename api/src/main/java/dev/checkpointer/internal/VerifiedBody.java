@@ -1,0 +1,111 @@
+package dev.checkpointer.internal;
+
+import dev.checkpointer.IntegrityException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Turns an object's body into one buffer of exactly the expected size whose SHA-256 matched, making no copy that
+ * the caller's contract does not need:
+ *
+ * <ul>
+ *   <li>a body that arrives as one buffer is handed out as it is (a read-only view of the store's buffer, which the
+ *       SPI keeps valid after {@code onNext}), hashed in place;
+ *   <li>a body of several buffers is copied once into an array of exactly the expected size, each piece hashed
+ *       right after it is copied, while it is still in the cache (so the bytes are read from memory once);
+ *   <li>more bytes than expected fail at once, before they are buffered; fewer, or other bytes, fail at the end.
+ * </ul>
+ *
+ * One instance per subscription to the body (a retry starts a fresh one).
+ */
+final class VerifiedBody {
+    /** Copy-then-hash step: small enough that the copied bytes are still in the cache when they are hashed. */
+    private static final int STEP = 128 * 1024;
+
+    private final String key;
+    private final int size;
+    private final String sha256;
+    private final MessageDigest md = Sha256.newDigest();
+    private @Nullable ByteBuffer first;
+    private byte @Nullable [] joined;
+    private int count;
+
+    private VerifiedBody(String key, int size, String sha256) {
+        this.key = key;
+        this.size = size;
+        this.sha256 = sha256;
+    }
+
+    /**
+     * The body as one verified, read-only buffer.
+     *
+     * @param body the store's buffers (valid after {@code onNext}, per the SPI)
+     * @param key the object, named in errors
+     * @param size the expected size (at most {@code Integer.MAX_VALUE - 16})
+     * @param sha256 the expected SHA-256, lower-case hex
+     * @return the bytes; {@link IntegrityException} on a size or digest mismatch
+     */
+    static Mono<ByteBuffer> read(Flux<ByteBuffer> body, String key, int size, String sha256) {
+        return Mono.defer(() -> {
+            VerifiedBody v = new VerifiedBody(key, size, sha256);
+            return body.doOnNext(v::add).then(Mono.fromCallable(v::finish));
+        });
+    }
+
+    private void add(ByteBuffer buffer) {
+        int n = buffer.remaining();
+        if (n == 0) {
+            return;
+        }
+        if ((long) count + n > size) {
+            throw new IntegrityException(key, "size=" + size, "more than " + size + " bytes");
+        }
+        if (joined == null && first == null) {
+            first = buffer.duplicate(); // possibly the whole body: hashed in place at the end, never copied
+        } else {
+            if (joined == null) {
+                joined = new byte[size];
+                ByteBuffer f = first;
+                first = null;
+                copyAndHash(f, 0);
+            }
+            copyAndHash(buffer.duplicate(), count);
+        }
+        count += n;
+    }
+
+    /** Copies {@code src} into {@link #joined} at {@code at}, hashing each step from the array right after copying it. */
+    private void copyAndHash(ByteBuffer src, int at) {
+        byte[] out = joined;
+        int pos = at;
+        while (src.hasRemaining()) {
+            int k = Math.min(STEP, src.remaining());
+            src.get(out, pos, k);
+            md.update(out, pos, k);
+            pos += k;
+        }
+    }
+
+    private ByteBuffer finish() {
+        if (count != size) {
+            throw new IntegrityException(key, "size=" + size, "size=" + count);
+        }
+        ByteBuffer out;
+        if (joined != null) {
+            out = ByteBuffer.wrap(joined);
+        } else if (first != null) {
+            out = first.slice();
+            md.update(first);
+        } else {
+            out = ByteBuffer.allocate(0);
+        }
+        String actual = Sha256.hex(md);
+        if (!actual.equals(sha256)) {
+            throw new IntegrityException(key, sha256, actual);
+        }
+        return out.asReadOnlyBuffer();
+    }
+}

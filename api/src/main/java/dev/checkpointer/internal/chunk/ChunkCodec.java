@@ -1,0 +1,83 @@
+package dev.checkpointer.internal.chunk;
+
+import dev.checkpointer.IntegrityException;
+import dev.checkpointer.InvalidInputException;
+import java.util.Arrays;
+
+/**
+ * How a chunk's bytes are stored: as they are, or compressed. Recorded per entry by name ({@link #name()}), so a
+ * reader decodes what each writer chose. The SHA-256 that names and verifies a chunk is always of the decoded bytes.
+ */
+sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
+    /** Stores bytes as they are. */
+    ChunkCodec NONE = new Identity();
+
+    /** The name recorded with an entry: {@code "none"} or {@code "zstd"}. */
+    String name();
+
+    /** The stored form of {@code bytes[0, length)} (a new array, or {@code bytes} itself for {@link #NONE}). */
+    byte[] encode(byte[] bytes, int length);
+
+    /**
+     * The original bytes of a stored form that decodes to exactly {@code size} bytes.
+     *
+     * @throws IntegrityException when the stored bytes do not decode to {@code size} bytes
+     */
+    byte[] decode(String key, byte[] stored, int size);
+
+    /**
+     * The codec recorded as {@code name}; zstd at {@code level} (ignored for {@code none}).
+     *
+     * @throws InvalidInputException for an unknown name, or zstd without zstd-jni on the class path
+     */
+    static ChunkCodec of(String name, int level) {
+        return switch (name) {
+            case "none" -> NONE;
+            case "zstd" -> zstd(level);
+            default -> throw new InvalidInputException("unknown chunk codec '" + name + "': expected none or zstd");
+        };
+    }
+
+    /**
+     * zstd at {@code level} (1 to 22; 3 is zstd's default). Only this method loads zstd-jni, an optional dependency.
+     *
+     * @throws InvalidInputException when zstd-jni is not on the class path, naming the artifact to add
+     */
+    static ChunkCodec zstd(int level) {
+        try {
+            Class.forName("com.github.luben.zstd.Zstd", false, ChunkCodec.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new InvalidInputException("zstd compression needs com.github.luben:zstd-jni on the class path (an optional"
+                    + " dependency of checkpointer-api): add it, or configure no compression");
+        }
+        return new ZstdCodec(level);
+    }
+
+    /** No compression. */
+    final class Identity implements ChunkCodec {
+        private Identity() {}
+
+        @Override
+        public String name() {
+            return "none";
+        }
+
+        @Override
+        public byte[] encode(byte[] bytes, int length) {
+            return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
+        }
+
+        @Override
+        public byte[] decode(String key, byte[] stored, int size) {
+            if (stored.length != size) {
+                throw new IntegrityException(key, "size=" + size, "size=" + stored.length);
+            }
+            return stored;
+        }
+
+        @Override
+        public String toString() {
+            return "none";
+        }
+    }
+}
