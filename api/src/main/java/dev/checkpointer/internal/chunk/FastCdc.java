@@ -1,6 +1,5 @@
 package dev.checkpointer.internal.chunk;
 
-import dev.checkpointer.internal.Sha256;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -65,7 +64,7 @@ final class FastCdc {
         private final long maskSmall;
         private final long maskLarge;
         private final byte[] work;
-        private final MessageDigest md = Sha256.newDigest();
+        private final MessageDigest md = sha256();
         private int len;
         private long hash;
         private long offset;
@@ -156,5 +155,13 @@ final class FastCdc {
             g[i] = z ^ (z >>> 31);
         }
         return g;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256, which every Java platform must provide", e);
+        }
     }
 }
