@@ -76,7 +76,31 @@ class GoldenLocationsTest {
         try (var dirs = Files.list(GOLDEN)) {
             assertThat(dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()))
                     .as("a new golden location needs a test here too")
-                    .containsExactlyInAnyOrder("v1-location", "v1-claim-only", "v2-location", "v2-claim-only", "entries");
+                    .containsExactlyInAnyOrder("v1-location", "v1-claim-only", "v2-location", "v2-claim-only", "v2-pipeline", "entries");
+        }
+    }
+
+    @Test
+    void aPipelineLocationRestoresTopologyPreparedDataAndSinkStatuses() {
+        String location = copyOf("v2-pipeline");
+        try (Checkpointer cp = open(location)) {
+            Manifest one = cp.load(CheckpointId.of(1)).block(Compat.T).manifest();
+            dev.checkpointer.Topology topology = dev.checkpointer.Topology.of(Set.of("words"), Set.of("kafka-out", "warehouse"), 4);
+            assertThat(one.topology()).hasValue(topology);
+            assertThat(one.validate(topology)).isEmpty();
+            assertThat(one.sinkEpochs()).containsEntry("kafka-out", 11L).containsEntry("warehouse", 11L);
+            assertThat(one.sinkPrepared()).containsExactly(Map.entry("kafka-out", "{\"producerId\":4001,\"epoch\":11}"));
+            assertThat(cp.sinkStatuses(CheckpointId.of(1)).block(Compat.T))
+                    .extracting(s -> s.sink() + "=" + s.state() + ":" + s.epoch() + ":" + s.detail())
+                    .containsExactly("kafka-out=COMMITTED:11:transaction kafka-out-0 committed", "warehouse=FAILED:11:IllegalStateException: table dropped");
+            assertThat(cp.sinkStatuses(CheckpointId.of(2)).block(Compat.T))
+                    .allSatisfy(s -> assertThat(s.state()).isEqualTo(dev.checkpointer.SinkState.PENDING));
+            Set<String> keys = readEverything(cp);
+            keys.add("checkpoints/" + CheckpointId.of(1).padded() + "/_sinks");
+            assertThat(keys).containsExactlyInAnyOrderElementsOf(Compat.storeKeys(location));
+            // a retained checkpoint's sink statuses are live: prune keeps them
+            cp.prune().block(Compat.T);
+            assertThat(Compat.storeKeys(location)).contains("checkpoints/" + CheckpointId.of(1).padded() + "/_sinks");
         }
     }
 
