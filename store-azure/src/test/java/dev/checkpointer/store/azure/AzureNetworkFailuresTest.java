@@ -1,5 +1,6 @@
 package dev.checkpointer.store.azure;
 
+import dev.checkpointer.spi.ObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -38,7 +39,7 @@ class AzureNetworkFailuresTest {
     @Test
     void aRefusedPortNamesTheHostAndTheCause() {
         int port = DeadEndpoints.refusedPort();
-        AzureBlobStore s = store("127.0.0.1:" + port).build();
+        ObjectStore s = store("127.0.0.1:" + port).build();
         Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
         assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("cannot reach 127.0.0.1:" + port + ": ").hasMessageContaining("Connection refused");
         assertThat(((StoreException) e).isTransient()).isTrue();
@@ -47,7 +48,7 @@ class AzureNetworkFailuresTest {
 
     @Test
     void anUnresolvableHostIsNamed() {
-        AzureBlobStore s = store(DeadEndpoints.UNRESOLVABLE_HOST + ":10000").build();
+        ObjectStore s = store(DeadEndpoints.UNRESOLVABLE_HOST + ":10000").build();
         Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
         assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("cannot reach " + DeadEndpoints.UNRESOLVABLE_HOST + ":10000: ");
     }
@@ -56,7 +57,7 @@ class AzureNetworkFailuresTest {
     void theConnectTimeoutOptionEndsAConnectionThatIsNeverAnswered() {
         assertThat(AzureBlobStoreBuilder.DEFAULT_CONNECT_TIMEOUT).isEqualTo(Duration.ofSeconds(5));
         try (DeadEndpoints.Unaccepting firewalled = DeadEndpoints.unaccepting()) {
-            AzureBlobStore s = store("127.0.0.1:" + firewalled.port()).options(Map.of("connectTimeout", "300ms")).build();
+            ObjectStore s = store("127.0.0.1:" + firewalled.port()).options(Map.of("connectTimeout", "300ms")).build();
             long start = System.nanoTime();
             Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
             long millis = (System.nanoTime() - start) / 1_000_000;
@@ -80,7 +81,7 @@ class AzureNetworkFailuresTest {
             x.close();
         });
         try {
-            AzureBlobStore s = store("127.0.0.1:" + server.getAddress().getPort()).build();
+            ObjectStore s = store("127.0.0.1:" + server.getAddress().getPort()).build();
             for (Throwable e : new Throwable[] {catchThrowable(() -> s.get("_latest", ByteRange.ALL).block(Duration.ofSeconds(30))),
                     catchThrowable(() -> s.head("_latest").block(Duration.ofSeconds(30)))}) {
                 assertThat(e).isInstanceOf(StoreException.class)
