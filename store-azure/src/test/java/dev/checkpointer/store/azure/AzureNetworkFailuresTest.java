@@ -12,6 +12,8 @@ import dev.checkpointer.testkit.DeadEndpoints;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -88,6 +90,38 @@ class AzureNetworkFailuresTest {
                         .hasMessageContaining("the Azure container 'ckpt' does not exist: create container 'ckpt' or fix the location");
                 assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_BUCKET_NOT_FOUND);
             }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
+     * An https endpoint whose certificate this JVM does not trust: the handshake fails with "PKIX path building failed",
+     * a configuration error. It is permanent ({@code STORE_TLS}, naming the host and the remedy), so the engine gives
+     * up at once instead of retrying until the operation deadline; no request reaches the server.
+     */
+    @Test
+    void anUntrustedCertificateIsAPermanentTlsErrorNamingTheHostAndTheRemedy() {
+        AtomicInteger served = new AtomicInteger();
+        HttpsServer server = DeadEndpoints.untrustedTls(x -> {
+            served.incrementAndGet();
+            x.sendResponseHeaders(500, -1);
+            x.close();
+        });
+        String host = "127.0.0.1:" + server.getAddress().getPort();
+        try (ObjectStore s = AzureBlobStore.builder().container("ckpt").prefix("p").endpoint("https://" + host + "/" + Azurite.ACCOUNT)
+                .accountName(Azurite.ACCOUNT).accountKey(Azurite.KEY).build()) {
+            Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
+            assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("TLS handshake with " + host + " failed")
+                    .hasMessageContaining("PKIX path building failed").hasMessageContaining("trust store");
+            assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_TLS);
+            assertThat(((StoreException) e).isTransient()).isFalse();
+            DeadEndpoints.Outcome o = DeadEndpoints.latestWithin(AzureBlobStore.builder().container("ckpt").prefix("p").endpoint("https://" + host + "/" + Azurite.ACCOUNT)
+                .accountName(Azurite.ACCOUNT).accountKey(Azurite.KEY).build(), Duration.ofSeconds(30));
+            assertThat(o.error()).as("not retried until the deadline").isInstanceOf(StoreException.class)
+                    .hasMessageContaining("TLS handshake with " + host + " failed").hasMessageNotContaining("operation deadline");
+            assertThat(((StoreException) o.error()).code()).isEqualTo(ErrorCode.STORE_TLS);
+            assertThat(served).as("Azure requests that got through").hasValue(0);
         } finally {
             server.stop(0);
         }

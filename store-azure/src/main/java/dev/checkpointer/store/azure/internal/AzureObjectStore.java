@@ -482,6 +482,10 @@ public final class AzureObjectStore implements ObjectStore {
         CheckpointException mapped = AzureErrors.map(operation, key, e, condition, config.redactor());
         if (mapped.code() == ErrorCode.STORE_BUCKET_NOT_FOUND) {
             mapped = StoreException.bucketNotFound(operation, key, "Azure container", config.client().getBlobContainerName(), mapped.getCause());
+        } else if (!(e instanceof CheckpointException) && StoreFailures.tlsCause(reactor.core.Exceptions.unwrap(e)) != null) {
+            // a certificate or handshake failure is a configuration error: permanent, never retried to the deadline
+            mapped = java.util.Objects.requireNonNull(StoreFailures.tlsFailure(operation, key, host(), reactor.core.Exceptions.unwrap(e),
+                    config.redactor()::redact, mapped.getCause()));
         } else if (!(e instanceof CheckpointException) && mapped instanceof StoreException se && se.isTransient()) {
             StoreException unreachable = StoreFailures.unreachable(operation, key, host(), reactor.core.Exceptions.unwrap(e),
                     config.redactor()::redact, se.getCause());

@@ -409,13 +409,18 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     /**
-     * Maps an SDK failure ({@link S3Errors#map}), first naming the bucket and the remedy for NoSuchBucket and the host
-     * and cause for a failure to connect.
+     * Maps an SDK failure ({@link S3Errors#map}), first naming the bucket and the remedy for NoSuchBucket, the host and
+     * the remedy for a TLS failure (permanent), and the host and cause for a failure to connect.
      */
     CheckpointException map(String operation, @Nullable String key, Throwable error, S3Errors.Kind kind) {
         Throwable e = S3Errors.unwrap(error);
         if ("NoSuchBucket".equals(S3Errors.errorCode(e))) {
             return StoreException.bucketNotFound(operation, key, "S3 bucket", bucket, e);
+        }
+        if (!(e instanceof CheckpointException) && !(e instanceof software.amazon.awssdk.core.exception.SdkServiceException)
+                && StoreFailures.tlsCause(e) != null) {
+            // a certificate or handshake failure is a configuration error: permanent, never retried to the deadline
+            return java.util.Objects.requireNonNull(StoreFailures.tlsFailure(operation, key, host(), e));
         }
         if (!(e instanceof CheckpointException) && !(e instanceof software.amazon.awssdk.core.exception.SdkServiceException)
                 && StoreFailures.connectFailure(e) != null) {
