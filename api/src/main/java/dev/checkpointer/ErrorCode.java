@@ -46,6 +46,13 @@ public enum ErrorCode {
      * (create it, or fix the location). Never confused with {@link #STORE_NOT_FOUND}, which means one key is absent.
      */
     STORE_BUCKET_NOT_FOUND,
+    /**
+     * The TLS handshake with the store's endpoint failed: its certificate is not trusted by this JVM ("PKIX path
+     * building failed"), has expired or names another host, or the two sides share no protocol. Permanent: retrying
+     * cannot fix a configuration error; the message names the host and the remedy (the JVM's trust store, or the
+     * endpoint). See {@link dev.checkpointer.spi.StoreFailures#tlsFailure}.
+     */
+    STORE_TLS,
     /** A conditional write lost: the object exists (create-if-absent) or its ETag moved (if-match). */
     STORE_PRECONDITION_FAILED,
     /** Authentication or authorisation was refused by the store. */

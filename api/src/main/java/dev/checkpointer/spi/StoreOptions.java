@@ -10,6 +10,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * Typed, validated access to a store's options (URI query parameters merged with an options map). Unknown option
@@ -114,6 +117,80 @@ public final class StoreOptions {
      */
     public Optional<String> string(String name) {
         return Optional.ofNullable(values.get(name));
+    }
+
+    /**
+     * Passes a string option to {@code setter} when it is set; does nothing otherwise. With the other {@code ifSet}
+     * methods this is how a provider or builder applies options: only those given reach the builder, so the
+     * builder's own defaults and checks stay the only ones.
+     *
+     * @param name the option
+     * @param setter receives the value
+     * @return these options, to chain further calls
+     */
+    public StoreOptions ifSet(String name, Consumer<String> setter) {
+        string(name).ifPresent(setter);
+        return this;
+    }
+
+    /**
+     * Passes a boolean option ({@link #bool}) to {@code setter} when it is set.
+     *
+     * @param name the option
+     * @param setter receives the value
+     * @return these options
+     * @throws InvalidInputException when the value is not a boolean
+     */
+    public StoreOptions ifBool(String name, Consumer<Boolean> setter) {
+        if (values.containsKey(name)) {
+            setter.accept(bool(name, false));
+        }
+        return this;
+    }
+
+    /**
+     * Passes a positive integer option ({@link #positiveInt}) to {@code setter} when it is set.
+     *
+     * @param name the option
+     * @param setter receives the value
+     * @return these options
+     * @throws InvalidInputException when the value is not a positive integer
+     */
+    public StoreOptions ifPositiveInt(String name, IntConsumer setter) {
+        if (values.containsKey(name)) {
+            setter.accept(positiveInt(name, 1));
+        }
+        return this;
+    }
+
+    /**
+     * Passes a size option ({@link #size}) in bytes to {@code setter} when it is set.
+     *
+     * @param name the option
+     * @param setter receives the value
+     * @return these options
+     * @throws InvalidInputException when the value is not a size
+     */
+    public StoreOptions ifSize(String name, LongConsumer setter) {
+        if (values.containsKey(name)) {
+            setter.accept(size(name, 1));
+        }
+        return this;
+    }
+
+    /**
+     * Passes a duration option ({@link #duration}) to {@code setter} when it is set.
+     *
+     * @param name the option
+     * @param setter receives the value
+     * @return these options
+     * @throws InvalidInputException when the value is not a duration
+     */
+    public StoreOptions ifDuration(String name, Consumer<Duration> setter) {
+        if (values.containsKey(name)) {
+            setter.accept(duration(name, Duration.ZERO));
+        }
+        return this;
     }
 
     /**

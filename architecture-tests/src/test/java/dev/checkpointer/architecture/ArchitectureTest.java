@@ -32,6 +32,9 @@ import org.junit.jupiter.api.Test;
  *   <li>tests of other modules never use the engine's internals, except the simulation's one documented seam,
  *       {@code dev.checkpointer.internal.ProtocolRules} (it switches single protocol rules off to prove that the
  *       simulation finds the bug each one prevents; see {@code simulation/README} and {@code RuleFlipTest}).</li>
+ *   <li>a store's {@code internal} package ({@code dev.checkpointer.store.X.internal}) is used only by that store's
+ *       own module, main and tests: every other module's main and test code reaches a store through its facade
+ *       ({@code FileSystemStore}, {@code S3Store}, ...), its provider and {@code ObjectStore}.</li>
  * </ol>
  * The engine's own tests are exempt from rule 5: {@code api}'s tests and {@code engine-tests}, which holds the engine's
  * fault, race and metrics tests over the memory store (so its test classes are also exempt from rule 2).
@@ -140,6 +143,13 @@ class ArchitectureTest {
                 .because("other modules test the public API; the engine's own tests live in api and engine-tests");
     }
 
+    /** Rule 6, for one store: code outside the store's module never uses the store's internal package. */
+    static ArchRule noOtherModuleUsesTheInternalsOf(String store) {
+        return noClasses().should().dependOnClassesThat().resideInAPackage("dev.checkpointer.store." + store + ".internal..")
+                .because("a store's public surface is its facade (a builder returning ObjectStore) and its provider;"
+                        + " its implementation may change in any release");
+    }
+
     // ------------------------------------------------------------------------------------------------- checks
 
     @Test
@@ -180,6 +190,24 @@ class ArchitectureTest {
         }
     }
 
+    @Test
+    void noOtherModuleUsesAStoresInternals() {
+        for (String store : STORES) {
+            String own = "store-" + store;
+            ArchRule rule = noOtherModuleUsesTheInternalsOf(store);
+            MAIN_CLASSES.forEach((module, classes) -> {
+                if (!module.equals(own)) {
+                    rule.check(classes);
+                }
+            });
+            TEST_CLASSES.forEach((module, classes) -> {
+                if (!module.equals(own)) {
+                    rule.check(classes);
+                }
+            });
+        }
+    }
+
     /** Each rule, given a class that breaks it, reports the violation (the fixtures live in this module's tests only). */
     @Test
     void everyRuleCanFail() {
@@ -198,6 +226,10 @@ class ArchitectureTest {
         JavaClasses seamUser = importer.importClasses(dev.checkpointer.othermodule.archfixture.SimulationSeamUser.class);
         assertThat(testsNeverUseTheEngine(true).evaluate(seamUser).hasViolation()).as("the simulation may use its seam").isFalse();
         assertThat(testsNeverUseTheEngine(false).evaluate(seamUser).hasViolation()).as("no other module may").isTrue();
+        JavaClasses internalsUser = importer.importClasses(dev.checkpointer.othermodule.archfixture.OtherModuleUsingStoreInternals.class);
+        assertThat(noOtherModuleUsesTheInternalsOf("s3").evaluate(internalsUser).hasViolation()).isTrue();
+        assertThat(noOtherModuleUsesTheInternalsOf("gcs").evaluate(internalsUser).hasViolation())
+                .as("the rule for one store does not judge uses of another store's internals").isFalse();
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.checkpointer.reliability;
 
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.store.filesystem.FileSystemObjectStore;
+import dev.checkpointer.store.filesystem.FileSystemStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -105,7 +105,7 @@ public final class FileSystemTarget implements StoreTarget {
 
         @Override
         public synchronized ObjectStore open() {
-            FileSystemObjectStore s = FileSystemObjectStore.builder(dir).fsync(false).build();
+            ObjectStore s = FileSystemStore.builder(dir).fsync(false).build();
             opened.add(s);
             return s;
         }

@@ -152,6 +152,53 @@ public final class DeadEndpoints {
         }
     }
 
+    /**
+     * Starts an HTTPS server on 127.0.0.1 (a free port) whose certificate nobody trusts: a self-signed key pair made
+     * by the JDK's {@code keytool} in a fresh directory under {@code target/}. A client with the JVM's default trust
+     * store fails the handshake with "PKIX path building failed", the way it does against an endpoint whose CA was
+     * never added to the trust store; {@code handler} is never reached. Stop it with {@code stop(0)}.
+     *
+     * @param handler answers requests that get through (none should)
+     * @return the running server
+     */
+    public static com.sun.net.httpserver.HttpsServer untrustedTls(HttpHandler handler) {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target"));
+            java.nio.file.Path store = java.nio.file.Files.createTempDirectory(dir, "untrusted-tls-").resolve("server.p12");
+            char[] password = "untrusted".toCharArray();
+            Process keytool = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                    "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+                    "-dname", "CN=localhost", "-ext", "SAN=IP:127.0.0.1,DNS:localhost", "-storetype", "PKCS12",
+                    "-keystore", store.toString(), "-storepass", new String(password), "-keypass", new String(password))
+                    .redirectErrorStream(true).start();
+            String output = new String(keytool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (keytool.waitFor() != 0) {
+                throw new IllegalStateException("keytool failed: " + output);
+            }
+            java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(store)) {
+                keys.load(in, password);
+            }
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, password);
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(kmf.getKeyManagers(), null, null);
+            com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+                    new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server.createContext("/", handler);
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A server that accepts and never answers. */
     public static final class Silent implements AutoCloseable {
         private final ServerSocket server;

@@ -3,9 +3,11 @@ package dev.checkpointer.store.azure;
 import dev.checkpointer.spi.ObjectStore;
 
 /**
- * An {@link ObjectStore} over one Azure Blob Storage container and key prefix ({@code azblob://container/prefix}),
- * built on the Reactor-native {@code BlobContainerAsyncClient}. Keys given to the store are relative to the prefix.
- * Build one with {@link #builder()}, or let {@link dev.checkpointer.Checkpointer#open(String)} open it from a URI.
+ * The Azure Blob Storage store's facade: stores over one container and key prefix ({@code azblob://container/prefix}),
+ * built on the Reactor-native {@code BlobContainerAsyncClient}, are built here and handed out as plain
+ * {@link ObjectStore}s. Keys given to a store are relative to the prefix; the location is what
+ * {@link ObjectStore#describe()} returns. Build one with {@link #builder()}, or let
+ * {@link dev.checkpointer.Checkpointer#open(String)} open it from a URI (through {@link AzureBlobStoreProvider}).
  *
  * <p>What the store does with Azure:
  * <ul>
@@ -22,28 +24,15 @@ import dev.checkpointer.spi.ObjectStore;
  * connection resets) with backoff, per request and per part. A client the store builds therefore makes one attempt
  * per request; a client you supply should be configured the same way (see {@link AzureBlobStoreBuilder#client}).
  */
-public interface AzureBlobStore extends ObjectStore {
+public final class AzureBlobStore {
+    private AzureBlobStore() {}
 
     /**
      * A builder for a store.
      *
      * @return a new builder
      */
-    static AzureBlobStoreBuilder builder() {
+    public static AzureBlobStoreBuilder builder() {
         return new AzureBlobStoreBuilder();
     }
-
-    /**
-     * The container this store writes to.
-     *
-     * @return the container name
-     */
-    String container();
-
-    /**
-     * The key prefix inside the container, without leading or trailing {@code /}.
-     *
-     * @return the prefix; empty for the container's root
-     */
-    String prefix();
 }

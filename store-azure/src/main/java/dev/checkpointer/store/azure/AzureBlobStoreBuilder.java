@@ -12,6 +12,7 @@ import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import dev.checkpointer.InvalidInputException;
+import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.spi.StoreLocation;
 import dev.checkpointer.spi.StoreOptions;
@@ -34,7 +35,7 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Builds an {@link AzureBlobStore}. Settings are checked as they are set; {@link #build()} checks how they combine.
+ * Builds an Azure Blob Storage store (see {@link AzureBlobStore}). Settings are checked as they are set; {@link #build()} checks how they combine.
  *
  * <p>The same settings are available as URI query parameters or store options (unknown names are refused):
  * {@code azblob://checkpoints/jobs/orders?accountName=myaccount}.
@@ -153,18 +154,8 @@ public final class AzureBlobStoreBuilder {
         o.string("accountKey").ifPresent(this::accountKey);
         o.string("sasToken").ifPresent(this::sasToken);
         o.string("serviceVersion").ifPresent(v -> serviceVersion(parseServiceVersion(v)));
-        if (o.string("blockSize").isPresent()) {
-            blockSize(o.size("blockSize", DEFAULT_BLOCK_SIZE));
-        }
-        if (o.string("maxConcurrency").isPresent()) {
-            maxConcurrency(o.positiveInt("maxConcurrency", DEFAULT_MAX_CONCURRENCY));
-        }
-        if (o.string("connectTimeout").isPresent()) {
-            connectTimeout(o.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT));
-        }
-        if (o.string("listPageSize").isPresent()) {
-            listPageSize(o.positiveInt("listPageSize", MAX_LIST_PAGE_SIZE));
-        }
+        o.ifSize("blockSize", this::blockSize).ifPositiveInt("maxConcurrency", this::maxConcurrency)
+                .ifDuration("connectTimeout", this::connectTimeout).ifPositiveInt("listPageSize", this::listPageSize);
         o.string("customerProvidedKey").ifPresent(this::customerProvidedKey);
         o.string("encryptionScope").ifPresent(this::encryptionScope);
         return this;
@@ -440,7 +431,7 @@ public final class AzureBlobStoreBuilder {
      * @return the store
      * @throws InvalidInputException when settings are missing or do not fit together
      */
-    public AzureBlobStore build() {
+    public ObjectStore build() {
         if (customerProvidedKey != null && encryptionScope != null) {
             throw new InvalidInputException("azblob store options customerProvidedKey and encryptionScope exclude each other");
         }
@@ -517,7 +508,7 @@ public final class AzureBlobStoreBuilder {
         }
     }
 
-    private AzureBlobStore fromClient(BlobContainerAsyncClient c, @Nullable CustomerProvidedKey cpk) {
+    private ObjectStore fromClient(BlobContainerAsyncClient c, @Nullable CustomerProvidedKey cpk) {
         List<String> refused = new ArrayList<>();
         if (connectionString != null) {
             refused.add("connectionString");

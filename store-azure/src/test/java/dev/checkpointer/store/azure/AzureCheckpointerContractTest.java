@@ -24,7 +24,7 @@ class AzureCheckpointerContractTest extends CheckpointerContract {
 
     @Override
     protected ObjectStore reopen(ObjectStore original) {
-        return open(URI.create("azblob://" + CONTAINER + "/" + ((AzureBlobStore) original).prefix()));
+        return open(URI.create("azblob://" + CONTAINER + "/" + ((dev.checkpointer.store.azure.internal.AzureObjectStore) original).prefix()));
     }
 
     private static ObjectStore open(URI uri) {

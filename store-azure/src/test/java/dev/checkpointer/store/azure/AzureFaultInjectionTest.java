@@ -1,5 +1,6 @@
 package dev.checkpointer.store.azure;
 
+import dev.checkpointer.spi.ObjectStore;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -59,7 +60,7 @@ class AzureFaultInjectionTest {
     private static final AtomicInteger SCENARIOS = new AtomicInteger();
     private static AzuriteProxy proxy;
 
-    private AzureBlobStore store;
+    private ObjectStore store;
     private String prefix;
 
     @BeforeAll
@@ -218,7 +219,7 @@ class AzureFaultInjectionTest {
             Manifest saved = writer.save(snapshot).block(TIMEOUT);
             assertThat(saved).isNotNull();
         }
-        try (AzureBlobStore reader = AzureBlobStore.builder().connectionString(proxy.connectionString()).container(CONTAINER).prefix(prefix).build();
+        try (ObjectStore reader = AzureBlobStore.builder().connectionString(proxy.connectionString()).container(CONTAINER).prefix(prefix).build();
                 Checkpointer restore = Checkpointer.builder().store(reader)
                         .retry(RetrySettings.defaults().withBackoff(Duration.ofMillis(5), 2, Duration.ofMillis(50))).build()) {
             Checkpoint latest = restore.latest().block(TIMEOUT);

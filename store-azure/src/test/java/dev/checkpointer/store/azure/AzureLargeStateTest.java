@@ -1,5 +1,6 @@
 package dev.checkpointer.store.azure;
 
+import dev.checkpointer.spi.ObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -76,7 +77,7 @@ class AzureLargeStateTest {
         }
     }
 
-    private static AzureBlobStore store(String prefix, InFlight counter, long blockSize, int maxConcurrency) {
+    private static ObjectStore store(String prefix, InFlight counter, long blockSize, int maxConcurrency) {
         BlobContainerAsyncClient client = new BlobContainerClientBuilder().connectionString(Azurite.shared().connectionString()).containerName(CONTAINER)
                 .serviceVersion(AzureBlobStoreBuilder.DEFAULT_SERVICE_VERSION).retryOptions(AzureBlobStoreBuilder.noRetries()).addPolicy(counter)
                 .buildAsyncClient();
@@ -132,7 +133,7 @@ class AzureLargeStateTest {
         String prefix = "engine-" + System.nanoTime();
         Payload payload = generated(size, 1);
         String expected = sha256(payload.content());
-        try (AzureBlobStore store = store(prefix, counter, 4 * MIB, 2);
+        try (ObjectStore store = store(prefix, counter, 4 * MIB, 2);
                 Checkpointer cp = Checkpointer.builder().store(store).partSize(part).maxConcurrentUploads(concurrency)
                         .retry(RetrySettings.defaults().withBackoff(Duration.ofMillis(10), 2, Duration.ofMillis(200))).build()) {
             Manifest m = cp.save(Snapshot.builder().epoch(1).partition("window", 0, PartitionKind.SNAPSHOT, payload).build()).block(TIMEOUT);
@@ -158,7 +159,7 @@ class AzureLargeStateTest {
         InFlight counter = new InFlight();
         Payload payload = generated(size, 2);
         String expected = sha256(payload.content());
-        try (AzureBlobStore store = store("put-" + System.nanoTime(), counter, block, concurrency)) {
+        try (ObjectStore store = store("put-" + System.nanoTime(), counter, block, concurrency)) {
             ObjectInfo info = store.put("big.bin", payload, PutOptions.ifAbsent().withSha256(expected)).block(TIMEOUT);
             assertThat(info.size()).isEqualTo(size);
             assertThat(counter.peak.get()).as("request bodies in flight at once").isLessThanOrEqualTo(concurrency * block);

@@ -1,5 +1,6 @@
 package dev.checkpointer.store.azure;
 
+import dev.checkpointer.spi.ObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -11,6 +12,8 @@ import dev.checkpointer.testkit.DeadEndpoints;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +41,7 @@ class AzureNetworkFailuresTest {
     @Test
     void aRefusedPortNamesTheHostAndTheCause() {
         int port = DeadEndpoints.refusedPort();
-        AzureBlobStore s = store("127.0.0.1:" + port).build();
+        ObjectStore s = store("127.0.0.1:" + port).build();
         Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
         assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("cannot reach 127.0.0.1:" + port + ": ").hasMessageContaining("Connection refused");
         assertThat(((StoreException) e).isTransient()).isTrue();
@@ -47,7 +50,7 @@ class AzureNetworkFailuresTest {
 
     @Test
     void anUnresolvableHostIsNamed() {
-        AzureBlobStore s = store(DeadEndpoints.UNRESOLVABLE_HOST + ":10000").build();
+        ObjectStore s = store(DeadEndpoints.UNRESOLVABLE_HOST + ":10000").build();
         Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
         assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("cannot reach " + DeadEndpoints.UNRESOLVABLE_HOST + ":10000: ");
     }
@@ -56,7 +59,7 @@ class AzureNetworkFailuresTest {
     void theConnectTimeoutOptionEndsAConnectionThatIsNeverAnswered() {
         assertThat(AzureBlobStoreBuilder.DEFAULT_CONNECT_TIMEOUT).isEqualTo(Duration.ofSeconds(5));
         try (DeadEndpoints.Unaccepting firewalled = DeadEndpoints.unaccepting()) {
-            AzureBlobStore s = store("127.0.0.1:" + firewalled.port()).options(Map.of("connectTimeout", "300ms")).build();
+            ObjectStore s = store("127.0.0.1:" + firewalled.port()).options(Map.of("connectTimeout", "300ms")).build();
             long start = System.nanoTime();
             Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
             long millis = (System.nanoTime() - start) / 1_000_000;
@@ -80,13 +83,45 @@ class AzureNetworkFailuresTest {
             x.close();
         });
         try {
-            AzureBlobStore s = store("127.0.0.1:" + server.getAddress().getPort()).build();
+            ObjectStore s = store("127.0.0.1:" + server.getAddress().getPort()).build();
             for (Throwable e : new Throwable[] {catchThrowable(() -> s.get("_latest", ByteRange.ALL).block(Duration.ofSeconds(30))),
                     catchThrowable(() -> s.head("_latest").block(Duration.ofSeconds(30)))}) {
                 assertThat(e).isInstanceOf(StoreException.class)
                         .hasMessageContaining("the Azure container 'ckpt' does not exist: create container 'ckpt' or fix the location");
                 assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_BUCKET_NOT_FOUND);
             }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
+     * An https endpoint whose certificate this JVM does not trust: the handshake fails with "PKIX path building failed",
+     * a configuration error. It is permanent ({@code STORE_TLS}, naming the host and the remedy), so the engine gives
+     * up at once instead of retrying until the operation deadline; no request reaches the server.
+     */
+    @Test
+    void anUntrustedCertificateIsAPermanentTlsErrorNamingTheHostAndTheRemedy() {
+        AtomicInteger served = new AtomicInteger();
+        HttpsServer server = DeadEndpoints.untrustedTls(x -> {
+            served.incrementAndGet();
+            x.sendResponseHeaders(500, -1);
+            x.close();
+        });
+        String host = "127.0.0.1:" + server.getAddress().getPort();
+        try (ObjectStore s = AzureBlobStore.builder().container("ckpt").prefix("p").endpoint("https://" + host + "/" + Azurite.ACCOUNT)
+                .accountName(Azurite.ACCOUNT).accountKey(Azurite.KEY).build()) {
+            Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
+            assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("TLS handshake with " + host + " failed")
+                    .hasMessageContaining("PKIX path building failed").hasMessageContaining("trust store");
+            assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_TLS);
+            assertThat(((StoreException) e).isTransient()).isFalse();
+            DeadEndpoints.Outcome o = DeadEndpoints.latestWithin(AzureBlobStore.builder().container("ckpt").prefix("p").endpoint("https://" + host + "/" + Azurite.ACCOUNT)
+                .accountName(Azurite.ACCOUNT).accountKey(Azurite.KEY).build(), Duration.ofSeconds(30));
+            assertThat(o.error()).as("not retried until the deadline").isInstanceOf(StoreException.class)
+                    .hasMessageContaining("TLS handshake with " + host + " failed").hasMessageNotContaining("operation deadline");
+            assertThat(((StoreException) o.error()).code()).isEqualTo(ErrorCode.STORE_TLS);
+            assertThat(served).as("Azure requests that got through").hasValue(0);
         } finally {
             server.stop(0);
         }

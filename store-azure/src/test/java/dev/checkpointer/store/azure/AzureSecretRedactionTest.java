@@ -1,5 +1,6 @@
 package dev.checkpointer.store.azure;
 
+import dev.checkpointer.spi.ObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -158,7 +159,7 @@ class AzureSecretRedactionTest {
     @Test
     void accountKeysAndConnectionStringsStayOutOfLogsAndErrors() {
         String wrongKey = randomBase64(64, 1);
-        AzureBlobStore good = AzureBlobStore.builder().container(CONTAINER).prefix("key").endpoint(Azurite.shared().endpoint())
+        ObjectStore good = AzureBlobStore.builder().container(CONTAINER).prefix("key").endpoint(Azurite.shared().endpoint())
                 .accountName(Azurite.ACCOUNT).accountKey(Azurite.KEY).build();
         run(good.put("k", Payload.of(new byte[] {1}), PutOptions.none()));
         run(good.put("k", Payload.of(new byte[] {1}), PutOptions.ifAbsent())); // 409
@@ -166,7 +167,7 @@ class AzureSecretRedactionTest {
         run(good.deleteAll(List.of("k", "never-written")));
         texts.add(good.toString());
 
-        AzureBlobStore bad = AzureBlobStore.builder().container(CONTAINER).endpoint(Azurite.shared().endpoint()).accountName(Azurite.ACCOUNT)
+        ObjectStore bad = AzureBlobStore.builder().container(CONTAINER).endpoint(Azurite.shared().endpoint()).accountName(Azurite.ACCOUNT)
                 .accountKey(wrongKey).build();
         run(bad.put("k", Payload.of(new byte[] {1}), PutOptions.none())); // 403
         run(bad.list("").then());
@@ -175,10 +176,10 @@ class AzureSecretRedactionTest {
         runThrowing(() -> AzureBlobStore.builder().container(CONTAINER).connectionString(badCs).build());
         runThrowing(() -> AzureBlobStore.builder().options(Map.of("accountKey", "%%" + wrongKey)));
         String wrongCs = Azurite.shared().connectionString().replace(Azurite.KEY, wrongKey);
-        AzureBlobStore viaCs = AzureBlobStore.builder().container(CONTAINER).connectionString(wrongCs).build();
+        ObjectStore viaCs = AzureBlobStore.builder().container(CONTAINER).connectionString(wrongCs).build();
         run(viaCs.get("k", ByteRange.ALL));
         texts.add(viaCs.describe());
-        AzureBlobStore unreachable = AzureBlobStore.builder().container(CONTAINER).connectionString(wrongCs.replace(":" + Azurite.shared().port(), ":1"))
+        ObjectStore unreachable = AzureBlobStore.builder().container(CONTAINER).connectionString(wrongCs.replace(":" + Azurite.shared().port(), ":1"))
                 .build();
         run(unreachable.head("k")); // connection refused
         assertNoneContains(Azurite.KEY, wrongKey, wrongCs, badCs);
@@ -190,12 +191,12 @@ class AzureSecretRedactionTest {
         String sig = sas.replaceAll(".*sig=([^&]+).*", "$1");
         String forged = randomBase64(32, 2);
         String wrong = sas.replace(sig, java.net.URLEncoder.encode(forged, StandardCharsets.UTF_8));
-        AzureBlobStore good = AzureBlobStore.builder().container(CONTAINER).prefix("sas").endpoint(Azurite.shared().endpoint()).sasToken(sas).build();
+        ObjectStore good = AzureBlobStore.builder().container(CONTAINER).prefix("sas").endpoint(Azurite.shared().endpoint()).sasToken(sas).build();
         run(good.put("k", Payload.of(new byte[] {1}), PutOptions.none()));
         run(good.put("k", Payload.of(new byte[] {2}), PutOptions.ifMatch("0xSTALE"))); // 412
         run(good.get("k", ByteRange.of(5, 1)).flatMap(c -> Buffers.join(c.body()))); // 416 path
         texts.add(good.describe());
-        AzureBlobStore bad = AzureBlobStore.builder().container(CONTAINER).endpoint(Azurite.shared().endpoint()).sasToken(wrong).build();
+        ObjectStore bad = AzureBlobStore.builder().container(CONTAINER).endpoint(Azurite.shared().endpoint()).sasToken(wrong).build();
         run(bad.put("k", Payload.of(new byte[] {1}), PutOptions.none()));
         run(bad.list("").then());
         run(bad.deleteAll(List.of("k")));
@@ -212,7 +213,7 @@ class AzureSecretRedactionTest {
         String sas = accountSas();
         String sig = sas.replaceAll(".*sig=([^&]+).*", "$1");
         ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("reactor.netty").setLevel(Level.DEBUG);
-        AzureBlobStore store = AzureBlobStore.builder().container(CONTAINER).prefix("sas-debug").endpoint(Azurite.shared().endpoint()).sasToken(sas).build();
+        ObjectStore store = AzureBlobStore.builder().container(CONTAINER).prefix("sas-debug").endpoint(Azurite.shared().endpoint()).sasToken(sas).build();
         store.put("k", Payload.of(new byte[] {1}), PutOptions.none()).block(TIMEOUT);
         assertThat(events()).as("Reactor Netty at DEBUG logs request URIs, SAS included: keep it at INFO with SAS tokens")
                 .anySatisfy(e -> assertThat(e.getLoggerName()).startsWith("reactor.netty"))
@@ -224,12 +225,12 @@ class AzureSecretRedactionTest {
         String cpk = randomBase64(32, 3);
         String otherCpk = randomBase64(32, 4);
         try (AzuriteProxy proxy = new AzuriteProxy()) {
-            AzureBlobStore store = AzureBlobStore.builder().client(proxy.httpsClient(CONTAINER)).prefix("cpk").customerProvidedKey(cpk).build();
+            ObjectStore store = AzureBlobStore.builder().client(proxy.httpsClient(CONTAINER)).prefix("cpk").customerProvidedKey(cpk).build();
             run(store.put("k", Payload.of(new byte[] {1, 2}), PutOptions.none()));
             run(store.readAll("k"));
             run(store.put("k", Payload.of(new byte[] {3}), PutOptions.ifAbsent())); // 409
             texts.add(store.toString());
-            AzureBlobStore other = AzureBlobStore.builder().client(proxy.httpsClient(CONTAINER)).prefix("cpk").customerProvidedKey(otherCpk).build();
+            ObjectStore other = AzureBlobStore.builder().client(proxy.httpsClient(CONTAINER)).prefix("cpk").customerProvidedKey(otherCpk).build();
             run(other.readAll("k"));
             runThrowing(() -> AzureBlobStore.builder().connectionString(Azurite.shared().connectionString()).container(CONTAINER)
                     .customerProvidedKey(otherCpk).build()); // refused over HTTP

@@ -1,5 +1,6 @@
 package dev.checkpointer.store.azure;
 
+import dev.checkpointer.spi.ObjectStore;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.headRequestedFor;
@@ -85,7 +86,7 @@ class AzureWireTest {
 
     @Test
     void everyUploadCarriesContentMd5AndThePinnedVersion() throws Exception {
-        AzureBlobStore store = AzureBlobStore.builder().connectionString(proxy.connectionString()).container(CONTAINER).prefix(prefix)
+        ObjectStore store = AzureBlobStore.builder().connectionString(proxy.connectionString()).container(CONTAINER).prefix(prefix)
                 .blockSize(64 * 1024).build();
         byte[] small = bytes(1000, 1);
         store.put("small", Payload.of(small), PutOptions.none()).block(TIMEOUT);
@@ -129,7 +130,7 @@ class AzureWireTest {
 
     @Test
     void conditionsTravelAsIfNoneMatchAndIfMatch() {
-        AzureBlobStore store = AzureBlobStore.builder().connectionString(proxy.connectionString()).container(CONTAINER).prefix(prefix).build();
+        ObjectStore store = AzureBlobStore.builder().connectionString(proxy.connectionString()).container(CONTAINER).prefix(prefix).build();
         ObjectInfo v1 = store.put("k", Payload.of(new byte[] {1}), PutOptions.ifAbsent()).block(TIMEOUT);
         store.put("k", Payload.of(new byte[] {2}), PutOptions.ifMatch(v1.etag())).block(TIMEOUT);
         store.put("k", Payload.of(new byte[] {3}), PutOptions.none()).block(TIMEOUT);
@@ -155,7 +156,7 @@ class AzureWireTest {
     @Test
     void anEncryptionScopeReachesEveryWrite() {
         // Builder path: the scope is set on the SDK client the store builds (over HTTP; a scope needs no HTTPS).
-        AzureBlobStore store = AzureBlobStore.builder().location(java.net.URI.create("azblob://" + CONTAINER + "/" + prefix
+        ObjectStore store = AzureBlobStore.builder().location(java.net.URI.create("azblob://" + CONTAINER + "/" + prefix
                         + "?encryptionScope=checkpoint-scope&blockSize=64KiB"), java.util.Map.of("connectionString", proxy.connectionString()))
                 .build();
         store.put("one", Payload.of(bytes(100, 1)), PutOptions.none()).block(TIMEOUT);
@@ -169,7 +170,7 @@ class AzureWireTest {
 
         // Client path: applied on top of the caller's client.
         proxy.server().resetRequests();
-        AzureBlobStore viaProxy = AzureBlobStore.builder().client(new com.azure.storage.blob.BlobContainerClientBuilder()
+        ObjectStore viaProxy = AzureBlobStore.builder().client(new com.azure.storage.blob.BlobContainerClientBuilder()
                         .connectionString(proxy.connectionString()).containerName(CONTAINER).retryOptions(AzureBlobStoreBuilder.noRetries()).buildAsyncClient())
                 .prefix(prefix).encryptionScope("other-scope").build();
         assertThat(viaProxy.describe()).contains("caller's client");
@@ -182,7 +183,7 @@ class AzureWireTest {
         byte[] key = bytes(32, 42);
         String keyBase64 = Base64.getEncoder().encodeToString(key);
         String keySha = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(key));
-        AzureBlobStore store = AzureBlobStore.builder().client(proxy.httpsClient(CONTAINER)).prefix(prefix).customerProvidedKey(keyBase64)
+        ObjectStore store = AzureBlobStore.builder().client(proxy.httpsClient(CONTAINER)).prefix(prefix).customerProvidedKey(keyBase64)
                 .blockSize(64 * 1024).build();
         byte[] small = bytes(500, 5);
         store.put("small", Payload.of(small), PutOptions.none()).block(TIMEOUT);

@@ -17,7 +17,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Opens {@link FileSystemObjectStore}s for {@code file:} URIs (registered for {@link java.util.ServiceLoader}).
+ * Opens filesystem stores ({@link FileSystemStore}) for {@code file:} URIs (registered for {@link java.util.ServiceLoader}).
  *
  * <ul>
  *   <li>{@code file:///abs/path} (also {@code file:/abs/path} and {@code file://localhost/abs/path}): an absolute
@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * write creates a missing root; false: every operation on a missing root fails with {@code STORE_LOCATION_NOT_FOUND}),
  * {@code extendedAttributes} (true/false, default true), {@code permissions} (of every file and directory the store
  * creates: {@code owner-only}, the default, {@code group-read}, {@code group-write}, {@code world-read}, or a file mode
- * such as {@code 640} or {@code rw-r-----}; see {@link FileSystemObjectStore.Builder#permissions}). Unknown options
+ * such as {@code 640} or {@code rw-r-----}; see {@link FileSystemStore.Builder#permissions}). Unknown options
  * are refused, naming only the option, never its value; messages never repeat the query. A URI with user-info ({@code file://user:password@host/…}) is refused
  * without quoting it: a local directory needs no credentials, and messages never repeat them.
  */
@@ -57,11 +57,6 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
         return OPTIONS;
     }
 
-    @Override
-    public Set<String> secretOptionNames() {
-        return Set.of();
-    }
-
     /**
      * Opens the directory a {@code file:} URI names.
      *
@@ -78,17 +73,9 @@ public final class FileSystemStoreProvider implements ObjectStoreProvider {
         Location location = parse(uri);
         Map<String, String> merged = StoreOptions.overlay(StoreLocation.parseQuery(location.rawQuery()), options);
         StoreOptions o = StoreOptions.of("filesystem", merged, OPTIONS, Set.of());
-        FileSystemObjectStore.Builder b = FileSystemObjectStore.builder(location.root())
-                .fsync(o.bool("fsync", true))
-                .createRoot(o.bool("createRoot", true))
-                .extendedAttributes(o.bool("extendedAttributes", true));
-        if (o.string("threads").isPresent()) {
-            b.threads(o.positiveInt("threads", 1));
-        }
-        o.string("permissions").ifPresent(b::permissions);
-        if (o.string("readChunkSize").isPresent()) {
-            b.readChunkSize(o.size("readChunkSize", 256 * 1024));
-        }
+        FileSystemStore.Builder b = FileSystemStore.builder(location.root());
+        o.ifBool("fsync", b::fsync).ifBool("createRoot", b::createRoot).ifBool("extendedAttributes", b::extendedAttributes)
+                .ifPositiveInt("threads", b::threads).ifSet("permissions", b::permissions).ifSize("readChunkSize", b::readChunkSize);
         return b.build();
     }
 

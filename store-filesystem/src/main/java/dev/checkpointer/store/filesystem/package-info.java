@@ -1,5 +1,5 @@
 /**
- * A local-disk {@link dev.checkpointer.spi.ObjectStore}: {@link dev.checkpointer.store.filesystem.FileSystemObjectStore},
+ * A local-disk {@link dev.checkpointer.spi.ObjectStore}: {@link dev.checkpointer.store.filesystem.FileSystemStore},
  * opened directly or through {@link dev.checkpointer.store.filesystem.FileSystemStoreProvider} for {@code file:} URIs.
  * Implementation classes live in the {@code internal} subpackage and are not API.
  */

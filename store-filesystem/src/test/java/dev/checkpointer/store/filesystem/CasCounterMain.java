@@ -29,7 +29,7 @@ public final class CasCounterMain {
      * @throws Exception on any failure (exit code 1)
      */
     public static void main(String[] args) throws Exception {
-        try (FileSystemObjectStore store = FileSystemObjectStore.open(Path.of(args[0]))) {
+        try (ObjectStore store = FileSystemStore.open(Path.of(args[0]))) {
             int times = Integer.parseInt(args[1]);
             System.out.println("ready");
             System.out.flush();

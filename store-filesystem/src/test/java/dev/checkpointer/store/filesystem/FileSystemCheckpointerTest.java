@@ -1,5 +1,6 @@
 package dev.checkpointer.store.filesystem;
 
+import dev.checkpointer.store.filesystem.internal.FsObjectStore;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.testkit.CheckpointerContract;
 import java.nio.file.Path;
@@ -21,12 +22,12 @@ class FileSystemCheckpointerTest extends CheckpointerContract {
 
     @Override
     protected ObjectStore createStore(String testName) {
-        return FileSystemObjectStore.open(dir.resolve(testName));
+        return FileSystemStore.open(dir.resolve(testName));
     }
 
     @Override
     protected ObjectStore reopen(ObjectStore original) {
-        ObjectStore s = FileSystemObjectStore.open(((FileSystemObjectStore) original).root());
+        ObjectStore s = FileSystemStore.open(((FsObjectStore) original).root());
         reopened.add(s);
         return s;
     }

@@ -1,5 +1,6 @@
 package dev.checkpointer.store.filesystem;
 
+import dev.checkpointer.spi.ObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.checkpointer.Payload;
@@ -34,7 +35,7 @@ class FileSystemCrossProcessTest {
         int times = 80;
         Path root = Files.createDirectories(dir.resolve("store"));
         Path childLog = dir.resolve("child.log");
-        try (FileSystemObjectStore store = FileSystemObjectStore.open(root)) {
+        try (ObjectStore store = FileSystemStore.open(root)) {
             store.put("counter", Payload.of("0".getBytes(StandardCharsets.UTF_8)), PutOptions.ifAbsent()).block(TIMEOUT);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process child = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),

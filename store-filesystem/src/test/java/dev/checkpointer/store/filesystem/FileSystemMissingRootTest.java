@@ -1,5 +1,7 @@
 package dev.checkpointer.store.filesystem;
 
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.store.filesystem.internal.FsObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,8 +37,8 @@ class FileSystemMissingRootTest {
     @Test
     void withCreateRootReadsSeeAnEmptyLocationAndCreateNothingAndTheFirstWriteCreatesTheRoot() {
         Path root = dir.resolve("a/b/typo");
-        try (FileSystemObjectStore s = FileSystemObjectStore.open(root)) {
-            assertThat(s.root()).isEqualTo(root.toAbsolutePath().normalize());
+        try (ObjectStore s = FileSystemStore.open(root)) {
+            assertThat(((FsObjectStore) s).root()).isEqualTo(root.toAbsolutePath().normalize());
             assertThat(s.describe()).isEqualTo(root.toUri().toString().replaceAll("/$", ""));
             assertThat(s.list("").collectList().block(TIMEOUT)).isEmpty();
             assertThatThrownBy(() -> s.get("_latest", ByteRange.ALL).block(TIMEOUT))
@@ -52,7 +54,7 @@ class FileSystemMissingRootTest {
 
             s.put("k", Payload.of(new byte[] {7}), PutOptions.none()).block(TIMEOUT);
             assertThat(root).isDirectory();
-            assertThat(s.root()).isEqualTo(root.toAbsolutePath().normalize());
+            assertThat(((FsObjectStore) s).root()).isEqualTo(root.toAbsolutePath().normalize());
             assertThat(s.get("k", ByteRange.ALL).flatMap(c -> c.body().count()).block(TIMEOUT)).isEqualTo(1);
         }
     }
@@ -60,7 +62,7 @@ class FileSystemMissingRootTest {
     @Test
     void anApplicationsFirstStartStillFindsNoCheckpointThenSaves() {
         Path root = dir.resolve("app");
-        try (FileSystemObjectStore s = FileSystemObjectStore.open(root); Checkpointer cp = Checkpointer.builder().store(s).build()) {
+        try (ObjectStore s = FileSystemStore.open(root); Checkpointer cp = Checkpointer.builder().store(s).build()) {
             assertThat(cp.latest().block(TIMEOUT)).isNull();
             assertThat(cp.list().collectList().block(TIMEOUT)).isEmpty();
             assertThat(root).doesNotExist();
@@ -72,7 +74,7 @@ class FileSystemMissingRootTest {
     @Test
     void withoutCreateRootEveryOperationAndEveryEngineReadFailsNamingTheLocation() {
         Path root = dir.resolve("typo");
-        try (FileSystemObjectStore s = FileSystemObjectStore.builder(root).createRoot(false).build();
+        try (ObjectStore s = FileSystemStore.builder(root).createRoot(false).build();
                 Checkpointer cp = Checkpointer.builder().store(s).build()) {
             List<Supplier<Object>> reads = List.of(
                     () -> s.list("").collectList().block(TIMEOUT),
@@ -98,7 +100,7 @@ class FileSystemMissingRootTest {
     @Test
     void withoutCreateRootAnExistingEmptyDirectoryIsAnEmptyLocationAndALaterCreatedOneIsFound() throws Exception {
         Path root = dir.resolve("later");
-        try (FileSystemObjectStore s = FileSystemObjectStore.builder(root).createRoot(false).build();
+        try (ObjectStore s = FileSystemStore.builder(root).createRoot(false).build();
                 Checkpointer cp = Checkpointer.builder().store(s).build()) {
             assertThatThrownBy(() -> cp.latest().block(TIMEOUT)).isInstanceOf(CheckpointException.class);
             Files.createDirectories(root);

@@ -1,5 +1,6 @@
 package dev.checkpointer.store.filesystem;
 
+import dev.checkpointer.spi.ObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.checkpointer.ErrorCode;
@@ -42,7 +43,7 @@ class FileSystemMultipartAbortTest {
     @TempDir
     Path parent;
 
-    private final List<FileSystemObjectStore> stores = new ArrayList<>();
+    private final List<ObjectStore> stores = new ArrayList<>();
     private Path realRoot;
     private Path uploads;
     private Path trash;
@@ -56,11 +57,11 @@ class FileSystemMultipartAbortTest {
 
     @AfterEach
     void tearDown() {
-        stores.forEach(FileSystemObjectStore::close);
+        stores.forEach(ObjectStore::close);
     }
 
-    private FileSystemObjectStore open(Path root) {
-        FileSystemObjectStore s = FileSystemObjectStore.builder(root).threads(8).build();
+    private ObjectStore open(Path root) {
+        ObjectStore s = FileSystemStore.builder(root).threads(8).build();
         stores.add(s);
         return s;
     }
@@ -108,7 +109,7 @@ class FileSystemMultipartAbortTest {
     @Test
     void anAbortWhileAPartCreatesItsTempFileSucceedsAndThePartFailsAsAborted() throws Exception {
         HookedFileSystem fs = new HookedFileSystem();
-        FileSystemObjectStore store = open(fs.wrap(realRoot));
+        ObjectStore store = open(fs.wrap(realRoot));
         MultipartUpload upload = store.startMultipart("k6/object", PutOptions.none()).block(TIMEOUT);
         PartInfo one = upload.uploadPart(1, Payload.of(bytes(1000, 1))).block(TIMEOUT);
 
@@ -158,7 +159,7 @@ class FileSystemMultipartAbortTest {
 
     @Test
     void aPartStillStreamingWhenItsUploadIsAbortedFailsAsAbortedAndRecreatesNothing() throws Exception {
-        FileSystemObjectStore store = open(realRoot);
+        ObjectStore store = open(realRoot);
         MultipartUpload upload = store.startMultipart("k6/streaming", PutOptions.none()).block(TIMEOUT);
         PartInfo one = upload.uploadPart(1, Payload.of(bytes(1000, 1))).block(TIMEOUT);
         Path uploadDir = entries(uploads).get(0);
@@ -187,7 +188,7 @@ class FileSystemMultipartAbortTest {
     @Test
     void filesAppearingWhileAnAbortedUploadIsDeletedAreSweptByWalkingAgainOrByCleanup() throws Exception {
         HookedFileSystem fs = new HookedFileSystem();
-        FileSystemObjectStore store = open(fs.wrap(realRoot));
+        ObjectStore store = open(fs.wrap(realRoot));
 
         // a straggler appears once: the removal walks again and the abort leaves nothing
         MultipartUpload first = store.startMultipart("k6/straggler", PutOptions.none()).block(TIMEOUT);

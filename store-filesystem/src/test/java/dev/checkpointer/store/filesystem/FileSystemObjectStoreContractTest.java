@@ -14,7 +14,7 @@ class FileSystemObjectStoreContractTest extends ObjectStoreContract {
 
     @Override
     protected ObjectStore createStore(String testName) {
-        return FileSystemObjectStore.open(dir.resolve(testName));
+        return FileSystemStore.open(dir.resolve(testName));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.checkpointer.store.filesystem;
 
+import dev.checkpointer.store.filesystem.internal.FsObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -53,14 +54,14 @@ class FileSystemObjectStoreTest {
     private Path root;
     private Path outside;
     private final List<ObjectStore> stores = new ArrayList<>();
-    private FileSystemObjectStore store;
+    private ObjectStore store;
 
     @BeforeEach
     void setUp() throws IOException {
         root = parent.resolve("store");
         outside = Files.createDirectories(parent.resolve("outside"));
         Files.writeString(outside.resolve("secret"), "top secret");
-        store = open(FileSystemObjectStore.builder(root));
+        store = open(FileSystemStore.builder(root));
     }
 
     @AfterEach
@@ -68,8 +69,8 @@ class FileSystemObjectStoreTest {
         stores.forEach(ObjectStore::close);
     }
 
-    private FileSystemObjectStore open(FileSystemObjectStore.Builder b) {
-        FileSystemObjectStore s = b.build();
+    private ObjectStore open(FileSystemStore.Builder b) {
+        ObjectStore s = b.build();
         stores.add(s);
         return s;
     }
@@ -128,7 +129,7 @@ class FileSystemObjectStoreTest {
         assertThat(root.resolve(".checkpointer-store").resolve("lock")).exists();
         assertThat(keys("")).containsExactly("a/b.bin", "a/c");
         assertThat(store.describe()).isEqualTo("file://" + root.toRealPath()).startsWith("file:///");
-        assertThat(store.root()).isEqualTo(root.toRealPath());
+        assertThat(((FsObjectStore) store).root()).isEqualTo(root.toRealPath());
     }
 
     @Test
@@ -235,10 +236,10 @@ class FileSystemObjectStoreTest {
         } catch (UnsupportedOperationException | IOException e) {
             assumeTrue(false, "cannot create symbolic links here: " + e);
         }
-        FileSystemObjectStore s = open(FileSystemObjectStore.builder(alias));
+        ObjectStore s = open(FileSystemStore.builder(alias));
         put(s, "k", new byte[] {1});
         assertThat(real.resolve("k")).isRegularFile();
-        assertThat(s.root()).isEqualTo(real.toRealPath());
+        assertThat(((FsObjectStore) s).root()).isEqualTo(real.toRealPath());
     }
 
     // =============================================================================================== crash debris
@@ -332,7 +333,7 @@ class FileSystemObjectStoreTest {
         assertThat(sizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(data.length);
         assertThat(threads).allSatisfy(t -> assertThat(t).startsWith("checkpointer-fs-"));
 
-        FileSystemObjectStore small = open(FileSystemObjectStore.builder(root).readChunkSize(64 * 1024));
+        ObjectStore small = open(FileSystemStore.builder(root).readChunkSize(64 * 1024));
         assertThat(small.get("big", ByteRange.of(10, 200_000)).flatMapMany(ObjectContent::body).count().block(TIMEOUT)).isEqualTo(4);
     }
 
@@ -363,7 +364,7 @@ class FileSystemObjectStoreTest {
 
     @Test
     void etagsComeFromTheFileSoStoresWithOtherSettingsAgree() {
-        FileSystemObjectStore plain = open(FileSystemObjectStore.builder(root).extendedAttributes(false));
+        ObjectStore plain = open(FileSystemStore.builder(root).extendedAttributes(false));
         ObjectInfo written = put(store, "shared", new byte[] {1});
         assertThat(plain.head("shared").block(TIMEOUT).etag()).isEqualTo(written.etag());
         ObjectInfo second = plain.put("shared", Payload.of(new byte[] {2}), PutOptions.ifMatch(written.etag())).block(TIMEOUT);
@@ -375,7 +376,7 @@ class FileSystemObjectStoreTest {
 
     @Test
     void whereExtendedAttributesExistTheEtagCarriesTheWriteIdStoredWithTheFile() throws IOException {
-        assumeTrue(store.usesExtendedAttributes(), "no user extended attributes on this file system");
+        assumeTrue(((FsObjectStore) store).usesExtendedAttributes(), "no user extended attributes on this file system");
         ObjectInfo info = put(store, "x/y", new byte[] {1, 2, 3});
         java.nio.file.attribute.UserDefinedFileAttributeView view =
                 Files.getFileAttributeView(root.resolve("x/y"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
@@ -395,8 +396,8 @@ class FileSystemObjectStoreTest {
 
     @Test
     void anIfMatchRaceBetweenTwoStoreInstancesHasExactlyOneWinnerPerRound() {
-        FileSystemObjectStore a = store;
-        FileSystemObjectStore b = open(FileSystemObjectStore.builder(root));
+        ObjectStore a = store;
+        ObjectStore b = open(FileSystemStore.builder(root));
         put(a, "race", new byte[] {0});
         Scheduler two = Schedulers.newParallel("race", 2);
         try {
@@ -449,7 +450,7 @@ class FileSystemObjectStoreTest {
 
     @Test
     void aClosedStoreRefusesWork() {
-        FileSystemObjectStore s = open(FileSystemObjectStore.builder(root));
+        ObjectStore s = open(FileSystemStore.builder(root));
         s.close();
         s.close();
         assertCode(s.put("k", Payload.of(new byte[] {1}), PutOptions.none()), ErrorCode.CLOSED);
@@ -464,13 +465,13 @@ class FileSystemObjectStoreTest {
     @Test
     void aRootThatIsAFileOrMissingIsRefused() throws IOException {
         Path file = Files.writeString(parent.resolve("file"), "x");
-        assertThatThrownBy(() -> FileSystemObjectStore.open(file)).isInstanceOf(InvalidInputException.class).hasMessageContaining("not a directory");
-        FileSystemObjectStore missing = open(FileSystemObjectStore.builder(parent.resolve("missing")).createRoot(false));
+        assertThatThrownBy(() -> FileSystemStore.open(file)).isInstanceOf(InvalidInputException.class).hasMessageContaining("not a directory");
+        ObjectStore missing = open(FileSystemStore.builder(parent.resolve("missing")).createRoot(false));
         assertCode(missing.put("k", Payload.of(new byte[] {1}), PutOptions.none()), ErrorCode.STORE_LOCATION_NOT_FOUND);
         assertCode(missing.list(""), ErrorCode.STORE_LOCATION_NOT_FOUND);
         assertThat(parent.resolve("missing")).doesNotExist();
-        assertThatThrownBy(() -> FileSystemObjectStore.builder(root).threads(0)).isInstanceOf(InvalidInputException.class);
-        assertThatThrownBy(() -> FileSystemObjectStore.builder(root).readChunkSize(10)).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> FileSystemStore.builder(root).threads(0)).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> FileSystemStore.builder(root).readChunkSize(10)).isInstanceOf(InvalidInputException.class);
     }
 
     @Test

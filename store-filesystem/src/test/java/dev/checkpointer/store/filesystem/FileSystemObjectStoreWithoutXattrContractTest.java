@@ -1,5 +1,6 @@
 package dev.checkpointer.store.filesystem;
 
+import dev.checkpointer.store.filesystem.internal.FsObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.checkpointer.spi.ObjectStore;
@@ -17,8 +18,8 @@ class FileSystemObjectStoreWithoutXattrContractTest extends ObjectStoreContract 
 
     @Override
     protected ObjectStore createStore(String testName) {
-        FileSystemObjectStore store = FileSystemObjectStore.builder(dir.resolve(testName)).extendedAttributes(false).build();
-        assertThat(store.usesExtendedAttributes()).isFalse();
+        ObjectStore store = FileSystemStore.builder(dir.resolve(testName)).extendedAttributes(false).build();
+        assertThat(((FsObjectStore) store).usesExtendedAttributes()).isFalse();
         return store;
     }
 }

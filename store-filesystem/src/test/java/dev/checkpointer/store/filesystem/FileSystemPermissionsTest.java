@@ -1,5 +1,6 @@
 package dev.checkpointer.store.filesystem;
 
+import dev.checkpointer.spi.ObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -51,7 +52,7 @@ class FileSystemPermissionsTest {
     }
 
     /** Writes through every path that creates files: plain, create-if-absent (hard link), if-match (lock file), multipart. */
-    private static MultipartUpload exercise(FileSystemObjectStore store) {
+    private static MultipartUpload exercise(ObjectStore store) {
         store.put("a/b/plain", Payload.of(new byte[] {1}), PutOptions.none()).block(T);
         ObjectInfo created = store.put("a/c/created", Payload.of(new byte[] {2}), PutOptions.ifAbsent()).block(T);
         store.put("a/c/created", Payload.of(new byte[] {3}), PutOptions.ifMatch(created.etag())).block(T);
@@ -65,7 +66,7 @@ class FileSystemPermissionsTest {
     @Test
     void everythingTheStoreCreatesIsOwnerOnlyByDefault() throws IOException {
         Path root = dir.resolve("new/root");
-        try (FileSystemObjectStore store = FileSystemObjectStore.builder(root).build()) {
+        try (ObjectStore store = FileSystemStore.builder(root).build()) {
             exercise(store);
             Map<String, String> modes = modes(dir.resolve("new"));
             assertThat(modes).containsKeys("dir ", "dir root", "file root/a/b/plain", "file root/a/c/created", "file root/m/whole",
@@ -92,7 +93,7 @@ class FileSystemPermissionsTest {
     @Test
     void thePermissionsOptionWidensFilesAndDirectories() throws IOException {
         Path root = dir.resolve("shared");
-        try (FileSystemObjectStore store = (FileSystemObjectStore) new FileSystemStoreProvider()
+        try (ObjectStore store = new FileSystemStoreProvider()
                 .open(URI.create(root.toUri() + "?permissions=group-read"), Map.of())) {
             exercise(store);
         }
@@ -101,7 +102,7 @@ class FileSystemPermissionsTest {
         modes.forEach((path, mode) -> assertThat(mode).as(path).isEqualTo(path.startsWith("dir ") ? "rwxr-x---" : "rw-r-----"));
 
         Path octal = dir.resolve("octal");
-        try (FileSystemObjectStore store = FileSystemObjectStore.builder(octal).permissions("0660").build()) {
+        try (ObjectStore store = FileSystemStore.builder(octal).permissions("0660").build()) {
             store.put("x/y", Payload.of(new byte[] {1}), PutOptions.none()).block(T);
         }
         // set explicitly after creation, so a umask of 022 does not take the group's write away
@@ -109,7 +110,7 @@ class FileSystemPermissionsTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(octal.resolve("x")))).isEqualTo("rwxrwx---");
 
         Path symbolic = dir.resolve("symbolic");
-        try (FileSystemObjectStore store = FileSystemObjectStore.builder(symbolic).permissions("rw-r--r--").build()) {
+        try (ObjectStore store = FileSystemStore.builder(symbolic).permissions("rw-r--r--").build()) {
             store.put("x", Payload.of(new byte[] {1}), PutOptions.none()).block(T);
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(symbolic.resolve("x")))).isEqualTo("rw-r--r--");
@@ -120,7 +121,7 @@ class FileSystemPermissionsTest {
     void existingDirectoriesAreLeftAlone() throws IOException {
         Path root = Files.createDirectories(dir.resolve("existing"));
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-x---"));
-        try (FileSystemObjectStore store = FileSystemObjectStore.builder(root).build()) {
+        try (ObjectStore store = FileSystemStore.builder(root).build()) {
             store.put("k", Payload.of(new byte[] {1}), PutOptions.none()).block(T);
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root))).isEqualTo("rwxr-x---");
@@ -130,7 +131,7 @@ class FileSystemPermissionsTest {
     @Test
     void badValuesAreRefusedWithTheAcceptedForms() {
         for (String bad : new String[] {"755", "rwxr-x---", "400", "r--------", "-w-------", "banana", "7777", "rw-r-----x", ""}) {
-            assertThatThrownBy(() -> FileSystemObjectStore.builder(dir).permissions(bad)).as(bad)
+            assertThatThrownBy(() -> FileSystemStore.builder(dir).permissions(bad)).as(bad)
                     .isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("permissions must be owner-only (the default: rw-------), group-read")
                     .hasMessageContaining("no execute bits");

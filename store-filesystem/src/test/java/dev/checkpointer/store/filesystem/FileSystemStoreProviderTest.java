@@ -1,5 +1,6 @@
 package dev.checkpointer.store.filesystem;
 
+import dev.checkpointer.store.filesystem.internal.FsObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,10 +56,10 @@ class FileSystemStoreProviderTest {
         }
     }
 
-    private FileSystemObjectStore open(String uri, Map<String, String> options) {
+    private ObjectStore open(String uri, Map<String, String> options) {
         ObjectStore s = provider.open(URI.create(uri), options);
         toClose.add(s);
-        return (FileSystemObjectStore) s;
+        return s;
     }
 
     private String relative(String name) {
@@ -86,9 +87,9 @@ class FileSystemStoreProviderTest {
         Path abs = dir.resolve("abs store");
         for (String uri : List.of(abs.toUri().toString(), "file://" + abs.toUri().getRawPath(), "file:" + abs.toUri().getRawPath(),
                 "file://localhost" + abs.toUri().getRawPath())) {
-            FileSystemObjectStore s = open(uri, Map.of());
+            ObjectStore s = open(uri, Map.of());
             s.put("k", Payload.of(new byte[] {1}), PutOptions.none()).block(TIMEOUT); // the first write creates the root
-            assertThat(s.root()).as(uri).isEqualTo(abs.toRealPath());
+            assertThat(((FsObjectStore) s).root()).as(uri).isEqualTo(abs.toRealPath());
             assertThat(s.describe()).isEqualTo(abs.toRealPath().toUri().toString().replaceAll("/$", ""));
         }
         assertThat(abs.toUri().toString()).contains("%20");
@@ -97,11 +98,11 @@ class FileSystemStoreProviderTest {
     @Test
     void relativeUrisOpenADirectoryBelowTheWorkingDirectory() throws IOException {
         String rel = relative("rel dir+plus");
-        FileSystemObjectStore s = open("file:" + rel.replace(" ", "%20") + "?fsync=false&threads=2", Map.of());
+        ObjectStore s = open("file:" + rel.replace(" ", "%20") + "?fsync=false&threads=2", Map.of());
         Path expected = Path.of("").toAbsolutePath().resolve(rel);
         assertThat(expected).doesNotExist(); // opening creates nothing
         s.put("first", Payload.of(new byte[] {1}), PutOptions.none()).block(TIMEOUT);
-        assertThat(s.root()).isEqualTo(expected.toRealPath());
+        assertThat(((FsObjectStore) s).root()).isEqualTo(expected.toRealPath());
         assertThat(expected.getFileName().toString()).isEqualTo("rel dir+plus");
         s.put("k", Payload.of(new byte[] {1}), PutOptions.none()).block(TIMEOUT);
         assertThat(expected.resolve("k")).isRegularFile();
@@ -109,15 +110,15 @@ class FileSystemStoreProviderTest {
 
     @Test
     void optionsComeFromTheQueryAndTheMapWhichWins() {
-        FileSystemObjectStore s = open(dir.toUri() + "?fsync=false&threads=2&readChunkSize=64KiB&createRoot=true&extendedAttributes=false",
+        ObjectStore s = open(dir.toUri() + "?fsync=false&threads=2&readChunkSize=64KiB&createRoot=true&extendedAttributes=false",
                 Map.of());
-        assertThat(s.usesExtendedAttributes()).isFalse();
+        assertThat(((FsObjectStore) s).usesExtendedAttributes()).isFalse();
         s.put("k", Payload.of(new byte[200_000]), PutOptions.none()).block(TIMEOUT);
         assertThat(s.get("k", dev.checkpointer.spi.ByteRange.ALL).flatMapMany(c -> c.body()).count().block(TIMEOUT)).isEqualTo(4);
         // the map overrides a bad query value
         open(dir.toUri() + "?threads=lots", Map.of("threads", "3"));
         assertThatThrownBy(() -> open(dir.toUri() + "?threads=lots", Map.of())).isInstanceOf(InvalidInputException.class).hasMessageContaining("threads");
-        FileSystemObjectStore absent = open(dir.resolve("absent").toUri() + "?createRoot=false", Map.of());
+        ObjectStore absent = open(dir.resolve("absent").toUri() + "?createRoot=false", Map.of());
         assertThatThrownBy(() -> absent.list("").blockLast(TIMEOUT))
                 .isInstanceOfSatisfying(dev.checkpointer.StoreException.class,
                         e -> assertThat(e.code()).isEqualTo(dev.checkpointer.ErrorCode.STORE_LOCATION_NOT_FOUND))

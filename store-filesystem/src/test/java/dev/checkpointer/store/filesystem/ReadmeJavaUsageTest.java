@@ -106,10 +106,12 @@ class ReadmeJavaUsageTest {
     @Test
     void theSnippetsCompileInAFreshProjectAndThePipelineResumesFromTheSavedOffset() throws Exception {
         List<List<String>> java = blocks(section(), "java");
-        // The quick start, the every() fragment (run in ReadmeQuickStartTest, it is not a whole program) and the pipeline.
-        assertThat(java).as("the quick start, the every() fragment and the Reactor pipeline").hasSize(3);
-        assertThat(String.join("\n", java.get(1))).as("the middle block is the every() fragment").contains("checkpointer.every(");
-        java = List.of(java.get(0), java.get(2));
+        // The quick start, the every() fragment (run in ReadmeQuickStartTest, it is not a whole program), the pipeline
+        // and the store built in code with the filesystem store's facade.
+        assertThat(java).as("the quick start, the every() fragment, the Reactor pipeline and the store built in code").hasSize(4);
+        assertThat(String.join("\n", java.get(1))).as("the second block is the every() fragment").contains("checkpointer.every(");
+        assertThat(String.join("\n", java.get(3))).as("the last block builds a store with its facade").contains("FileSystemStore.builder(");
+        java = List.of(java.get(0), java.get(2), java.get(3));
         deleteRecursively(PROJECT.resolve("src"));
         deleteRecursively(PROJECT.resolve("target"));
         deleteRecursively(PROJECT.resolve("checkpoints"));
@@ -121,10 +123,12 @@ class ReadmeJavaUsageTest {
         assertThat(pipeline).as("the pipeline snippet is a whole class").contains("public final class RunningTotal {");
         files.add(Files.writeString(sources.resolve("RunningTotal.java"), pipeline));
         files.add(Files.writeString(sources.resolve("Restart.java"), DRIVER));
+        files.add(Files.writeString(sources.resolve("StoreInCode.java"), asClass("StoreInCode", java.get(2))));
 
         List<Path> classPath = readmeClassPath();
         Path classes = compile(files, classPath);
         assertThat(classes.resolve("QuickStart.class")).isRegularFile();
+        assertThat(classes.resolve("StoreInCode.class")).isRegularFile();
 
         String location = PROJECT.resolve("checkpoints").toUri().toString();
         List<String> crashed = run(classes, classPath, location, CRASH_AT);

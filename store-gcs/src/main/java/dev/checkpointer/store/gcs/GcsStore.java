@@ -108,31 +108,10 @@ public final class GcsStore {
             StoreOptions o = StoreOptions.of("gcs", merged, GcsStoreProvider.OPTIONS, Set.of());
             bucket(loc.container());
             prefix(loc.prefix());
-            o.string("project").ifPresent(this::projectId);
-            o.string("credentialsFile").ifPresent(p -> credentialsFile(Path.of(p)));
-            if (o.string("anonymous").isPresent()) {
-                anonymous(o.bool("anonymous", false));
-            }
-            o.string("endpoint").ifPresent(this::endpoint);
-            if (o.string("chunkSize").isPresent()) {
-                chunkSize(o.size("chunkSize", 0));
-            }
-            if (o.string("readChunkSize").isPresent()) {
-                readChunkSize(o.size("readChunkSize", 0));
-            }
-            o.string("kmsKeyName").ifPresent(this::kmsKeyName);
-            if (o.string("threads").isPresent()) {
-                threads(o.positiveInt("threads", 1));
-            }
-            if (o.string("listPageSize").isPresent()) {
-                listPageSize(o.positiveInt("listPageSize", 1000));
-            }
-            if (o.string("connectTimeout").isPresent()) {
-                connectTimeout(o.duration("connectTimeout", GcsConfig.DEFAULT_CONNECT_TIMEOUT));
-            }
-            if (o.string("singleRequestUploads").isPresent()) {
-                singleRequestUploads(o.bool("singleRequestUploads", true));
-            }
+            o.ifSet("project", this::projectId).ifSet("credentialsFile", p -> credentialsFile(Path.of(p))).ifBool("anonymous", this::anonymous)
+                    .ifSet("endpoint", this::endpoint).ifSize("chunkSize", this::chunkSize).ifSize("readChunkSize", this::readChunkSize)
+                    .ifSet("kmsKeyName", this::kmsKeyName).ifPositiveInt("threads", this::threads).ifPositiveInt("listPageSize", this::listPageSize)
+                    .ifDuration("connectTimeout", this::connectTimeout).ifBool("singleRequestUploads", this::singleRequestUploads);
             return this;
         }
 

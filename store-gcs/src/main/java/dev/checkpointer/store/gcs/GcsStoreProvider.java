@@ -39,11 +39,6 @@ public final class GcsStoreProvider implements ObjectStoreProvider {
         return OPTIONS;
     }
 
-    @Override
-    public Set<String> secretOptionNames() {
-        return Set.of();
-    }
-
     /**
      * Opens the store a {@code gs://} URI names.
      *

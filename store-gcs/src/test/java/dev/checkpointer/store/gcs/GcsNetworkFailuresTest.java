@@ -9,6 +9,8 @@ import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.testkit.DeadEndpoints;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,6 +74,36 @@ class GcsNetworkFailuresTest {
             Throwable e = catchThrowable(() -> s.list("").collectList().block(T));
             assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("the GCS bucket 'bkt' does not exist: create bucket 'bkt' or fix the location");
             assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_BUCKET_NOT_FOUND);
+        }
+    }
+
+    /**
+     * An https endpoint whose certificate this JVM does not trust: the handshake fails with "PKIX path building failed",
+     * a configuration error. It is permanent ({@code STORE_TLS}, naming the host and the remedy), so the engine gives
+     * up at once instead of retrying until the operation deadline; no request reaches the server.
+     */
+    @Test
+    void anUntrustedCertificateIsAPermanentTlsErrorNamingTheHostAndTheRemedy() {
+        AtomicInteger served = new AtomicInteger();
+        HttpsServer server = DeadEndpoints.untrustedTls(x -> {
+            served.incrementAndGet();
+            x.sendResponseHeaders(500, -1);
+            x.close();
+        });
+        String host = "127.0.0.1:" + server.getAddress().getPort();
+        try (ObjectStore s = store("https://" + host).build()) {
+            Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
+            assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("TLS handshake with " + host + " failed")
+                    .hasMessageContaining("PKIX path building failed").hasMessageContaining("trust store");
+            assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_TLS);
+            assertThat(((StoreException) e).isTransient()).isFalse();
+            DeadEndpoints.Outcome o = DeadEndpoints.latestWithin(store("https://" + host).build(), Duration.ofSeconds(30));
+            assertThat(o.error()).as("not retried until the deadline").isInstanceOf(StoreException.class)
+                    .hasMessageContaining("TLS handshake with " + host + " failed").hasMessageNotContaining("operation deadline");
+            assertThat(((StoreException) o.error()).code()).isEqualTo(ErrorCode.STORE_TLS);
+            assertThat(served).as("GCS requests that got through").hasValue(0);
+        } finally {
+            server.stop(0);
         }
     }
 }

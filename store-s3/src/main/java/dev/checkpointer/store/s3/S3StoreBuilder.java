@@ -1,6 +1,7 @@
 package dev.checkpointer.store.s3;
 
 import dev.checkpointer.InvalidInputException;
+import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.spi.StoreLocation;
 import dev.checkpointer.spi.StoreOptions;
@@ -21,7 +22,7 @@ import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
- * Builds an {@link S3Store}. Settings are checked as they are set; {@link #build()} checks how they combine.
+ * Builds an S3 store (see {@link S3Store}). Settings are checked as they are set; {@link #build()} checks how they combine.
  *
  * <p>The same settings are available as URI query parameters or store options (names in the table; unknown names are
  * refused): {@code s3://bucket/prefix?region=eu-west-1&sse=aws:kms}.
@@ -136,9 +137,7 @@ public final class S3StoreBuilder {
         StoreOptions o = StoreOptions.of("s3", options, OPTIONS, SECRET_OPTIONS);
         o.string("region").ifPresent(this::region);
         o.string("endpoint").ifPresent(e -> endpoint(parseEndpoint(e)));
-        if (o.string("pathStyle").isPresent()) {
-            pathStyle(o.bool("pathStyle", false));
-        }
+        o.ifBool("pathStyle", this::pathStyle);
         o.string("profile").ifPresent(this::profile);
         String id = o.string("accessKeyId").orElse(null);
         String secret = o.string("secretAccessKey").orElse(null);
@@ -150,24 +149,12 @@ public final class S3StoreBuilder {
             }
             credentials(id, secret, token);
         }
-        if (o.string("partSize").isPresent()) {
-            partSize(o.size("partSize", MIN_PART_SIZE));
-        }
-        if (o.string("crossRegion").isPresent()) {
-            crossRegion(o.bool("crossRegion", true));
-        }
-        if (o.string("connectTimeout").isPresent()) {
-            connectTimeout(o.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT));
-        }
-        if (o.string("readTimeout").isPresent()) {
-            readTimeout(o.duration("readTimeout", DEFAULT_READ_TIMEOUT));
-        }
-        if (o.string("maxConnections").isPresent()) {
-            maxConnections(o.positiveInt("maxConnections", DEFAULT_MAX_CONNECTIONS));
-        }
-        if (o.string("crt").isPresent()) {
-            crt(o.bool("crt", false));
-        }
+        o.ifSize("partSize", this::partSize);
+        o.ifBool("crossRegion", this::crossRegion);
+        o.ifDuration("connectTimeout", this::connectTimeout);
+        o.ifDuration("readTimeout", this::readTimeout);
+        o.ifPositiveInt("maxConnections", this::maxConnections);
+        o.ifBool("crt", this::crt);
         String mode = o.string("sse").map(String::trim).orElse(null);
         String keyId = o.string("sseKmsKeyId").map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
         Boolean bucketKey = o.string("sseBucketKey").isPresent() ? o.bool("sseBucketKey", false) : null;
@@ -468,7 +455,7 @@ public final class S3StoreBuilder {
      * @throws dev.checkpointer.CheckpointException with code {@code CONFIGURATION} when the client cannot be built
      *     (no region found, CRT requested but absent)
      */
-    public S3Store build() {
+    public ObjectStore build() {
         if (bucket == null) {
             throw new InvalidInputException("an S3 store needs a bucket: s3://bucket/prefix or bucket(name)");
         }

@@ -19,7 +19,7 @@ class S3CheckpointerContractTest extends CheckpointerContract {
 
     @Override
     protected ObjectStore reopen(ObjectStore original) {
-        ObjectStore again = S3MockServer.get().store(((S3Store) original).prefix()).build();
+        ObjectStore again = S3MockServer.get().store(((dev.checkpointer.store.s3.internal.S3ObjectStore) original).prefix()).build();
         reopened.add(again);
         return again;
     }

@@ -403,7 +403,7 @@ class S3FaultInjectionTest {
         java.nio.file.Files.writeString(config, "[profile checkpointer-test]\nregion = eu-central-1\n");
         String oldCredentials = System.setProperty("aws.sharedCredentialsFile", credentials.toString());
         String oldConfig = System.setProperty("aws.configFile", config.toString());
-        try (S3Store store = S3Store.builder().location(URI.create("s3://" + S3MockServer.BUCKET + "/" + prefix),
+        try (ObjectStore store = S3Store.builder().location(URI.create("s3://" + S3MockServer.BUCKET + "/" + prefix),
                 java.util.Map.of("endpoint", proxy.baseUrl(), "profile", "checkpointer-test")).build()) {
             assertThat(store.toString()).contains("region=eu-central-1");
             store.put("p", Payload.of(new byte[] {1}), PutOptions.none()).block(TIMEOUT);
@@ -428,7 +428,7 @@ class S3FaultInjectionTest {
         proxy.stubFor(any(urlPathMatching(".*/secret-.*")).atPriority(1)
                 .willReturn(aResponse().withStatus(403).withHeader("Content-Type", XML).withBody(error("SignatureDoesNotMatch", "The signature does not match"))));
         proxy.stubFor(get(urlPathMatching(".*/reset-.*")).atPriority(1).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
-        try (S3Store store = storeBuilder().credentials(S3MockServer.ACCESS_KEY, S3MockServer.SECRET_KEY, "SESSION-TOKEN-must-not-leak")
+        try (ObjectStore store = storeBuilder().credentials(S3MockServer.ACCESS_KEY, S3MockServer.SECRET_KEY, "SESSION-TOKEN-must-not-leak")
                 .sseCustomerKey(customerKey).build()) {
             List<Throwable> errors = new ArrayList<>();
             StepVerifier.create(store.put("secret-1", Payload.of(new byte[] {1}), PutOptions.none())).expectErrorSatisfies(errors::add).verify(TIMEOUT);

@@ -1,5 +1,6 @@
 package dev.checkpointer.store.s3;
 
+import dev.checkpointer.spi.ObjectStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -14,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,7 +56,7 @@ class S3NetworkFailuresTest {
     @Test
     void aRefusedPortNamesTheHostAndTheCauseAndEndsAtTheDeadline() {
         int port = DeadEndpoints.refusedPort();
-        try (S3Store s = store("http://127.0.0.1:" + port).build()) {
+        try (ObjectStore s = store("http://127.0.0.1:" + port).build()) {
             Throwable once = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
             assertThat(once).isInstanceOf(StoreException.class)
                     .hasMessageContaining("cannot reach 127.0.0.1:" + port + ": ")
@@ -68,7 +71,7 @@ class S3NetworkFailuresTest {
     void theConnectTimeoutOptionEndsAConnectionThatIsNeverAnswered() {
         assertThat(S3StoreBuilder.DEFAULT_CONNECT_TIMEOUT).isEqualTo(Duration.ofSeconds(5));
         try (DeadEndpoints.Unaccepting firewalled = DeadEndpoints.unaccepting();
-             S3Store s = S3Store.builder().location(URI.create("s3://bkt/p"), java.util.Map.of("endpoint", "http://127.0.0.1:" + firewalled.port(),
+             ObjectStore s = S3Store.builder().location(URI.create("s3://bkt/p"), java.util.Map.of("endpoint", "http://127.0.0.1:" + firewalled.port(),
                      "region", "us-east-1", "accessKeyId", "AKIDEXAMPLE", "secretAccessKey", "x", "connectTimeout", "300ms")).build()) {
             long start = System.nanoTime();
             Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
@@ -81,7 +84,7 @@ class S3NetworkFailuresTest {
 
     @Test
     void anUnresolvableHostIsNamed() {
-        try (S3Store s = store("http://" + DeadEndpoints.UNRESOLVABLE_HOST + ":9000").build()) {
+        try (ObjectStore s = store("http://" + DeadEndpoints.UNRESOLVABLE_HOST + ":9000").build()) {
             Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
             assertThat(e).isInstanceOf(StoreException.class)
                     .hasMessageContaining("cannot reach " + DeadEndpoints.UNRESOLVABLE_HOST + ":9000: UnknownHostException");
@@ -98,7 +101,7 @@ class S3NetworkFailuresTest {
             x.getResponseBody().write(body);
             x.close();
         });
-        try (S3Store s = store("http://127.0.0.1:" + server.getAddress().getPort()).build()) {
+        try (ObjectStore s = store("http://127.0.0.1:" + server.getAddress().getPort()).build()) {
             Throwable e = catchThrowable(() -> s.get("_latest", dev.checkpointer.spi.ByteRange.ALL).block(Duration.ofSeconds(30)));
             assertThat(e).isInstanceOf(StoreException.class)
                     .hasMessageContaining("the S3 bucket 'bkt' does not exist: create bucket 'bkt' or fix the location");
@@ -132,12 +135,12 @@ class S3NetworkFailuresTest {
             x.close();
         });
         // Off by default with an endpoint (S3-compatible stores have no regions), on by default on AWS.
-        try (S3Store s = store("http://127.0.0.1:" + server.getAddress().getPort()).build()) {
+        try (ObjectStore s = store("http://127.0.0.1:" + server.getAddress().getPort()).build()) {
             assertThat(catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)))).isInstanceOf(StoreException.class);
             assertThat(signedFor).containsExactly("us-east-1");
         }
         signedFor.clear();
-        try (S3Store s = store("http://127.0.0.1:" + server.getAddress().getPort()).crossRegion(true).build()) {
+        try (ObjectStore s = store("http://127.0.0.1:" + server.getAddress().getPort()).crossRegion(true).build()) {
             assertThat(s.head("k").block(Duration.ofSeconds(30))).isNotNull();
             assertThat(signedFor).containsExactly("us-east-1", "eu-west-1");
         } finally {
@@ -147,15 +150,45 @@ class S3NetworkFailuresTest {
 
     @Test
     void crossRegionAccessIsOnForAwsAndOffForAnEndpointUnlessAsked() {
-        try (S3Store aws = S3Store.builder().bucket("bkt").region("eu-west-1").credentials("AKIDEXAMPLE", "not-a-real-secret").build()) {
+        try (ObjectStore aws = S3Store.builder().bucket("bkt").region("eu-west-1").credentials("AKIDEXAMPLE", "not-a-real-secret").build()) {
             assertThat(aws.toString()).contains("cross-region");
         }
-        try (S3Store compatible = store("http://127.0.0.1:9").build()) {
+        try (ObjectStore compatible = store("http://127.0.0.1:9").build()) {
             assertThat(compatible.toString()).doesNotContain("cross-region");
         }
-        try (S3Store off = S3Store.builder().bucket("bkt").region("eu-west-1").credentials("AKIDEXAMPLE", "not-a-real-secret")
+        try (ObjectStore off = S3Store.builder().bucket("bkt").region("eu-west-1").credentials("AKIDEXAMPLE", "not-a-real-secret")
                 .crossRegion(false).build()) {
             assertThat(off.toString()).doesNotContain("cross-region");
+        }
+    }
+
+    /**
+     * An https endpoint whose certificate this JVM does not trust: the handshake fails with "PKIX path building failed",
+     * a configuration error. It is permanent ({@code STORE_TLS}, naming the host and the remedy), so the engine gives
+     * up at once instead of retrying until the operation deadline; no request reaches the server.
+     */
+    @Test
+    void anUntrustedCertificateIsAPermanentTlsErrorNamingTheHostAndTheRemedy() {
+        AtomicInteger served = new AtomicInteger();
+        HttpsServer server = DeadEndpoints.untrustedTls(x -> {
+            served.incrementAndGet();
+            x.sendResponseHeaders(500, -1);
+            x.close();
+        });
+        String host = "127.0.0.1:" + server.getAddress().getPort();
+        try (ObjectStore s = store("https://" + host).build()) {
+            Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
+            assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("TLS handshake with " + host + " failed")
+                    .hasMessageContaining("PKIX path building failed").hasMessageContaining("trust store");
+            assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_TLS);
+            assertThat(((StoreException) e).isTransient()).isFalse();
+            DeadEndpoints.Outcome o = DeadEndpoints.latestWithin(store("https://" + host).build(), Duration.ofSeconds(30));
+            assertThat(o.error()).as("not retried until the deadline").isInstanceOf(StoreException.class)
+                    .hasMessageContaining("TLS handshake with " + host + " failed").hasMessageNotContaining("operation deadline");
+            assertThat(((StoreException) o.error()).code()).isEqualTo(ErrorCode.STORE_TLS);
+            assertThat(served).as("S3 requests that got through").hasValue(0);
+        } finally {
+            server.stop(0);
         }
     }
 }

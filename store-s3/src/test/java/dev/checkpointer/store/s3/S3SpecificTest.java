@@ -274,7 +274,7 @@ class S3SpecificTest {
 
     @Test
     void theCrtClientPassesTheEssentials(TestInfo info) {
-        try (S3Store store = S3MockServer.get().store(prefix(info)).crt(true).build()) {
+        try (ObjectStore store = S3MockServer.get().store(prefix(info)).crt(true).build()) {
             assertThat(store.toString()).contains("crt");
             byte[] data = bytes(300_000, 4);
             ObjectInfo v1 = store.put("crt/a", Payload.of(data), PutOptions.ifAbsent().withSha256(sha256(data))).block(TIMEOUT);
@@ -316,7 +316,8 @@ class S3SpecificTest {
     @Test
     void aStoreOverACallersClientLeavesThatClientOpen(TestInfo info) {
         try (S3AsyncClient client = S3MockServer.rawClient(S3MockServer.get().endpoint())) {
-            S3Store store = S3Store.builder().client(client).bucket(S3MockServer.BUCKET).prefix(prefix(info)).build();
+            String prefix = prefix(info);
+            ObjectStore store = S3Store.builder().client(client).bucket(S3MockServer.BUCKET).prefix(prefix).build();
             store.put("x", Payload.of(new byte[] {1, 2, 3}), PutOptions.none()).block(TIMEOUT);
             store.close();
             store.close();
@@ -324,7 +325,7 @@ class S3SpecificTest {
                     .expectErrorSatisfies(e -> assertThat(((CheckpointException) e).code()).isEqualTo(ErrorCode.CLOSED))
                     .verify(TIMEOUT);
             // The caller's client still works.
-            assertThat(client.headObject(r -> r.bucket(S3MockServer.BUCKET).key(store.prefix() + "/x")).join().contentLength()).isEqualTo(3);
+            assertThat(client.headObject(r -> r.bucket(S3MockServer.BUCKET).key(prefix + "/x")).join().contentLength()).isEqualTo(3);
         }
     }
 

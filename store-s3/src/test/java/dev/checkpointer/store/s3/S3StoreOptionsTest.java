@@ -53,16 +53,13 @@ class S3StoreOptionsTest {
     @Test
     void bucketPrefixAndQueryOptionsComeFromTheUriAndExplicitOptionsWin() {
         String uri = "s3://my-bucket/a/b/?region=eu-west-1&endpoint=" + S3MockServer.get().endpoint() + "&partSize=16MiB&maxConnections=7";
-        try (S3Store store = fromUri(uri, Map.of("region", "us-east-1", "accessKeyId", "AKIAEXAMPLE", "secretAccessKey", SECRET)).build()) {
-            assertThat(store.bucket()).isEqualTo("my-bucket");
-            assertThat(store.prefix()).isEqualTo("a/b");
-            assertThat(store.describe()).isEqualTo("s3://my-bucket/a/b");
+        try (ObjectStore store = fromUri(uri, Map.of("region", "us-east-1", "accessKeyId", "AKIAEXAMPLE", "secretAccessKey", SECRET)).build()) {
+                        assertThat(store.describe()).isEqualTo("s3://my-bucket/a/b");
             assertThat(store.capabilities().minPartSize()).isEqualTo(16L * 1024 * 1024);
             assertThat(store.toString()).contains("region=us-east-1").contains("path style").doesNotContain(SECRET).doesNotContain("AKIAEXAMPLE");
         }
-        try (S3Store root = fromUri("s3://bucket", Map.of("region", "eu-west-1", "accessKeyId", "a", "secretAccessKey", "b")).build()) {
-            assertThat(root.prefix()).isEmpty();
-            assertThat(root.describe()).isEqualTo("s3://bucket");
+        try (ObjectStore root = fromUri("s3://bucket", Map.of("region", "eu-west-1", "accessKeyId", "a", "secretAccessKey", "b")).build()) {
+                        assertThat(root.describe()).isEqualTo("s3://bucket");
             assertThat(root.capabilities().minPartSize()).isEqualTo(S3StoreBuilder.MIN_PART_SIZE);
             assertThat(root.toString()).doesNotContain("endpoint");
         }
@@ -70,10 +67,10 @@ class S3StoreOptionsTest {
 
     @Test
     void anEndpointWithoutARegionUsesUsEast1AndPathStyle() {
-        try (S3Store store = fromUri("s3://b/p", Map.of("endpoint", "http://127.0.0.1:1", "accessKeyId", "a", "secretAccessKey", "b")).build()) {
+        try (ObjectStore store = fromUri("s3://b/p", Map.of("endpoint", "http://127.0.0.1:1", "accessKeyId", "a", "secretAccessKey", "b")).build()) {
             assertThat(store.toString()).contains("region=us-east-1").contains("(path style)");
         }
-        try (S3Store store = fromUri("s3://b/p", Map.of("endpoint", "http://127.0.0.1:1", "pathStyle", "false", "accessKeyId", "a",
+        try (ObjectStore store = fromUri("s3://b/p", Map.of("endpoint", "http://127.0.0.1:1", "pathStyle", "false", "accessKeyId", "a",
                 "secretAccessKey", "b")).build()) {
             assertThat(store.toString()).doesNotContain("path style");
         }
@@ -111,9 +108,9 @@ class S3StoreOptionsTest {
     @Test
     void sseOptionsResolve() {
         Map<String, String> creds = Map.of("region", "us-east-1", "accessKeyId", "a", "secretAccessKey", "b");
-        try (S3Store kms = fromUri("s3://b/p?sseKmsKeyId=alias/mine&sseBucketKey=true", creds).build();
-                S3Store aes = fromUri("s3://b/p?sse=AES256", creds).build();
-                S3Store customer = fromUri("s3://b/p", Map.of("region", "us-east-1", "sseCustomerKey", SSE_C)).build()) {
+        try (ObjectStore kms = fromUri("s3://b/p?sseKmsKeyId=alias/mine&sseBucketKey=true", creds).build();
+                ObjectStore aes = fromUri("s3://b/p?sse=AES256", creds).build();
+                ObjectStore customer = fromUri("s3://b/p", Map.of("region", "us-east-1", "sseCustomerKey", SSE_C)).build()) {
             assertThat(kms.toString()).contains("aws:kms key alias/mine with bucket key");
             assertThat(aes.toString()).contains("sse=AES256");
             assertThat(customer.toString()).contains("SSE-C").doesNotContain(SSE_C);
@@ -126,8 +123,8 @@ class S3StoreOptionsTest {
             assertThatThrownBy(() -> S3Store.builder().client(client).bucket("b").region("eu-west-1").build())
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("on that client");
             assertThatThrownBy(() -> S3Store.builder().client(client).bucket("b").crt(true).build()).isInstanceOf(InvalidInputException.class);
-            try (S3Store store = S3Store.builder().client(client).bucket("b").prefix("/x/").sseS3().build()) {
-                assertThat(store.prefix()).isEqualTo("x");
+            try (ObjectStore store = S3Store.builder().client(client).bucket("b").prefix("/x/").sseS3().build()) {
+                assertThat(store.describe()).isEqualTo("s3://b/x");
                 assertThat(store.toString()).contains("client supplied");
             }
         }
@@ -137,7 +134,7 @@ class S3StoreOptionsTest {
     void theBuilderAndTheStoreNeverShowSecrets() {
         S3StoreBuilder b = S3Store.builder().bucket("b").region("us-east-1").credentials("AKIAEXAMPLE", SECRET, TOKEN).sseCustomerKey(SSE_C);
         assertThat(b.toString()).doesNotContain(SECRET).doesNotContain(TOKEN).doesNotContain(SSE_C).doesNotContain("AKIAEXAMPLE");
-        try (S3Store store = b.build()) {
+        try (ObjectStore store = b.build()) {
             assertThat(store.toString() + store.describe()).doesNotContain(SECRET).doesNotContain(TOKEN).doesNotContain(SSE_C).doesNotContain("AKIAEXAMPLE");
         }
     }

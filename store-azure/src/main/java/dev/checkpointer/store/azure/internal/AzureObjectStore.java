@@ -33,12 +33,12 @@ import dev.checkpointer.spi.Condition;
 import dev.checkpointer.spi.MultipartUpload;
 import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreFailures;
 import dev.checkpointer.spi.KeyPrefix;
 import dev.checkpointer.spi.StoreKeys;
 import dev.checkpointer.spi.VerifyingPayload;
-import dev.checkpointer.store.azure.AzureBlobStore;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -64,7 +64,7 @@ import reactor.core.publisher.Mono;
  * Azure and Azurite alike. A SHA-256 declared in {@link PutOptions} is checked here as the bytes stream, and a
  * mismatch fails the upload before the request that would make the blob visible.
  */
-public final class AzureObjectStore implements AzureBlobStore {
+public final class AzureObjectStore implements ObjectStore {
     private static final Logger log = LoggerFactory.getLogger(AzureObjectStore.class);
 
     /** Sub-requests per blob batch: the service's limit. */
@@ -95,12 +95,20 @@ public final class AzureObjectStore implements AzureBlobStore {
                 + " (" + account + ", " + config.authDescription() + ")";
     }
 
-    @Override
+    /**
+     * The container this store writes to.
+     *
+     * @return the container name
+     */
     public String container() {
         return container.getBlobContainerName();
     }
 
-    @Override
+    /**
+     * The key prefix inside the container, without leading or trailing {@code /}.
+     *
+     * @return the prefix; empty for the container's root
+     */
     public String prefix() {
         return config.prefix();
     }
@@ -474,6 +482,10 @@ public final class AzureObjectStore implements AzureBlobStore {
         CheckpointException mapped = AzureErrors.map(operation, key, e, condition, config.redactor());
         if (mapped.code() == ErrorCode.STORE_BUCKET_NOT_FOUND) {
             mapped = StoreException.bucketNotFound(operation, key, "Azure container", config.client().getBlobContainerName(), mapped.getCause());
+        } else if (!(e instanceof CheckpointException) && StoreFailures.tlsCause(reactor.core.Exceptions.unwrap(e)) != null) {
+            // a certificate or handshake failure is a configuration error: permanent, never retried to the deadline
+            mapped = java.util.Objects.requireNonNull(StoreFailures.tlsFailure(operation, key, host(), reactor.core.Exceptions.unwrap(e),
+                    config.redactor()::redact, mapped.getCause()));
         } else if (!(e instanceof CheckpointException) && mapped instanceof StoreException se && se.isTransient()) {
             StoreException unreachable = StoreFailures.unreachable(operation, key, host(), reactor.core.Exceptions.unwrap(e),
                     config.redactor()::redact, se.getCause());

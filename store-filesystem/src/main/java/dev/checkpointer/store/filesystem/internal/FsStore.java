@@ -67,7 +67,7 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The filesystem store's implementation; see {@code FileSystemObjectStore} for the behaviour it promises.
+ * The filesystem store's implementation; see {@code FileSystemStore} for the behaviour it promises.
  *
  * <p>Threads: every blocking call runs on a bounded-elastic scheduler owned by this store (threads named
  * {@code checkpointer-fs-N-M}). Payload buffers that arrive on one of those threads are written in place, inside
@@ -336,7 +336,7 @@ public final class FsStore implements ObjectStore {
 
     @Override
     public String toString() {
-        return "FileSystemObjectStore[" + description + "]";
+        return "FileSystemStore[" + description + "]";
     }
 
     // =============================================================================================== scheduling

@@ -588,7 +588,7 @@ public final class GcsObjectStore implements ObjectStore {
 
     /**
      * Maps a failure ({@link GcsErrors#map}), first naming the bucket and the remedy when the bucket does not exist,
-     * and the host and cause when the service cannot be reached.
+     * the host and the remedy for a TLS failure (permanent), and the host and cause when the service cannot be reached.
      */
     private CheckpointException map(String operation, @Nullable String key, Throwable error) {
         CheckpointException mapped = GcsErrors.map(operation, key, error);
@@ -597,6 +597,10 @@ public final class GcsObjectStore implements ObjectStore {
         }
         if (mapped.code() == ErrorCode.STORE_NOT_FOUND && GcsErrors.isMissingBucket(error)) {
             return StoreException.bucketNotFound(operation, key, "GCS bucket", config.bucket(), error);
+        }
+        StoreException tls = StoreFailures.tlsFailure(operation, key, host(), error); // permanent: a configuration error
+        if (tls != null) {
+            return tls;
         }
         StoreException unreachable = StoreFailures.unreachable(operation, key, host(), error);
         return unreachable != null ? unreachable : mapped;

@@ -10,11 +10,11 @@ import dev.checkpointer.spi.Condition;
 import dev.checkpointer.spi.MultipartUpload;
 import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.StoreFailures;
 import dev.checkpointer.spi.KeyPrefix;
 import dev.checkpointer.spi.StoreKeys;
-import dev.checkpointer.store.s3.S3Store;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,7 +59,7 @@ import software.amazon.awssdk.utils.DateUtils;
  * request (two for a range that starts at or past the end, which S3 answers with 416 and a HEAD then describes),
  * and nothing waits on a future. Failures are mapped by {@link S3Errors}; nothing is retried here.
  */
-public final class S3ObjectStore implements S3Store {
+public final class S3ObjectStore implements ObjectStore {
     private static final Logger log = LoggerFactory.getLogger(S3ObjectStore.class);
 
     /** S3's limit on parts per multipart upload. */
@@ -116,12 +116,20 @@ public final class S3ObjectStore implements S3Store {
                 clientDescription, resources);
     }
 
-    @Override
+    /**
+     * The bucket this store writes to.
+     *
+     * @return the bucket name
+     */
     public String bucket() {
         return bucket;
     }
 
-    @Override
+    /**
+     * The key prefix inside the bucket, without leading or trailing {@code /}.
+     *
+     * @return the prefix; empty for the bucket's root
+     */
     public String prefix() {
         return prefix;
     }
@@ -401,13 +409,18 @@ public final class S3ObjectStore implements S3Store {
     }
 
     /**
-     * Maps an SDK failure ({@link S3Errors#map}), first naming the bucket and the remedy for NoSuchBucket and the host
-     * and cause for a failure to connect.
+     * Maps an SDK failure ({@link S3Errors#map}), first naming the bucket and the remedy for NoSuchBucket, the host and
+     * the remedy for a TLS failure (permanent), and the host and cause for a failure to connect.
      */
     CheckpointException map(String operation, @Nullable String key, Throwable error, S3Errors.Kind kind) {
         Throwable e = S3Errors.unwrap(error);
         if ("NoSuchBucket".equals(S3Errors.errorCode(e))) {
             return StoreException.bucketNotFound(operation, key, "S3 bucket", bucket, e);
+        }
+        if (!(e instanceof CheckpointException) && !(e instanceof software.amazon.awssdk.core.exception.SdkServiceException)
+                && StoreFailures.tlsCause(e) != null) {
+            // a certificate or handshake failure is a configuration error: permanent, never retried to the deadline
+            return java.util.Objects.requireNonNull(StoreFailures.tlsFailure(operation, key, host(), e));
         }
         if (!(e instanceof CheckpointException) && !(e instanceof software.amazon.awssdk.core.exception.SdkServiceException)
                 && StoreFailures.connectFailure(e) != null) {
