@@ -43,7 +43,7 @@ import reactor.core.scheduler.Schedulers;
  *       faults were injected. A listing is one call, as are each part upload, completion and abort of a multipart
  *       upload.
  *   <li><b>Tampering</b>, bypassing faults and the log: {@link #raw}, {@link #putRaw}, {@link #flipByte},
- *       {@link #truncate} and {@link #keys()}.
+ *       {@link #truncate}, {@link #keys()}, and {@link #wrapped()} itself.
  * </ol>
  *
  * <p>The order of precedence for a call: the crash point, then the oldest matching scripted failure, then the plan.
@@ -232,6 +232,16 @@ public final class FaultInjectingStore extends ForwardingObjectStore {
      */
     public FaultInjectingStore(ObjectStore delegate) {
         super(delegate);
+    }
+
+    /**
+     * The wrapped store itself, without faults or logging: e.g. to reopen a memory store's bucket as a restarted
+     * process would ({@code MemoryStore.reopen(store.wrapped())}), or to ask its store-specific facts.
+     *
+     * @return the wrapped store
+     */
+    public ObjectStore wrapped() {
+        return delegate();
     }
 
     // ------------------------------------------------------------------------------------------ faults

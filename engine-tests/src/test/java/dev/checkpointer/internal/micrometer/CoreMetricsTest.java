@@ -17,8 +17,8 @@ import dev.checkpointer.StoreException;
 import dev.checkpointer.internal.DefaultCheckpointer;
 import dev.checkpointer.micrometer.CheckpointerMeters;
 import dev.checkpointer.spi.Buffers;
-import dev.checkpointer.store.memory.Faults;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -43,13 +43,13 @@ class CoreMetricsTest {
         return Snapshot.builder().partition("counts", 0, Payload.of(text.getBytes(StandardCharsets.UTF_8))).build();
     }
 
-    private static String partitionKey(MemoryObjectStore store) {
+    private static String partitionKey(FaultInjectingStore store) {
         return store.keys().stream().filter(k -> k.contains("/counts/0.") && k.endsWith(".snapshot")).findFirst().orElseThrow();
     }
 
     @Test
     void withoutARegistryTheBuilderReturnsThePlainEngine() {
-        try (Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create()).build()) {
+        try (Checkpointer cp = Checkpointer.builder().store(MemoryStore.create()).build()) {
             assertThat(cp).isInstanceOf(DefaultCheckpointer.class);
             cp.save(snapshot("plain")).block(T);
         }
@@ -57,7 +57,7 @@ class CoreMetricsTest {
 
     @Test
     void savesLoadsReadsBytesAndRequestsAreRecorded() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         try (Checkpointer cp = Checkpointer.builder().store(store).inlineThreshold(0).meterRegistry(registry).build()) {
             assertThat(cp).isInstanceOf(MeteredCheckpointer.class);
             assertThat(cp.latest().block(T)).isNull();
@@ -91,7 +91,7 @@ class CoreMetricsTest {
 
     @Test
     void theNumberOfMetersDoesNotGrowWithTheNumberOfCheckpoints() {
-        try (Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create()).inlineThreshold(0).meterRegistry(registry).build()) {
+        try (Checkpointer cp = Checkpointer.builder().store(MemoryStore.create()).inlineThreshold(0).meterRegistry(registry).build()) {
             for (int i = 0; i < 3; i++) {
                 cp.save(snapshot("n" + i)).block(T);
                 cp.latest().flatMap(c -> c.read("counts", 0)).block(T);
@@ -112,7 +112,7 @@ class CoreMetricsTest {
 
     @Test
     void commonTagsAreAddedAndMayReplaceTheStoreTag() {
-        try (Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create())
+        try (Checkpointer cp = Checkpointer.builder().store(MemoryStore.create())
                 .meterRegistry(registry, Tags.of("job", "orders", "store", "primary")).build()) {
             cp.save(snapshot("x")).block(T);
             cp.latest().block(T);
@@ -123,8 +123,8 @@ class CoreMetricsTest {
 
     @Test
     void throttlingIsCountedAsRetriesThrottlesAndAFailedSave() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withThrottleRate(1.0));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withThrottleRate(1.0));
         try (Checkpointer cp = Checkpointer.builder().store(store).meterRegistry(registry)
                 .retry(new dev.checkpointer.RetrySettings(Duration.ofMillis(1), 1.0, Duration.ofMillis(1), 3, Duration.ofSeconds(10), 0.0))
                 .build()) {
@@ -140,7 +140,7 @@ class CoreMetricsTest {
 
     @Test
     void aCorruptPartitionIsAnIntegrityFailureOfTheRead() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         try (Checkpointer cp = Checkpointer.builder().store(store).inlineThreshold(0).meterRegistry(registry).build()) {
             cp.save(snapshot("some state to corrupt")).block(T);
             store.flipByte(partitionKey(store), 3);
@@ -153,7 +153,7 @@ class CoreMetricsTest {
 
     @Test
     void aCorruptManifestPassedOverByLatestIsCounted() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         try (Checkpointer cp = Checkpointer.builder().store(store).meterRegistry(registry).build()) {
             Manifest first = cp.save(snapshot("one")).block(T);
             Manifest second = cp.save(snapshot("two")).block(T);
@@ -169,11 +169,11 @@ class CoreMetricsTest {
 
     @Test
     void refusedSavesAreCountedByReasonFencingIncluded() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         int fenced = 0;
         int lost = 0;
         try (Checkpointer zombie = Checkpointer.builder().store(store).writerId("zombie").meterRegistry(registry).build();
-                Checkpointer successor = Checkpointer.builder().store(store.sibling()).writerId("successor").build()) {
+                Checkpointer successor = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).writerId("successor").build()) {
             zombie.save(snapshot("z1")).block(T);
             successor.save(snapshot("s1")).block(T);
             // the zombie first loses the race for the next id, then (its view refreshed) is fenced by the successor's epoch
