@@ -5,7 +5,7 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +53,7 @@ public class ThroughputBench {
         snapshot = Data.snapshot("bench", data);
         cores = Runtime.getRuntime().availableProcessors();
         pool = Data.pool(cores);
-        restoreFrom = Checkpointer.builder().store(MemoryObjectStore.create()).build();
+        restoreFrom = Checkpointer.builder().store(MemoryStore.create()).build();
         restoreFrom.save(snapshot).block();
     }
 
@@ -72,7 +72,7 @@ public class ThroughputBench {
     /** P1: a whole save (default settings: 8 uploads in flight, 8 MiB parts) to a fresh memory store. */
     @Benchmark
     public Manifest saveToMemory() {
-        try (Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create()).build()) {
+        try (Checkpointer cp = Checkpointer.builder().store(MemoryStore.create()).build()) {
             return cp.save(snapshot).block();
         }
     }

@@ -593,7 +593,8 @@ public final class FaultInjectingStore extends ForwardingObjectStore {
     }
 
     /**
-     * Inverts one byte of a stored object (bit rot).
+     * Changes one byte of a stored object (bit rot): XOR {@code 0x5a}, which keeps an ASCII byte ASCII, so a flipped
+     * JSON file stays text and is caught by its digest rather than by its syntax.
      *
      * @param key the key
      * @param index the byte's index
@@ -604,7 +605,7 @@ public final class FaultInjectingStore extends ForwardingObjectStore {
         if (index < 0 || index >= b.length) {
             throw new IllegalArgumentException("object " + key + " has " + b.length + " bytes; cannot flip byte " + index);
         }
-        b[index] = (byte) ~b[index];
+        b[index] ^= 0x5a;
         putRaw(key, b);
     }
 
