@@ -109,7 +109,7 @@ public final class MemoryObjectStore implements ObjectStore {
             StoreKeys.validate(key);
             VerifyingPayload verified = VerifyingPayload.builder(payload, key).expectingSha256(options.sha256(), "put").build();
             return Buffers.join(verified.content(), payload.length())
-                    .flatMap(bytes -> call("put", key, true, bytes.length, () -> write(key, bytes, options)));
+                    .flatMap(bytes -> call("put", key, () -> write(key, bytes, options)));
         });
     }
 
@@ -138,9 +138,7 @@ public final class MemoryObjectStore implements ObjectStore {
         Objects.requireNonNull(range, "range");
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            Obj peek = bucket.objects.get(full(key));
-            long size = peek == null ? 0 : range.lengthWithin(peek.size());
-            return call("get", key, false, size, () -> {
+            return call("get", key, () -> {
                 Obj o = bucket.objects.get(full(key));
                 if (o == null) {
                     throw StoreException.notFound("get", key);
@@ -156,7 +154,7 @@ public final class MemoryObjectStore implements ObjectStore {
     public Mono<ObjectInfo> head(String key) {
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            return call("head", key, false, 0, () -> {
+            return call("head", key, () -> {
                 Obj o = bucket.objects.get(full(key));
                 if (o == null) {
                     throw StoreException.notFound("head", key);
@@ -184,7 +182,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
     /** One page of a listing, one call, as a cloud store serves them. */
     private Mono<Page> page(String listPrefix, String from, String after) {
-        return call("list", listPrefix, false, 0, () -> {
+        return call("list", listPrefix, () -> {
             List<ObjectInfo> items = new ArrayList<>();
             String next = null;
             for (Map.Entry<String, Obj> e : bucket.objects.tailMap(after == null ? from : after, after == null).entrySet()) {
@@ -207,7 +205,7 @@ public final class MemoryObjectStore implements ObjectStore {
     public Mono<Void> delete(String key) {
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            return call("delete", key, true, 0, () -> {
+            return call("delete", key, () -> {
                 bucket.objects.remove(full(key));
                 return Boolean.TRUE;
             }).then();
@@ -223,7 +221,7 @@ public final class MemoryObjectStore implements ObjectStore {
             if (copy.isEmpty()) {
                 return Mono.empty();
             }
-            return call("deleteAll", copy.size() + " keys", true, 0, () -> {
+            return call("deleteAll", copy.size() + " keys", () -> {
                 copy.forEach(k -> bucket.objects.remove(full(k)));
                 return Boolean.TRUE;
             }).then();
@@ -243,7 +241,7 @@ public final class MemoryObjectStore implements ObjectStore {
             if (!capabilities.multipart()) {
                 return ObjectStore.super.startMultipart(key, options);
             }
-            return call("startMultipart", key, true, 0, () -> {
+            return call("startMultipart", key, () -> {
                 Upload u = new Upload(key, options, clock.instant(), "upload-" + ETAGS.incrementAndGet());
                 bucket.uploads.put(u.id, u);
                 return (MultipartUpload) u;
@@ -253,7 +251,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
     @Override
     public Flux<String> cleanupIncomplete(String cleanPrefix, Instant olderThan) {
-        return call("cleanupIncomplete", cleanPrefix, true, 0, () -> {
+        return call("cleanupIncomplete", cleanPrefix, () -> {
             List<String> removed = new ArrayList<>();
             for (Upload u : bucket.uploads.values()) {
                 if (u.key.startsWith(cleanPrefix) && !u.started.isAfter(olderThan) && bucket.uploads.remove(u.id) != null) {
@@ -276,13 +274,13 @@ public final class MemoryObjectStore implements ObjectStore {
 
     @Override
     public String toString() {
-        return "MemoryObjectStore[" + describe() + "]";
+        return "MemoryStore[" + describe() + "]";
     }
 
     // ----------------------------------------------------------------------------------------------- internals
 
     /** Runs one call, unless the store is closed. */
-    private <T> Mono<T> call(String operation, String key, boolean write, long bytes, Supplier<T> effect) {
+    private <T> Mono<T> call(String operation, String key, Supplier<T> effect) {
         return Mono.defer(() -> {
             if (closed.get()) {
                 return Mono.error(StoreException.permanent(ErrorCode.CLOSED, operation, key, "store " + describe() + " is closed", null));
@@ -388,7 +386,7 @@ public final class MemoryObjectStore implements ObjectStore {
                 return Mono.error(StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
                         "part number must be between 1 and " + capabilities.maxParts() + ", got " + number, null));
             }
-            return Buffers.join(VerifyingPayload.of(part, key + "#" + number).content(), part.length()).flatMap(bytes -> call("uploadPart", key + "#" + number, true, bytes.length, () -> {
+            return Buffers.join(VerifyingPayload.of(part, key + "#" + number).content(), part.length()).flatMap(bytes -> call("uploadPart", key + "#" + number, () -> {
                 live("uploadPart");
                 Obj o = Obj.of(bytes, nextEtag(), clock.instant());
                 parts.put(number, o);
@@ -399,7 +397,7 @@ public final class MemoryObjectStore implements ObjectStore {
         @Override
         public Mono<ObjectInfo> complete(List<PartInfo> list) {
             List<PartInfo> given = List.copyOf(list);
-            return call("completeMultipart", key, true, 0, () -> {
+            return call("completeMultipart", key, () -> {
                 live("completeMultipart");
                 if (given.isEmpty()) {
                     throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key, "no parts given", null);
@@ -441,7 +439,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
         @Override
         public Mono<Void> abort() {
-            return call("abortMultipart", key, true, 0, () -> {
+            return call("abortMultipart", key, () -> {
                 bucket.uploads.remove(id);
                 return Boolean.TRUE;
             }).then();
