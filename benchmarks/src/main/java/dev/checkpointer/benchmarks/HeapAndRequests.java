@@ -4,7 +4,8 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.GarbageCollectorMXBean;
@@ -109,7 +110,7 @@ final class HeapAndRequests {
     }
 
     private static List<Long> p5(dev.checkpointer.@org.jspecify.annotations.Nullable Retention retention) {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Snapshot.Builder b = Snapshot.builder();
         byte[][] large = Data.partitions(16, 256 * 1024);
         byte[][] small = Data.partitions(240, 2 * 1024);

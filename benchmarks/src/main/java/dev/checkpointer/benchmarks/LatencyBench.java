@@ -3,8 +3,8 @@ package dev.checkpointer.benchmarks;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.store.memory.Faults;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -46,8 +46,8 @@ public class LatencyBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withLatency(LATENCY));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withLatency(LATENCY));
         checkpointer = Checkpointer.builder().store(store).maxConcurrentUploads(CONCURRENCY).inlineThreshold(1024).build();
         snapshot = Data.snapshot("small", Data.partitions(PARTITIONS, SIZE));
         checkpointer.save(snapshot).block(); // first save reads the pointer and claims an epoch: not steady state

@@ -5,7 +5,7 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -59,9 +59,9 @@ public class ThroughputBench {
 
         @Setup(Level.Trial)
         public void setup(ThroughputBench b) {
-            from = Checkpointer.builder().store(MemoryObjectStore.create()).multipartThreshold(2L * b.partitionSize).build();
+            from = Checkpointer.builder().store(MemoryStore.create()).multipartThreshold(2L * b.partitionSize).build();
             from.save(b.snapshot).block();
-            fromParts = Checkpointer.builder().store(MemoryObjectStore.create()).build();
+            fromParts = Checkpointer.builder().store(MemoryStore.create()).build();
             fromParts.save(b.snapshot).block();
         }
 
@@ -94,7 +94,7 @@ public class ThroughputBench {
     /** P1: a whole save (default settings: 8 uploads in flight, 8 MiB parts) to a fresh memory store. */
     @Benchmark
     public Manifest saveToMemory() {
-        try (Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create()).build()) {
+        try (Checkpointer cp = Checkpointer.builder().store(MemoryStore.create()).build()) {
             return cp.save(snapshot).block();
         }
     }

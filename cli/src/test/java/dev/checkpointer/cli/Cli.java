@@ -7,7 +7,7 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -56,7 +56,7 @@ final class Cli {
     }
 
     static void drop(String memoryUri) {
-        MemoryObjectStore.dropNamed(bucket(memoryUri));
+        MemoryStore.dropNamed(bucket(memoryUri));
     }
 
     /**

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.checkpointer.Manifest;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -117,7 +118,7 @@ class CopyTest {
     @Test
     void aCorruptSourceIsNotCopied() {
         List<Manifest> saved = Cli.seed(src, 1);
-        MemoryObjectStore.named(Cli.bucket(src)).flipByte(Cli.storedKey(saved.get(0)), 777);
+        new FaultInjectingStore(MemoryStore.named(Cli.bucket(src))).flipByte(Cli.storedKey(saved.get(0)), 777);
         Cli.Result r = Cli.run("copy", src, dst, "--all");
         assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
         assertThat(r.err()).contains("integrity check failed");

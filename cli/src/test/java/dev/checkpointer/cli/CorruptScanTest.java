@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.checkpointer.Manifest;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,8 +19,8 @@ class CorruptScanTest {
         Cli.drop(uri);
     }
 
-    private MemoryObjectStore store() {
-        return MemoryObjectStore.named(Cli.bucket(uri));
+    private FaultInjectingStore store() {
+        return new FaultInjectingStore(MemoryStore.named(Cli.bucket(uri)));
     }
 
     @Test

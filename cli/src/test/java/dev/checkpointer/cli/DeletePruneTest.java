@@ -46,7 +46,7 @@ class DeletePruneTest {
     @Test
     void deleteRefusesACheckpointWithACorruptManifestAndSaysWhy() {
         var saved = Cli.seed(uri, 2);
-        dev.checkpointer.store.memory.MemoryObjectStore.named(Cli.bucket(uri))
+        new dev.checkpointer.testkit.FaultInjectingStore(dev.checkpointer.store.memory.MemoryStore.named(Cli.bucket(uri)))
                 .flipByte("checkpoints/" + saved.get(0).id().padded() + "/manifest.json", 30);
         Cli.Result r = Cli.run("delete", uri, "1");
         assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.VERIFICATION_FAILED);

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.checkpointer.Manifest;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,8 +21,8 @@ class VerifyTest {
         Cli.drop(uri);
     }
 
-    private MemoryObjectStore raw() {
-        return MemoryObjectStore.named(Cli.bucket(uri));
+    private FaultInjectingStore raw() {
+        return new FaultInjectingStore(MemoryStore.named(Cli.bucket(uri)));
     }
 
     @Test

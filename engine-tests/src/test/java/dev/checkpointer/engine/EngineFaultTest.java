@@ -15,8 +15,8 @@ import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.Buffers;
-import dev.checkpointer.store.memory.MemoryObjectStore;
-import dev.checkpointer.store.memory.Faults;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ class EngineFaultTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final RetrySettings FAST = RetrySettings.defaults().withBackoff(Duration.ofMillis(1), 2, Duration.ofMillis(4)).withMaxAttempts(12);
 
-    private static CheckpointerBuilder builder(MemoryObjectStore store) {
+    private static CheckpointerBuilder builder(dev.checkpointer.spi.ObjectStore store) {
         return Checkpointer.builder().store(store)
                 .inlineThreshold(1024).maxInlineBytes(2048)
                 .partSize(64 * 1024).multipartThreshold(128 * 1024)
@@ -93,9 +93,9 @@ class EngineFaultTest {
     @ValueSource(booleans = {false, true})
     void aCrashAtAnyCallOfASaveLeavesThePreviousOrTheNewCheckpointWhole(boolean afterEffect) {
         // How many calls does a save make, from a fresh process?
-        MemoryObjectStore probe = MemoryObjectStore.create();
+        FaultInjectingStore probe = new FaultInjectingStore(MemoryStore.create());
         builder(probe).build().save(snapshot(1)).block(TIMEOUT);
-        MemoryObjectStore probe2 = probe.sibling();
+        FaultInjectingStore probe2 = new FaultInjectingStore(MemoryStore.reopen(probe.wrapped()));
         builder(probe2).build().save(snapshot(2)).block(TIMEOUT);
         long callsPerSave = probe2.callCount();
         assertThat(callsPerSave).isGreaterThan(8);
@@ -103,15 +103,15 @@ class EngineFaultTest {
         int sawOld = 0;
         int sawNew = 0;
         for (long k = 0; k < callsPerSave; k++) {
-            MemoryObjectStore base = MemoryObjectStore.create();
+            FaultInjectingStore base = new FaultInjectingStore(MemoryStore.create());
             builder(base).build().save(snapshot(1)).block(TIMEOUT);
-            MemoryObjectStore dying = base.sibling();
+            FaultInjectingStore dying = new FaultInjectingStore(MemoryStore.reopen(base.wrapped()));
             dying.crashAfter(k, afterEffect);
             StepVerifier.create(builder(dying).build().save(snapshot(2)))
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("simulated crash"))
                     .verify(TIMEOUT);
 
-            Checkpointer recovered = builder(base.sibling()).build();
+            Checkpointer recovered = builder(MemoryStore.reopen(base.wrapped())).build();
             long version = verifiedVersion(recovered.latest().block(TIMEOUT));
             assertThat(version).as("crash after %d calls", k).isIn(1L, 2L);
             if (version == 1) {
@@ -135,8 +135,8 @@ class EngineFaultTest {
 
     @Test
     void transientErrorsThrottlingAndLostResponsesNeverLoseOrCorruptACheckpoint() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withTransientRate(0.2).withThrottleRate(0.05).withLostResponseRate(0.5).withSeed(7));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withTransientRate(0.2).withThrottleRate(0.05).withAfterEffectRate(0.5).withSeed(7));
         List<String> retried = new CopyOnWriteArrayList<>();
         Checkpointer cp = builder(store).retry(FAST.withMaxAttempts(20)).listener(new CheckpointListener() {
             @Override
@@ -160,19 +160,19 @@ class EngineFaultTest {
     @ParameterizedTest(name = "lost response on {0}")
     @ValueSource(strings = {"manifest.json", "_latest"})
     void aWriteWhoseResponseWasLostIsRecognisedAsOurOwn(String key) {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = builder(store).build();
         cp.save(snapshot(1)).block(TIMEOUT);
         store.failOnce("put", key, true);
         Manifest m = cp.save(snapshot(2)).block(TIMEOUT);
         assertThat(m.id().value()).isEqualTo(2);
-        assertThat(verifiedVersion(builder(store.sibling()).build().latest().block(TIMEOUT))).isEqualTo(2);
+        assertThat(verifiedVersion(builder(MemoryStore.reopen(store.wrapped())).build().latest().block(TIMEOUT))).isEqualTo(2);
     }
 
     @Test
     void backoffFollowsTheScheduleAndGivesUpAfterMaxAttempts() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withTransientRate(1.0));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withTransientRate(1.0));
         RetrySettings retry = RetrySettings.defaults().withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)).withMaxAttempts(4).withJitter(0);
         StepVerifier.withVirtualTime(() -> builder(store).retry(retry).build().latest())
                 .expectSubscription()
@@ -185,8 +185,8 @@ class EngineFaultTest {
 
     @Test
     void theElapsedBudgetStopsRetryingBeforeTheAttemptsRunOut() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withThrottleRate(1.0));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withThrottleRate(1.0));
         RetrySettings retry = RetrySettings.defaults().withBackoff(Duration.ofSeconds(1), 1.0, Duration.ofSeconds(1))
                 .withMaxAttempts(100).withMaxElapsed(Duration.ofSeconds(5)).withJitter(0);
         StepVerifier.withVirtualTime(() -> builder(store).retry(retry).build().latest())
@@ -202,14 +202,14 @@ class EngineFaultTest {
         // The manifest's create takes effect but its response is lost, and no attempt is left. The save settles the
         // outcome by claiming the key (create-if-absent of an abort marker): refused, it reads its own manifest
         // there and publishes it. Nothing is withdrawn, nothing is half.
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = builder(store).retry(RetrySettings.none()).build();
         cp.save(snapshot(1)).block(TIMEOUT);
         store.failOnce("put", "manifest.json", true);
         Manifest m = cp.save(snapshot(2)).block(TIMEOUT);
         assertThat(m.id().value()).isEqualTo(2);
 
-        Checkpointer reader = builder(store.sibling()).build();
+        Checkpointer reader = builder(MemoryStore.reopen(store.wrapped())).build();
         assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(2);
         assertThat(reader.list().count().block(TIMEOUT)).isEqualTo(2);
     }
@@ -218,12 +218,12 @@ class EngineFaultTest {
     void aLostCreateThatNeverLandedIsSettledByClaimingItsIdAndTheArtifactsGo() {
         // The create fails without taking effect (no attempt left): the save claims the key with an abort marker, so
         // the manifest can never appear later (a delayed request), and only then removes its artifacts.
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = builder(store).retry(RetrySettings.none()).build();
         cp.save(snapshot(1)).block(TIMEOUT);
         store.failOnce("put", "manifest.json", false);
         StepVerifier.create(cp.save(snapshot(2))).expectError(StoreException.class).verify(TIMEOUT);
-        Checkpointer reader = builder(store.sibling()).build();
+        Checkpointer reader = builder(MemoryStore.reopen(store.wrapped())).build();
         assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(1);
         assertThat(store.keys()).filteredOn(k -> k.startsWith("checkpoints/00000000000000000002/"))
                 .containsExactly("checkpoints/00000000000000000002/manifest.json");
@@ -236,7 +236,7 @@ class EngineFaultTest {
     @Test
     void whenTheManifestsFateCannotBeLearntItsArtifactsStayAndTheCheckpointIsWhole() {
         // Lost response on the create, then the read-back that would settle it fails too: nothing may be deleted.
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = builder(store).retry(RetrySettings.none()).build();
         cp.save(snapshot(1)).block(TIMEOUT);
         store.failOnce("put", "manifest.json", true);
@@ -244,7 +244,7 @@ class EngineFaultTest {
         StepVerifier.create(cp.save(snapshot(2))).expectError(StoreException.class).verify(TIMEOUT);
 
         // The manifest stayed, so the checkpoint counts: it must restore whole.
-        Checkpointer reader = builder(store.sibling()).build();
+        Checkpointer reader = builder(MemoryStore.reopen(store.wrapped())).build();
         assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(2);
         // And a later save goes on from it.
         assertThat(cp.save(snapshot(3)).block(TIMEOUT).id().value()).isEqualTo(3);
@@ -253,7 +253,7 @@ class EngineFaultTest {
 
     @Test
     void permanentErrorsAreNotRetried() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         store.crashAfter(0, false);
         StepVerifier.create(builder(store).build().save(snapshot(1))).expectError(StoreException.class).verify(TIMEOUT);
         assertThat(store.callCount()).isEqualTo(1);
@@ -261,13 +261,13 @@ class EngineFaultTest {
 
     @Test
     void cancellingALargeSaveAbortsItsUploadsAndCommitsNothing() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = builder(store).build();
         cp.save(snapshot(1)).block(TIMEOUT);
         List<String> before = store.keys();
         List<SaveOutcome.Status> outcomes = new CopyOnWriteArrayList<>();
-        MemoryObjectStore slow = store.sibling();
-        slow.injectFaults(Faults.none().withLatency(Duration.ofMillis(10)));
+        FaultInjectingStore slow = new FaultInjectingStore(MemoryStore.reopen(store.wrapped()));
+        slow.inject(FaultInjectingStore.Plan.none().withLatency(Duration.ofMillis(10)));
         Checkpointer cancelled = builder(slow).listener(new CheckpointListener() {
             @Override
             public void onSaveFinished(SaveOutcome outcome) {
@@ -279,15 +279,15 @@ class EngineFaultTest {
         try {
             Disposable running = cancelled.save(big).subscribe();
             time.advanceTimeBy(Duration.ofMillis(45)); // pointer read, epoch claim, multipart start, some parts
-            assertThat(slow.calls()).extracting(MemoryObjectStore.Call::operation).contains("startMultipart", "uploadPart");
-            assertThat(store.pendingUploads()).isOne();
+            assertThat(slow.calls()).extracting(FaultInjectingStore.Call::operation).contains("startMultipart", "uploadPart");
+            assertThat(MemoryStore.pendingUploads(store.wrapped())).isOne();
             running.dispose();
             time.advanceTimeBy(Duration.ofSeconds(1)); // let the abort go through the store's latency
         } finally {
             VirtualTimeScheduler.reset();
         }
-        assertThat(slow.calls()).extracting(MemoryObjectStore.Call::operation).contains("abortMultipart").doesNotContain("completeMultipart");
-        assertThat(store.pendingUploads()).isZero();
+        assertThat(slow.calls()).extracting(FaultInjectingStore.Call::operation).contains("abortMultipart").doesNotContain("completeMultipart");
+        assertThat(MemoryStore.pendingUploads(store.wrapped())).isZero();
         assertThat(store.keys()).containsExactlyInAnyOrderElementsOf(before);
         assertThat(outcomes).containsExactly(SaveOutcome.Status.CANCELLED);
         assertThat(cp.latest().block(TIMEOUT).manifest().id().value()).isEqualTo(1);
@@ -295,7 +295,7 @@ class EngineFaultTest {
 
     @Test
     void aSteadyStateCheckpointCostsOneRequestPerLargePartitionPlusTwo() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = Checkpointer.builder().store(store).build(); // defaults: 64 KiB inline threshold
         Snapshot.Builder b = Snapshot.builder();
         for (int i = 0; i < 4; i++) {
@@ -308,16 +308,16 @@ class EngineFaultTest {
         cp.save(s).block(TIMEOUT); // first save also reads the pointer and claims an epoch
         store.clearCalls();
         cp.save(s).block(TIMEOUT);
-        List<MemoryObjectStore.Call> calls = store.calls();
+        List<FaultInjectingStore.Call> calls = store.calls();
         assertThat(calls).hasSize(4 + 2);
-        assertThat(calls).extracting(MemoryObjectStore.Call::operation).containsOnly("put");
+        assertThat(calls).extracting(FaultInjectingStore.Call::operation).containsOnly("put");
         assertThat(calls.get(4).key()).endsWith("manifest.json");
         assertThat(calls.get(5).key()).isEqualTo("_latest");
     }
 
     @Test
     void withRetentionASteadyStateCheckpointCostsTheSamePlusOneBatchedDeleteWhenOneExpires() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = Checkpointer.builder().store(store).retention(dev.checkpointer.Retention.keepLast(3)).build();
         Snapshot.Builder b = Snapshot.builder();
         for (int i = 0; i < 4; i++) {
@@ -333,10 +333,10 @@ class EngineFaultTest {
         for (int round = 4; round <= 10; round++) {
             store.clearCalls();
             cp.save(s).block(TIMEOUT);
-            List<MemoryObjectStore.Call> calls = store.calls();
+            List<FaultInjectingStore.Call> calls = store.calls();
             // 4 artifacts, the manifest, the pointer (whose compare-and-swap also raises the floor), one batched delete.
             assertThat(calls).as("round %d: %s", round, calls).hasSize(4 + 2 + 1);
-            assertThat(calls.subList(0, 6)).extracting(MemoryObjectStore.Call::operation).containsOnly("put");
+            assertThat(calls.subList(0, 6)).extracting(FaultInjectingStore.Call::operation).containsOnly("put");
             assertThat(calls.get(4).key()).endsWith("manifest.json");
             assertThat(calls.get(5).key()).isEqualTo("_latest");
             assertThat(calls.get(6).operation()).isEqualTo("deleteAll");
@@ -347,8 +347,8 @@ class EngineFaultTest {
 
     @Test
     void theUploadBudgetIsSharedByConcurrentSaves() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withLatency(Duration.ofMillis(20)));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withLatency(Duration.ofMillis(20)));
         CountingStore counting = new CountingStore(store);
         Checkpointer cp = Checkpointer.builder().store(counting).maxConcurrentUploads(3).inlineThreshold(0).build();
         Flux<Manifest> two = Flux.range(0, 2).flatMap(n -> {
@@ -367,7 +367,7 @@ class EngineFaultTest {
 
     @Test
     void everySavesOnEachTickAndSkipsTicksWhileASaveIsRunning() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         AtomicLong skipped = new AtomicLong();
         AtomicInteger ticks = new AtomicInteger();
         Checkpointer cp = builder(store).listener(new CheckpointListener() {
@@ -388,7 +388,7 @@ class EngineFaultTest {
         assertThat(skipped.get()).isZero();
 
         // Each store call now takes 700 ms, so a save spans several ticks: those ticks are skipped, not queued.
-        store.injectFaults(Faults.none().withLatency(Duration.ofMillis(700)));
+        store.inject(FaultInjectingStore.Plan.none().withLatency(Duration.ofMillis(700)));
         List<Manifest> saved = new CopyOnWriteArrayList<>();
         VirtualTimeScheduler time = VirtualTimeScheduler.getOrSet();
         try {
@@ -409,7 +409,7 @@ class EngineFaultTest {
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger peakArtifactPuts = new AtomicInteger();
 
-        CountingStore(MemoryObjectStore delegate) {
+        CountingStore(dev.checkpointer.spi.ObjectStore delegate) {
             super(delegate);
         }
 

@@ -18,8 +18,8 @@ import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.spi.ForwardingObjectStore;
-import dev.checkpointer.store.memory.MemoryObjectStore;
-import dev.checkpointer.store.memory.Faults;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.test.StepVerifier;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +44,7 @@ class RaceAndCorruptionTest {
         return b;
     }
 
-    private static long pointerId(MemoryObjectStore store) {
+    private static long pointerId(FaultInjectingStore store) {
         try {
             com.fasterxml.jackson.databind.JsonNode tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(store.raw("_latest").orElseThrow());
             return (tree.has("pointer") ? tree.get("pointer") : tree).get("id").asLong();
@@ -59,9 +59,9 @@ class RaceAndCorruptionTest {
 
     @Test
     void twoCheckpointersRacing200RoundsNeverCommitOneIdTwiceAndThePointerNeverMovesBack() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer a = Checkpointer.builder().store(store).writerId("a").build();
-        Checkpointer b = Checkpointer.builder().store(store.sibling()).writerId("b").build();
+        Checkpointer b = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).writerId("b").build();
         long lastPointer = 0;
         int committed = 0;
         for (int round = 1; round <= 200; round++) {
@@ -93,9 +93,9 @@ class RaceAndCorruptionTest {
 
     @Test
     void racingForTheSameId200RoundsExactlyOneWins() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer a = Checkpointer.builder().store(store).writerId("a").build();
-        Checkpointer b = Checkpointer.builder().store(store.sibling()).writerId("b").build();
+        Checkpointer b = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).writerId("b").build();
         for (int round = 1; round <= 200; round++) {
             CheckpointId id = CheckpointId.of(round);
             int r = round;
@@ -116,10 +116,10 @@ class RaceAndCorruptionTest {
 
     @Test
     void aZombieRacingItsSuccessorIsFencedAndNeverPublishes() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer zombie = Checkpointer.builder().store(store).writerId("zombie").build();
         zombie.save(Snapshot.builder().partition("p", 0, Payload.of(bytes(10, 0))).build()).block(TIMEOUT);
-        Checkpointer successor = Checkpointer.builder().store(store.sibling()).writerId("successor").build();
+        Checkpointer successor = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).writerId("successor").build();
         successor.save(Snapshot.builder().partition("p", 0, Payload.of(bytes(10, 1))).build()).block(TIMEOUT);
         int fenced = 0;
         long lastPointer = pointerId(store);
@@ -151,11 +151,11 @@ class RaceAndCorruptionTest {
     void anIdTakenByARivalBeforeOurManifestMakesTheSaveMoveToAFreshIdAndCommit() {
         // A rival writes something at checkpoint 2's manifest key first, so ours is refused; then that object goes
         // away before we look. Nothing of ours was created there, so the save uploads again under a fresh id.
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer.builder().store(store).writerId("first").build()
                 .save(Snapshot.builder().partition("p", 0, Payload.of(bytes(10, 1))).build()).block(TIMEOUT);
         AtomicBoolean raced = new AtomicBoolean();
-        ObjectStore racing = new ForwardingObjectStore(store.sibling()) {
+        ObjectStore racing = new ForwardingObjectStore(MemoryStore.reopen(store.wrapped())) {
             @Override
             public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
                 if (key.endsWith("/manifest.json") && raced.compareAndSet(false, true)) {
@@ -190,7 +190,7 @@ class RaceAndCorruptionTest {
 
     @Test
     void aFlippedByteAnywhereInLatestIsDetectedAndTheRightCheckpointStillFound() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = Checkpointer.builder().store(store).build();
         cp.save(mixed(1)).block(TIMEOUT);
         cp.save(mixed(2)).block(TIMEOUT);
@@ -201,7 +201,7 @@ class RaceAndCorruptionTest {
             store.putRaw("_latest", bad);
             int at = i;
             List<CheckpointId> recoveries = new java.util.concurrent.CopyOnWriteArrayList<>();
-            Checkpoint latest = Checkpointer.builder().store(store.sibling()).listener(new dev.checkpointer.CheckpointListener() {
+            Checkpoint latest = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).listener(new dev.checkpointer.CheckpointListener() {
                 @Override
                 public void onPointerRecovery(CheckpointId recovered, String reason) {
                     recoveries.add(recovered);
@@ -214,7 +214,7 @@ class RaceAndCorruptionTest {
 
     @Test
     void aFlippedByteAnywhereInAManifestIsDetected() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = Checkpointer.builder().store(store).build();
         cp.save(mixed(1)).block(TIMEOUT);
         Manifest two = cp.save(mixed(2)).block(TIMEOUT);
@@ -228,7 +228,7 @@ class RaceAndCorruptionTest {
             byte[] bad = original.clone();
             bad[i] ^= 0x01;
             store.putRaw(key, bad);
-            Checkpointer fresh = Checkpointer.builder().store(store.sibling()).build();
+            Checkpointer fresh = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).build();
             Object loaded = fresh.load(two.id()).map(c -> (Object) c).onErrorResume(e -> Mono.just(e)).block(TIMEOUT);
             assertThat(loaded).as("byte %d", i).isInstanceOfAny(CorruptMetadataException.class, IncompatibleCheckpointException.class);
             assertThat(fresh.latest().block(TIMEOUT).manifest().id().value()).as("byte %d", i).isEqualTo(1);
@@ -239,9 +239,9 @@ class RaceAndCorruptionTest {
 
     @Test
     void silentCorruptionAtRestIsNeverHandedToTheCaller() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = Checkpointer.builder().store(store).inlineThreshold(0).build();
-        store.injectFaults(Faults.none().withCorruptWriteRate(0.5).withSeed(3));
+        store.inject(FaultInjectingStore.Plan.none().withCorruptWriteRate(0.5).withSeed(3));
         int detected = 0;
         int clean = 0;
         for (int i = 0; i < 40; i++) {
@@ -253,7 +253,7 @@ class RaceAndCorruptionTest {
             }
             Checkpoint c;
             try {
-                c = Checkpointer.builder().store(store.sibling()).build().load(m.id()).block(TIMEOUT);
+                c = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).build().load(m.id()).block(TIMEOUT);
             } catch (CorruptMetadataException | dev.checkpointer.CheckpointNotFoundException e) {
                 // A corrupted manifest, or a corrupted pointer whose recovery found an older head: refused either way.
                 detected++;

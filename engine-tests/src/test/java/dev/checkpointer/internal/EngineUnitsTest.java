@@ -12,7 +12,8 @@ import dev.checkpointer.PartitionKind;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Retention;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -89,8 +90,8 @@ class EngineUnitsTest {
 
     @Test
     void retentionKeepsTheNewestAndThePinnedAndRemovesTheRest() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        try (Checkpointer first = Checkpointer.builder().store(store.sibling()).build()) {
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        try (Checkpointer first = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).build()) {
             for (int i = 1; i <= 2; i++) {
                 first.save(snapshot(1, i)).block();
             }
@@ -111,9 +112,9 @@ class EngineUnitsTest {
 
     @Test
     void aWriterOfAnOlderEpochIsFencedOnceANewerEpochCommitted() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         try (Checkpointer old = Checkpointer.builder().store(store).writerId("old").build();
-                Checkpointer fresh = Checkpointer.builder().store(store.sibling()).writerId("new").build()) {
+                Checkpointer fresh = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).writerId("new").build()) {
             old.save(snapshot(1, 1)).block();
             fresh.save(snapshot(2, 2)).block();
             Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> old.save(snapshot(1, 3)).block());

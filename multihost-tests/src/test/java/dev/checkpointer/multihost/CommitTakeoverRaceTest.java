@@ -13,7 +13,8 @@ import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import dev.checkpointer.spi.ForwardingObjectStore;
 import java.time.Duration;
 import java.util.List;
@@ -52,7 +53,7 @@ class CommitTakeoverRaceTest {
     private enum Order { B_MANIFEST_BEFORE_A_POINTER, B_MANIFEST_AFTER_A_ROLLBACK }
 
     private static void run(Order order) {
-        MemoryObjectStore mem = MemoryObjectStore.create();
+        FaultInjectingStore mem = new FaultInjectingStore(MemoryStore.create());
         CompletableFuture<Void> aClaimed = new CompletableFuture<>();
         CompletableFuture<Void> bClaimed = new CompletableFuture<>();
         CompletableFuture<Void> aManifest = new CompletableFuture<>();

@@ -5,7 +5,7 @@ import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.ObjectStoreProvider;
 import dev.checkpointer.spi.StoreLocation;
 import dev.checkpointer.spi.StoreOptions;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
 import dev.checkpointer.testkit.FaultInjectingStore;
 import java.net.URI;
 import java.util.Map;
@@ -40,8 +40,9 @@ public final class CanaryStoreProvider implements ObjectStoreProvider {
         StoreLocation location = StoreLocation.parse(uri);
         StoreOptions o = StoreOptions.of("canary", options, OPTIONS, SECRETS);
         double rate = o.string("faultRate").map(Double::parseDouble).orElse(0.0);
-        MemoryObjectStore memory = MemoryObjectStore.builder().name("canary-" + location.container()).prefix(location.prefix()).build();
-        FaultInjectingStore faulty = new FaultInjectingStore(memory).inject(new FaultInjectingStore.Plan(rate, 0, 0.5, 0.5, 1));
+        ObjectStore memory = MemoryStore.builder().name("canary-" + location.container()).prefix(location.prefix()).build();
+        FaultInjectingStore faulty = new FaultInjectingStore(memory)
+                .inject(FaultInjectingStore.Plan.none().withTransientRate(rate).withAfterEffectRate(0.5).withMidBodyRate(0.5).withSeed(1));
         return new CanaryStore(faulty, location, o);
     }
 

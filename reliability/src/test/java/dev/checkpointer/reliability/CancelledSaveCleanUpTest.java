@@ -8,7 +8,8 @@ import dev.checkpointer.Payload;
 import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -131,10 +132,10 @@ class CancelledSaveCleanUpTest {
      */
     @Test
     void c1AWriteHandedBackAfterTheCancelledSavesCleanUpTookItsKeysIsStillRemoved() throws InterruptedException {
-        MemoryObjectStore memory = MemoryObjectStore.create();
+        FaultInjectingStore memory = new FaultInjectingStore(MemoryStore.create());
         Workload.builder(memory).build().save(Workload.snapshot(1)).block(Workload.TIMEOUT);
         List<String> before = memory.keys();
-        HandBackAfterCleanUp store = new HandBackAfterCleanUp(memory.sibling(), 1);
+        HandBackAfterCleanUp store = new HandBackAfterCleanUp(MemoryStore.reopen(memory.wrapped()), 1);
         Snapshot s = Snapshot.builder()
                 .partition("single", 0, Payload.of(Workload.bytes(20_000, 1)))
                 .partition("multi", 0, Payload.of(Workload.bytes(300_000, 2)))
@@ -161,9 +162,9 @@ class CancelledSaveCleanUpTest {
      */
     @Test
     void c2ACancelRacingTheStartOfTheCommitPhaseNeverCommitsACheckpointWithoutItsArtifacts() throws InterruptedException {
-        MemoryObjectStore memory = MemoryObjectStore.create();
+        FaultInjectingStore memory = new FaultInjectingStore(MemoryStore.create());
         Workload.builder(memory).build().save(Workload.snapshot(1)).block(Workload.TIMEOUT);
-        HandBackAfterCleanUp store = new HandBackAfterCleanUp(memory.sibling(), 1);
+        HandBackAfterCleanUp store = new HandBackAfterCleanUp(MemoryStore.reopen(memory.wrapped()), 1);
         Finished heard = new Finished();
         Snapshot s = Snapshot.builder()
                 .partition("single", 0, Payload.of(Workload.bytes(20_000, 1)))
@@ -173,7 +174,7 @@ class CancelledSaveCleanUpTest {
         assertThat(store.cleanUpStarted.await(10, TimeUnit.SECONDS)).as("the cancelled save cleaned up").isTrue();
         heard.done.await(10, TimeUnit.SECONDS);
         sleep(1000); // the detached commit runs to its end
-        Checkpoint latest = Workload.builder(memory.sibling()).build().latest().block(Workload.TIMEOUT);
+        Checkpoint latest = Workload.builder(MemoryStore.reopen(memory.wrapped())).build().latest().block(Workload.TIMEOUT);
         long head = latest.manifest().id().value();
         String reads = head == 1 ? "not needed" : String.valueOf(org.assertj.core.api.Assertions.catchThrowable(() -> {
             for (Snapshot.Partition p : s.partitions()) {

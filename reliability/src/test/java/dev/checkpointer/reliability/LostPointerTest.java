@@ -13,7 +13,8 @@ import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -44,11 +45,11 @@ class LostPointerTest {
      */
     @Test
     void e1APointerDeletedBeforeThePublishFailsTheSaveWithAnUnknownOutcome() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer w = Checkpointer.builder().store(store).build();
         w.save(small(1)).block(T);
         w.save(small(2)).block(T);
-        store.sibling().delete("_latest").block(T);
+        MemoryStore.reopen(store.wrapped()).delete("_latest").block(T);
         Throwable t = catchThrowable(() -> w.save(small(3)).block(T));
         assertThat(t).isExactlyInstanceOf(CheckpointException.class).hasMessageContaining("repairPointer()");
         assertThat(((CheckpointException) t).code()).isEqualTo(ErrorCode.OUTCOME_UNKNOWN);
@@ -67,7 +68,7 @@ class LostPointerTest {
      */
     @Test
     void e2ASaveOfAWriterRunningWhenThePointerIsLostIsAnUnknownOutcomeAndTheLocationStaysWholeAndRepairable() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer w = Workload.builder(store).build();
         w.save(Workload.snapshot(1)).block(T);
         w.save(Workload.snapshot(2)).block(T);
@@ -80,7 +81,7 @@ class LostPointerTest {
         assertThat(t).isExactlyInstanceOf(CheckpointException.class).hasMessageContaining("repairPointer()");
         assertThat(((CheckpointException) t).code()).isEqualTo(ErrorCode.OUTCOME_UNKNOWN);
         List<CheckpointId> recovered = new CopyOnWriteArrayList<>();
-        Checkpointer fresh = Workload.builder(store.sibling()).listener(new CheckpointListener() {
+        Checkpointer fresh = Workload.builder(MemoryStore.reopen(store.wrapped())).listener(new CheckpointListener() {
             @Override
             public void onPointerRecovery(CheckpointId id, String reason) {
                 recovered.add(id);
@@ -96,11 +97,11 @@ class LostPointerTest {
         Manifest repaired = fresh.repairPointer().block(T);
         assertThat(repaired).isEqualTo(seen.manifest());
         assertThat(Workload.verify(fresh.latest().block(T))).isEqualTo(version);
-        Checkpointer next = Workload.builder(store.sibling()).build();
+        Checkpointer next = Workload.builder(MemoryStore.reopen(store.wrapped())).build();
         Manifest four = next.save(Workload.snapshot(4)).block(T);
         assertThat(four.id().value()).isGreaterThan(version);
         assertThat(four.parent().map(Manifest.Link::id)).contains(repaired.id());
-        assertThat(Workload.verify(Workload.builder(store.sibling()).build().latest().block(T))).isEqualTo(4);
+        assertThat(Workload.verify(Workload.builder(MemoryStore.reopen(store.wrapped())).build().latest().block(T))).isEqualTo(4);
     }
 
     /**
@@ -115,11 +116,11 @@ class LostPointerTest {
      */
     @Test
     void e3AMissingPointerOverOnlyTheFirstCheckpointIsRecoveredNotForgotten() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer.builder().store(store).build().save(small(1)).block(T);
         store.delete("_latest").block(T);
         List<CheckpointId> recovered = new CopyOnWriteArrayList<>();
-        Checkpointer fresh = Checkpointer.builder().store(store.sibling()).orphanGracePeriod(Duration.ZERO).listener(new CheckpointListener() {
+        Checkpointer fresh = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).orphanGracePeriod(Duration.ZERO).listener(new CheckpointListener() {
             @Override
             public void onPointerRecovery(CheckpointId id, String reason) {
                 recovered.add(id);

@@ -1,6 +1,8 @@
 package dev.checkpointer.reliability;
 
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.spi.ObjectInfo;
+import dev.checkpointer.spi.ObjectStore;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,14 +28,14 @@ public final class MemoryTarget implements StoreTarget {
         return name();
     }
 
-    /** A named memory bucket; {@link #memory()} gives the handle with fault injection and tampering. */
+    /** A named memory bucket; faults and tampering come from {@code FaultInjectingStore} over {@link #open()}. */
     public static final class MemoryLocation implements Location {
         private final String bucket;
-        private final MemoryObjectStore base;
+        private final ObjectStore base;
 
         MemoryLocation(String bucket) {
             this.bucket = bucket;
-            this.base = MemoryObjectStore.named(bucket);
+            this.base = MemoryStore.named(bucket);
         }
 
         @Override
@@ -41,18 +43,9 @@ public final class MemoryTarget implements StoreTarget {
             return "memory";
         }
 
-        /**
-         * The first handle of this bucket, for its memory-only controls (faults, crash points, raw bytes).
-         *
-         * @return the store
-         */
-        public MemoryObjectStore memory() {
-            return base;
-        }
-
         @Override
-        public MemoryObjectStore open() {
-            return base.sibling();
+        public ObjectStore open() {
+            return MemoryStore.reopen(base);
         }
 
         @Override
@@ -62,17 +55,17 @@ public final class MemoryTarget implements StoreTarget {
 
         @Override
         public OptionalInt pendingUploads() {
-            return OptionalInt.of(base.pendingUploads());
+            return OptionalInt.of(MemoryStore.pendingUploads(base));
         }
 
         @Override
         public java.util.List<String> keys() {
-            return base.keys();
+            return base.list("").map(ObjectInfo::key).collectList().block();
         }
 
         @Override
         public void close() {
-            MemoryObjectStore.dropNamed(bucket);
+            MemoryStore.dropNamed(bucket);
         }
 
     }

@@ -9,8 +9,7 @@ import dev.checkpointer.Manifest;
 import dev.checkpointer.RetrySettings;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.store.memory.Faults;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
 import dev.checkpointer.testkit.FaultInjectingStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,29 +81,20 @@ class R1FaultsTest {
         Report.storeCovered(target.name());
         try (Location loc = target.create("r1")) {
             ObjectStore raw = loc.open();
+            // Every store, the memory store included, through the same wrapper at the SPI.
             Injection injection;
-            if (raw instanceof MemoryObjectStore m) {
-                m.injectFaults(Faults.none().withTransientRate(0.20).withThrottleRate(0.05).withLostResponseRate(0.5).withSeed(SEED));
-                injection = new Injection() {
-                    @Override public String name() { return "memory `Faults`"; }
-                    @Override public ObjectStore store() { return m; }
-                    @Override public void off() { m.clearFaults(); }
-                    @Override public long calls() { return m.callCount(); }
-                    @Override public String injected() { return "~25% of calls"; }
-                };
-            } else {
-                FaultInjectingStore wrapper = new FaultInjectingStore(raw).inject(new FaultInjectingStore.Plan(0.20, 0.05, 0.5, 0.3, SEED));
-                injection = new Injection() {
-                    @Override public String name() { return "`FaultInjectingStore`"; }
-                    @Override public ObjectStore store() { return wrapper; }
-                    @Override public void off() { wrapper.inject(FaultInjectingStore.Plan.NONE); }
-                    @Override public long calls() { return wrapper.callCount(); }
-                    @Override public String injected() {
-                        return String.format("%,d (%,d before effect, %,d after effect, %,d throttled, %,d mid-body resets)",
-                                wrapper.injected(), wrapper.failedBefore(), wrapper.failedAfter(), wrapper.throttled(), wrapper.resets());
-                    }
-                };
-            }
+            FaultInjectingStore wrapper = new FaultInjectingStore(raw).inject(FaultInjectingStore.Plan.none()
+                    .withTransientRate(0.20).withThrottleRate(0.05).withAfterEffectRate(0.5).withMidBodyRate(0.3).withSeed(SEED));
+            injection = new Injection() {
+                @Override public String name() { return "`FaultInjectingStore`"; }
+                @Override public ObjectStore store() { return wrapper; }
+                @Override public void off() { wrapper.inject(FaultInjectingStore.Plan.NONE); }
+                @Override public long calls() { return wrapper.callCount(); }
+                @Override public String injected() {
+                    return String.format("%,d (%,d before effect, %,d after effect, %,d throttled, %,d mid-body resets)",
+                            wrapper.injected(), wrapper.failedBefore(), wrapper.failedAfter(), wrapper.throttled(), wrapper.resets());
+                }
+            };
             run(target, target.name(), loc, injection);
         }
     }
@@ -395,13 +385,13 @@ class R1FaultsTest {
     void k1ALostResponseOnTheManifestsLastAttemptIsSettledAndTheSaveCommitsWhole() {
         // v1 failed this save and had to withdraw the manifest; v2 settles the unknown create (an abort marker is
         // refused because its own manifest is there) and publishes it.
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = Workload.builder(store).retry(RetrySettings.none()).build();
         cp.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
         store.failOnce("put", "manifest.json", true);
         Manifest two = cp.save(Workload.snapshot(2)).block(Workload.TIMEOUT);
         assertThat(two.id().value()).isEqualTo(2);
-        Checkpointer reader = Workload.builder(store.sibling()).build();
+        Checkpointer reader = Workload.builder(MemoryStore.reopen(store.wrapped())).build();
         assertThat(Workload.verify(reader.latest().block(Workload.TIMEOUT))).isEqualTo(2);
         assertThat(reader.list().map(m -> m.id().value()).collectList().block(Workload.TIMEOUT)).containsExactly(1L, 2L);
     }

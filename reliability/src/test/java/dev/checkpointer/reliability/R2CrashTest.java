@@ -10,7 +10,6 @@ import dev.checkpointer.Payload;
 import dev.checkpointer.Retention;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
-import dev.checkpointer.store.memory.MemoryObjectStore;
 import dev.checkpointer.testkit.FaultInjectingStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +28,7 @@ import reactor.core.publisher.Mono;
 /**
  * R2: the process dies at every store call of a save, a delete and a prune, with the dying call taking effect or
  * not; a new process opens the location and must find the previous or the new checkpoint, whole, then clean up and
- * go on. The memory store crashes with its own {@code crashAfter}; other stores through {@link FaultInjectingStore}.
+ * go on. Every store, the memory store included, crashes through {@link FaultInjectingStore}.
  */
 @Requirement("R2")
 class R2CrashTest {
@@ -193,10 +192,6 @@ class R2CrashTest {
         try (Location loc = target.create("r2-probe")) {
             setUp(loc, op);
             ObjectStore raw = loc.open();
-            if (raw instanceof MemoryObjectStore m) {
-                act(dyingProcess(m, op), op).block(Workload.TIMEOUT);
-                return m.callCount();
-            }
             FaultInjectingStore counting = new FaultInjectingStore(raw);
             act(dyingProcess(counting, op), op).block(Workload.TIMEOUT);
             return counting.callCount();
@@ -226,13 +221,7 @@ class R2CrashTest {
         try (Location loc = target.create("r2")) {
             setUp(loc, op);
             ObjectStore raw = loc.open();
-            ObjectStore dying;
-            if (raw instanceof MemoryObjectStore m) {
-                m.crashAfter(k, afterEffect);
-                dying = m;
-            } else {
-                dying = new FaultInjectingStore(raw).crashAfter(k, afterEffect);
-            }
+            ObjectStore dying = new FaultInjectingStore(raw).crashAfter(k, afterEffect);
             Object outcome = act(dyingProcess(dying, op), op).map(x -> (Object) x).onErrorResume(e -> Mono.just(e))
                     .defaultIfEmpty("completed").block(Workload.TIMEOUT);
             if (outcome instanceof Throwable t && !(t instanceof CheckpointException)) {

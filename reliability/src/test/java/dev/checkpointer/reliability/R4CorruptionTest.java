@@ -15,8 +15,8 @@ import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ByteRange;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
-import dev.checkpointer.store.memory.Faults;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -215,12 +215,12 @@ class R4CorruptionTest {
 
             // Memory only: corruption in transit (a flipped bit in a response), at random.
             if (loc instanceof MemoryTarget.MemoryLocation m) {
-                Tally transit = new Tally("in transit: a bit flipped in 30% of responses (memory store `corruptReadRate`)",
+                Tally transit = new Tally("in transit: a bit flipped in 30% of responses (`FaultInjectingStore` `corruptReadRate`)",
                         "every read correct or IntegrityException");
                 tallies.add(transit);
                 Checkpoint c = reader.load(two.id()).block(Workload.TIMEOUT);
-                MemoryObjectStore readerHandle = m.open();
-                readerHandle.injectFaults(Faults.none().withCorruptReadRate(0.3).withSeed(4));
+                FaultInjectingStore readerHandle = new FaultInjectingStore(m.open())
+                        .inject(FaultInjectingStore.Plan.none().withCorruptReadRate(0.3).withSeed(4));
                 Checkpoint viaFaulty = Workload.builder(readerHandle).build().load(two.id())
                         .onErrorResume(e -> Mono.empty()).block(Workload.TIMEOUT);
                 Checkpoint target2 = viaFaulty != null ? viaFaulty : c;

@@ -12,7 +12,8 @@ import dev.checkpointer.Manifest;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -263,7 +264,7 @@ class R5BadInputTest {
     void fuzzedManifestsAndPointersAreRefusedCleanlyOrReadUnchangedThroughTheEngine() {
         int perMode = Scale.count(2000);
         int preparedMutants = Scale.count(500);
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = Workload.builder(store).build();
         cp.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
         Manifest rich = cp.save(Snapshot.builder()
@@ -316,7 +317,7 @@ class R5BadInputTest {
                 long t0 = System.nanoTime();
                 String outcome;
                 Heard heard = new Heard();
-                Checkpointer fresh = Workload.builder(store.sibling()).listener(heard).build();
+                Checkpointer fresh = Workload.builder(MemoryStore.reopen(store.wrapped())).listener(heard).build();
                 try {
                     outcome = switch (mode) {
                         case 0, 1 -> judgeManifest(store, key, input, pointer, rich, mode == 0, fresh, heard, label, unexpected);
@@ -343,7 +344,7 @@ class R5BadInputTest {
                     refusedSavesChecked++;
                     store.putRaw("_latest", input);
                     List<String> before = store.keys();
-                    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> Workload.builder(store.sibling()).build()
+                    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> Workload.builder(MemoryStore.reopen(store.wrapped())).build()
                             .save(Workload.snapshot(3)).block(Workload.TIMEOUT));
                     if (!(t instanceof CorruptMetadataException) || !Workload.await(() -> store.keys().equals(before), Duration.ofSeconds(5))) {
                         unexpected.add(label + ": a save on a refused pointer was not refused cleanly: " + t);
@@ -387,7 +388,7 @@ class R5BadInputTest {
     }
 
     /** Plants a manifest mutant as the head (the pointer relinked to it) and judges what the engine does with it. */
-    private static String judgeManifest(MemoryObjectStore store, String key, byte[] input, byte[] pointer, Manifest original, boolean raw,
+    private static String judgeManifest(FaultInjectingStore store, String key, byte[] input, byte[] pointer, Manifest original, boolean raw,
             Checkpointer fresh, Heard heard, String label, List<String> unexpected) {
         store.putRaw(key, input);
         com.fasterxml.jackson.databind.node.ObjectNode p = StoredJson.bodyTree(pointer);
@@ -442,7 +443,7 @@ class R5BadInputTest {
     }
 
     /** Plants a pointer mutant and judges what the engine does with it. */
-    private static String judgePointer(MemoryObjectStore store, byte[] input, byte[] pointer, StoredJson.PointerFields original, Manifest head,
+    private static String judgePointer(FaultInjectingStore store, byte[] input, byte[] pointer, StoredJson.PointerFields original, Manifest head,
             Checkpointer fresh, Heard heard, String label, List<String> unexpected) {
         store.putRaw("_latest", input);
         String outcome;
@@ -476,7 +477,7 @@ class R5BadInputTest {
     }
 
     /** Plants a prepared-manifest mutant above the head and judges what latest() makes of it. */
-    private static String judgePrepared(MemoryObjectStore store, String key3, byte[] input, byte[] pointer, byte[] headFile, Manifest head,
+    private static String judgePrepared(FaultInjectingStore store, String key3, byte[] input, byte[] pointer, byte[] headFile, Manifest head,
             Checkpointer fresh, String label, List<String> unexpected) {
         store.putRaw(key3, input);
         var latest = fresh.latest().block(Workload.TIMEOUT);
@@ -622,7 +623,7 @@ class R5BadInputTest {
 
     @Test
     void k5TheLastPossibleIdIsRefusedOrKeepsTheLocationReadable() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = Workload.builder(store).build();
         cp.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
         Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> cp.save(
@@ -631,7 +632,7 @@ class R5BadInputTest {
             assertThat(refused).isExactlyInstanceOf(InvalidInputException.class);
             assertThat(Workload.verify(cp.latest().block(Workload.TIMEOUT))).isEqualTo(1);
         } else {
-            Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> Workload.builder(store.sibling()).build().latest().block(Workload.TIMEOUT));
+            Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> Workload.builder(MemoryStore.reopen(store.wrapped())).build().latest().block(Workload.TIMEOUT));
             assertThat(t).isNull();
         }
     }
@@ -643,7 +644,7 @@ class R5BadInputTest {
      */
     @Test
     void sealingMatchesTheEngine() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         Checkpointer cp = Workload.builder(store).build();
         Manifest one = cp.save(Workload.snapshot(1)).block(Workload.TIMEOUT);
         Manifest two = cp.save(Workload.snapshot(2)).block(Workload.TIMEOUT);
@@ -662,6 +663,6 @@ class R5BadInputTest {
         assertThat(formats.values()).containsExactlyInAnyOrder(StoredJson.MANIFEST, StoredJson.TOMBSTONE, StoredJson.ABORT, StoredJson.POINTER);
         // And the engine reads what the suite seals: a pointer re-sealed from a Jackson tree is the same pointer.
         store.putRaw("_latest", StoredJson.seal(StoredJson.POINTER, StoredJson.bodyTree(store.raw("_latest").orElseThrow())));
-        assertThat(Workload.verify(Workload.builder(store.sibling()).build().latest().block(Workload.TIMEOUT))).isEqualTo(2);
+        assertThat(Workload.verify(Workload.builder(MemoryStore.reopen(store.wrapped())).build().latest().block(Workload.TIMEOUT))).isEqualTo(2);
     }
 }

@@ -10,8 +10,6 @@ import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.store.memory.Faults;
-import dev.checkpointer.store.memory.MemoryObjectStore;
 import dev.checkpointer.testkit.FaultInjectingStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -237,10 +235,8 @@ class R7CancellationTest {
 
     // ------------------------------------------------------------------------------------------------ memory
 
-    private static MemoryObjectStore slow(MemoryTarget.MemoryLocation loc) {
-        MemoryObjectStore s = loc.open();
-        s.injectFaults(Faults.none().withLatency(Duration.ofMillis(10)));
-        return s;
+    private static FaultInjectingStore slow(MemoryTarget.MemoryLocation loc) {
+        return new FaultInjectingStore(loc.open()).inject(FaultInjectingStore.Plan.none().withLatency(Duration.ofMillis(10)));
     }
 
     /** How long (virtual ms) an uncancelled save takes from a fresh process. */
@@ -271,7 +267,7 @@ class R7CancellationTest {
         Checkpointer reader = Workload.builder(loc.open()).build();
         long latestBefore = reader.latest().block(Workload.TIMEOUT).manifest().id().value();
         Heard heard = new Heard();
-        MemoryObjectStore slow = slow(loc);
+        FaultInjectingStore slow = slow(loc);
         boolean afterManifest;
         VirtualTimeScheduler time = VirtualTimeScheduler.getOrSet();
         try {

@@ -43,7 +43,7 @@ import reactor.core.publisher.MonoSink;
  *       delete deletes again, and so on).</li>
  * </ul>
  * A list is paged ({@link #pageSize} keys per page) and every page is its own pending call, so a listing is not
- * atomic. Conditions follow {@code MemoryObjectStore}: {@code IF_ABSENT} fails when the key exists, {@code ifMatch}
+ * atomic. Conditions follow the memory store ({@code MemoryStore}): {@code IF_ABSENT} fails when the key exists, {@code ifMatch}
  * when the ETag differs or the key is absent. A put reads its payload when the call is issued (payloads in the
  * simulation are in-memory and synchronous) and keeps the bytes; a get serves the bytes present at resolution.
  *

@@ -6,7 +6,7 @@ import dev.checkpointer.Manifest;
 import dev.checkpointer.Payload;
 import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.Snapshot;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -36,7 +36,7 @@ public final class NoMicrometerProbe implements Callable<String> {
                 events.append(outcome.status());
             }
         };
-        try (Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create()).inlineThreshold(0).listener(listener).build()) {
+        try (Checkpointer cp = Checkpointer.builder().store(MemoryStore.create()).inlineThreshold(0).listener(listener).build()) {
             Manifest m = cp.save(Snapshot.builder().partition("p", 0, Payload.of("state".getBytes(StandardCharsets.UTF_8))).build())
                     .block(Duration.ofSeconds(30));
             String read = StandardCharsets.UTF_8.decode(cp.latest().flatMap(c -> c.read("p", 0)).block(Duration.ofSeconds(30))).toString();

@@ -5,6 +5,6 @@ public final class EngineUsingStore {
     private EngineUsingStore() {}
 
     static Object store() {
-        return dev.checkpointer.store.memory.MemoryObjectStore.create();
+        return dev.checkpointer.store.memory.MemoryStore.create();
     }
 }

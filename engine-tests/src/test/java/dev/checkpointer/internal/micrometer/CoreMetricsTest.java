@@ -16,8 +16,8 @@ import dev.checkpointer.Snapshot;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.micrometer.CheckpointerMeters;
 import dev.checkpointer.spi.Buffers;
-import dev.checkpointer.store.memory.Faults;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -42,13 +42,13 @@ class CoreMetricsTest {
         return Snapshot.builder().partition("counts", 0, Payload.of(text.getBytes(StandardCharsets.UTF_8))).build();
     }
 
-    private static String partitionKey(MemoryObjectStore store) {
+    private static String partitionKey(FaultInjectingStore store) {
         return store.keys().stream().filter(k -> k.contains("/counts/0.") && k.endsWith(".snapshot")).findFirst().orElseThrow();
     }
 
     @Test
     void withoutARegistryTheBuilderReturnsThePlainEngine() {
-        try (Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create()).build()) {
+        try (Checkpointer cp = Checkpointer.builder().store(MemoryStore.create()).build()) {
             assertThat(cp.getClass().getName()).isEqualTo("dev.checkpointer.internal.DefaultCheckpointer");
             cp.save(snapshot("plain")).block(T);
         }
@@ -56,7 +56,7 @@ class CoreMetricsTest {
 
     @Test
     void savesLoadsReadsBytesAndRequestsAreRecorded() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         try (Checkpointer cp = Checkpointer.builder().store(store).inlineThreshold(0).meterRegistry(registry).build()) {
             assertThat(cp).isInstanceOf(MeteredCheckpointer.class);
             assertThat(cp.latest().block(T)).isNull();
@@ -90,7 +90,7 @@ class CoreMetricsTest {
 
     @Test
     void theNumberOfMetersDoesNotGrowWithTheNumberOfCheckpoints() {
-        try (Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create()).inlineThreshold(0).meterRegistry(registry).build()) {
+        try (Checkpointer cp = Checkpointer.builder().store(MemoryStore.create()).inlineThreshold(0).meterRegistry(registry).build()) {
             for (int i = 0; i < 3; i++) {
                 cp.save(snapshot("n" + i)).block(T);
                 cp.latest().flatMap(c -> c.read("counts", 0)).block(T);
@@ -111,7 +111,7 @@ class CoreMetricsTest {
 
     @Test
     void commonTagsAreAddedAndMayReplaceTheStoreTag() {
-        try (Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create())
+        try (Checkpointer cp = Checkpointer.builder().store(MemoryStore.create())
                 .meterRegistry(registry, Tags.of("job", "orders", "store", "primary")).build()) {
             cp.save(snapshot("x")).block(T);
             cp.latest().block(T);
@@ -122,8 +122,8 @@ class CoreMetricsTest {
 
     @Test
     void throttlingIsCountedAsRetriesThrottlesAndAFailedSave() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withThrottleRate(1.0));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withThrottleRate(1.0));
         try (Checkpointer cp = Checkpointer.builder().store(store).meterRegistry(registry)
                 .retry(new dev.checkpointer.RetrySettings(Duration.ofMillis(1), 1.0, Duration.ofMillis(1), 3, Duration.ofSeconds(10), 0.0))
                 .build()) {
@@ -139,7 +139,7 @@ class CoreMetricsTest {
 
     @Test
     void aCorruptPartitionIsAnIntegrityFailureOfTheRead() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         try (Checkpointer cp = Checkpointer.builder().store(store).inlineThreshold(0).meterRegistry(registry).build()) {
             cp.save(snapshot("some state to corrupt")).block(T);
             store.flipByte(partitionKey(store), 3);
@@ -152,7 +152,7 @@ class CoreMetricsTest {
 
     @Test
     void aCorruptManifestPassedOverByLatestIsCounted() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         try (Checkpointer cp = Checkpointer.builder().store(store).meterRegistry(registry).build()) {
             Manifest first = cp.save(snapshot("one")).block(T);
             Manifest second = cp.save(snapshot("two")).block(T);
@@ -168,11 +168,11 @@ class CoreMetricsTest {
 
     @Test
     void refusedSavesAreCountedByReasonFencingIncluded() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         int fenced = 0;
         int lost = 0;
         try (Checkpointer zombie = Checkpointer.builder().store(store).writerId("zombie").meterRegistry(registry).build();
-                Checkpointer successor = Checkpointer.builder().store(store.sibling()).writerId("successor").build()) {
+                Checkpointer successor = Checkpointer.builder().store(MemoryStore.reopen(store.wrapped())).writerId("successor").build()) {
             zombie.save(snapshot("z1")).block(T);
             successor.save(snapshot("s1")).block(T);
             // the zombie first loses the race for the next id, then (its view refreshed) is fenced by the successor's epoch

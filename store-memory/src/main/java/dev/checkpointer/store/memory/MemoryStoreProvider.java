@@ -10,7 +10,8 @@ import java.util.Set;
 
 /**
  * Opens {@code memory://name/prefix}: the named in-memory bucket shared by the JVM, scoped to the prefix.
- * Takes no options.
+ * Takes no options. Fault injection is not an option of the URI: tests wrap the store in the testkit's
+ * {@code FaultInjectingStore}.
  */
 public final class MemoryStoreProvider implements ObjectStoreProvider {
 
@@ -26,6 +27,6 @@ public final class MemoryStoreProvider implements ObjectStoreProvider {
     public ObjectStore open(URI uri, Map<String, String> options) {
         StoreLocation location = StoreLocation.parse(uri);
         StoreOptions.of("memory", options, Set.of(), Set.of());
-        return MemoryObjectStore.builder().name(location.container()).prefix(location.prefix()).build();
+        return MemoryStore.builder().name(location.container()).prefix(location.prefix()).build();
     }
 }

@@ -1,6 +1,7 @@
 /**
- * The in-memory store: cloud semantics and fault injection for tests, demos and benchmarks
- * ({@code memory://name/prefix}).
+ * The in-memory store, with cloud semantics, for tests, demos and benchmarks ({@code memory://name/prefix}):
+ * {@link dev.checkpointer.store.memory.MemoryStore} and the {@code memory} URI scheme's provider. Fault injection
+ * and tampering for tests are in the testkit's {@code FaultInjectingStore}, over any store.
  */
 @NullMarked
 package dev.checkpointer.store.memory;

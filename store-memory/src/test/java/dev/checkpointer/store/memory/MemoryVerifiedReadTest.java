@@ -8,6 +8,7 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Payload;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.spi.ByteRange;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
@@ -35,7 +36,7 @@ class MemoryVerifiedReadTest {
 
     @Test
     void aSinglePartObjectIsServedAsOneReadOnlyBufferThatCannotChangeTheStoredBytes() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create()); // no faults: only for raw()
         byte[] data = bytes(3 << 20);
         try (Checkpointer cp = Checkpointer.builder().store(store).build()) {
             cp.save(Snapshot.builder().partition("op", 0, Payload.of(data)).build()).block(T);
@@ -54,7 +55,7 @@ class MemoryVerifiedReadTest {
 
     @Test
     void aMultipartObjectIsReadWholeAndVerified() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create()); // no faults: only for raw()
         byte[] data = bytes(20 << 20); // 8 + 8 + 4 MiB parts at the default part size
         try (Checkpointer cp = Checkpointer.builder().store(store).build()) {
             cp.save(Snapshot.builder().partition("op", 0, Payload.of(data)).build()).block(T);

@@ -48,7 +48,7 @@ class ReadmeQuickStartTest {
         // --- end of quick start ---
         assertThat(counts).isEqualTo("alice=3,bob=5");
         assertThat(offsets).containsEntry("partition-0", "1042");
-        MemoryObjectStore.dropNamed("quickstart");
+        MemoryStore.dropNamed("quickstart");
     }
 
     /** The README's periodic snippet, over virtual time: it keeps checkpointing after a failed snapshot. */
@@ -72,7 +72,7 @@ class ReadmeQuickStartTest {
             assertThat(checkpointer.list().count().block()).isEqualTo(2);
         } finally {
             VirtualTimeScheduler.reset();
-            MemoryObjectStore.dropNamed("readme-every");
+            MemoryStore.dropNamed("readme-every");
         }
     }
 
@@ -134,6 +134,6 @@ class ReadmeQuickStartTest {
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("'gs'").hasMessageContaining("memory");
         assertThatThrownBy(() -> Checkpointer.open("memory://x?latency=5")).hasMessageContaining("latency");
-        MemoryObjectStore.dropNamed("registry");
+        MemoryStore.dropNamed("registry");
     }
 }

@@ -44,7 +44,7 @@ class RunsWithoutMicrometerTest {
             assertThat(UTF_8.decode(restored.read("counts", 0).block(Duration.ofSeconds(30))).toString()).isEqualTo("alice=3");
             assertThat(checkpointer.latest().block(Duration.ofSeconds(30)).manifest().offsets()).containsEntry("clicks", Map.of("0", "7"));
         } finally {
-            MemoryObjectStore.dropNamed("runs-without-micrometer");
+            MemoryStore.dropNamed("runs-without-micrometer");
         }
     }
 }

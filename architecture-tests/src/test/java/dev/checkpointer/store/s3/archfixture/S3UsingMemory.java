@@ -5,6 +5,6 @@ public final class S3UsingMemory {
     private S3UsingMemory() {}
 
     static Object other() {
-        return dev.checkpointer.store.memory.MemoryObjectStore.create();
+        return dev.checkpointer.store.memory.MemoryStore.create();
     }
 }

@@ -7,8 +7,8 @@ import dev.checkpointer.CheckpointException;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.store.memory.Faults;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +51,7 @@ class CheckpointerActuatorTest {
 
     @Test
     void staleCheckpointIsDown() {
-        Checkpointer cp = Checkpointer.builder().store(MemoryObjectStore.create()).build();
+        Checkpointer cp = Checkpointer.builder().store(MemoryStore.create()).build();
         Manifest m = cp.save(TestSnapshots.of("x")).block();
         Instant later = m.createdAt().plus(Duration.ofMinutes(10));
         Clock clock = Clock.fixed(later, ZoneOffset.UTC);
@@ -66,8 +66,8 @@ class CheckpointerActuatorTest {
 
     @Test
     void unreachableStoreIsDown() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withTransientRate(1.0));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withTransientRate(1.0));
         runner.withBean(ObjectStore.class, () -> store).withPropertyValues("checkpointer.retry.max-attempts=1").run(ctx -> {
             Health h = ctx.getBean(CheckpointerHealthIndicator.class).health().block();
             assertThat(h.getStatus()).isEqualTo(Status.DOWN);
@@ -79,8 +79,8 @@ class CheckpointerActuatorTest {
     /** checkpointer.operation-timeout reaches the builder: a paused store fails an operation at that deadline. */
     @Test
     void theOperationTimeoutPropertyBoundsStoreOperations() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withLatency(Duration.ofHours(1)));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withLatency(Duration.ofHours(1)));
         runner.withBean(ObjectStore.class, () -> store).withPropertyValues("checkpointer.operation-timeout=200ms").run(ctx ->
                 assertThatThrownBy(() -> ctx.getBean(Checkpointer.class).latest().block(Duration.ofSeconds(30)))
                         .isInstanceOf(dev.checkpointer.StoreException.class)
@@ -92,8 +92,8 @@ class CheckpointerActuatorTest {
     void aPausedStoreIsDownAtTheHealthTimeoutWithAReason() {
         Duration timeout = new CheckpointerProperties.Health().getTimeout();
         assertThat(timeout).as("default checkpointer.health.timeout").isEqualTo(Duration.ofSeconds(3));
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withLatency(Duration.ofHours(1)));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withLatency(Duration.ofHours(1)));
         Checkpointer cp = Checkpointer.builder().store(store).build();
         CheckpointerHealthCheck check = new CheckpointerHealthCheck(cp, null, false, timeout, Clock.systemUTC(), null);
         reactor.test.StepVerifier.withVirtualTime(check::check)
@@ -132,7 +132,7 @@ class CheckpointerActuatorTest {
                     assertThat(sound.getStatus()).isEqualTo(Status.UP);
                     assertThat(sound.getDetails()).containsEntry("pointer", "ok").doesNotContainKey("pointerRecoveries");
 
-                    MemoryObjectStore.named(name).delete("_latest").block();
+                    MemoryStore.named(name).delete("_latest").block();
                     Health lost = health.health().block();
                     assertThat(lost.getStatus()).isEqualTo(Status.DOWN);
                     assertThat(lost.getDetails()).containsEntry("pointer", "lost").containsEntry("recoveredId", 2L).containsEntry("latestId", 2L)
@@ -150,13 +150,13 @@ class CheckpointerActuatorTest {
                             .doesNotContainKeys("pointerProblem", "recoveredId");
                     assertThat((Long) repaired.getDetails().get("pointerRecoveries")).as("the history stays visible").isGreaterThanOrEqualTo(2L);
                 });
-        MemoryObjectStore.dropNamed(name);
+        MemoryStore.dropNamed(name);
     }
 
     /** A checkpointer the application builds itself is judged too once it is given the tracker; a corrupt pointer counts. */
     @Test
     void aCorruptPointerIsDownForAnApplicationBuiltCheckpointerGivenTheTracker() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         PointerRecoveryTracker tracker = new PointerRecoveryTracker();
         try (Checkpointer cp = Checkpointer.builder().store(store).listener(tracker).build()) {
             cp.save(TestSnapshots.of("a")).block();
@@ -179,7 +179,7 @@ class CheckpointerActuatorTest {
     /** When no chain verifies, reads find nothing: still DOWN (not "none yet"), with recoveredId none. */
     @Test
     void aLostPointerWithNothingToRecoverIsDownEvenWithoutRequireCheckpoint() {
-        MemoryObjectStore store = MemoryObjectStore.create();
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
         PointerRecoveryTracker tracker = new PointerRecoveryTracker();
         try (Checkpointer cp = Checkpointer.builder().store(store).listener(tracker).build()) {
             cp.save(TestSnapshots.of("a")).block();

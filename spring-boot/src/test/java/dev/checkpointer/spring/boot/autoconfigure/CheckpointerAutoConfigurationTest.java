@@ -10,7 +10,8 @@ import dev.checkpointer.SaveOutcome;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.store.filesystem.FileSystemStoreProvider;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import dev.checkpointer.store.memory.MemoryStoreProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,8 @@ class CheckpointerAutoConfigurationTest {
     void memoryUriGivesTheMemoryStoreAndAWorkingCheckpointer() {
         runner.withPropertyValues("checkpointer.location=" + memoryUri()).run(ctx -> {
             assertThat(ctx).hasSingleBean(ObjectStore.class).hasSingleBean(Checkpointer.class);
-            assertThat(ctx.getBean(ObjectStore.class)).isInstanceOf(MemoryObjectStore.class);
+            // the memory store itself, not a wrapper: only a memory store can be reopened
+            assertThat(MemoryStore.reopen(ctx.getBean(ObjectStore.class)).describe()).isEqualTo(ctx.getBean(ObjectStore.class).describe());
             Checkpointer cp = ctx.getBean(Checkpointer.class);
             Manifest m = cp.save(TestSnapshots.of("hello")).block();
             assertThat(cp.latest().block().manifest().id()).isEqualTo(m.id());
@@ -198,7 +200,7 @@ class CheckpointerAutoConfigurationTest {
 
     @Test
     void userObjectStoreWinsAndNeedsNoLocation() {
-        MemoryObjectStore mine = MemoryObjectStore.create();
+        FaultInjectingStore mine = new FaultInjectingStore(MemoryStore.create());
         runner.withBean(ObjectStore.class, () -> mine).run(ctx -> {
             assertThat(ctx).hasNotFailed().hasSingleBean(ObjectStore.class);
             assertThat(ctx.getBean(ObjectStore.class)).isSameAs(mine);
@@ -238,13 +240,13 @@ class CheckpointerAutoConfigurationTest {
                 })
                 .withBean(CheckpointerBuilderCustomizer.class, () -> b -> b.writerId("customized-writer"))
                 .withBean(ObjectStoreDecorator.class, () -> store -> {
-                    events.add("decorated " + store.getClass().getSimpleName());
+                    events.add("decorated " + store.describe().replaceAll("://.*", ""));
                     return store;
                 })
                 .run(ctx -> {
                     Manifest m = ctx.getBean(Checkpointer.class).save(TestSnapshots.of("x")).block();
                     assertThat(m.writerId()).isEqualTo("customized-writer");
-                    assertThat(events).containsExactly("decorated MemoryObjectStore", "started", "COMMITTED");
+                    assertThat(events).containsExactly("decorated memory", "started", "COMMITTED");
                 });
     }
 
@@ -268,7 +270,7 @@ class CheckpointerAutoConfigurationTest {
 
     @Configuration(proxyBeanMethods = false)
     static class UserCheckpointer {
-        final Checkpointer mine = Checkpointer.builder().store(MemoryObjectStore.create()).build();
+        final Checkpointer mine = Checkpointer.builder().store(MemoryStore.create()).build();
 
         @Bean
         Checkpointer myCheckpointer() {

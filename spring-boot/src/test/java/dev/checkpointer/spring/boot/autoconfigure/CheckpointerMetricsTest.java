@@ -7,8 +7,8 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.micrometer.CheckpointerMeters;
 import dev.checkpointer.spi.ObjectStore;
-import dev.checkpointer.store.memory.Faults;
-import dev.checkpointer.store.memory.MemoryObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.UUID;
@@ -48,8 +48,8 @@ class CheckpointerMetricsTest {
 
     @Test
     void throttlingIsCountedAsRetriesAndThrottles() {
-        MemoryObjectStore store = MemoryObjectStore.create();
-        store.injectFaults(Faults.none().withThrottleRate(1.0));
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withThrottleRate(1.0));
         bare.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withBean(ObjectStore.class, () -> store)
                 .withPropertyValues("checkpointer.retry.max-attempts=2", "checkpointer.retry.initial-delay=1ms", "checkpointer.retry.max-delay=1ms")
                 .run(ctx -> {
@@ -76,7 +76,7 @@ class CheckpointerMetricsTest {
             cp.latest().block();
             assertThat(registry.find(CheckpointerMeters.POINTER_RECOVERIES).counters()).as("a sound pointer is not counted").isEmpty();
 
-            MemoryObjectStore.named(name).delete("_latest").block();
+            MemoryStore.named(name).delete("_latest").block();
             assertThat(cp.latest().block().manifest().id().value()).as("reads recover").isEqualTo(2);
             assertThat(registry.get(CheckpointerMeters.POINTER_RECOVERIES).tag("store", "memory").tag("outcome", "recovered")
                     .counter().count()).isEqualTo(1);
@@ -84,7 +84,7 @@ class CheckpointerMetricsTest {
             cp.latest().block();
             assertThat(registry.get(CheckpointerMeters.POINTER_RECOVERIES).counter().count()).as("not after the repair").isEqualTo(1);
         });
-        MemoryObjectStore.dropNamed(name);
+        MemoryStore.dropNamed(name);
     }
 
     @Test
@@ -105,13 +105,13 @@ class CheckpointerMetricsTest {
             ctx.getBean(Checkpointer.class).save(TestSnapshots.of("x")).block();
             assertThat(ctx.getBean(MeterRegistry.class).get(CheckpointerMeters.SAVE).timer().count()).isEqualTo(1);
             // the ObjectStore bean itself stays unwrapped; only the checkpointer's view of it is metered
-            assertThat(ctx.getBean(ObjectStore.class)).isInstanceOf(MemoryObjectStore.class);
+            assertThat(MemoryStore.reopen(ctx.getBean(ObjectStore.class)).describe()).startsWith("memory://"); // refuses wrappers
         });
     }
 
     @Test
     void theStoreTagOfAUserStoreBeanIsItsScheme() {
-        bare.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withBean(ObjectStore.class, MemoryObjectStore::create).run(ctx -> {
+        bare.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withBean(ObjectStore.class, MemoryStore::create).run(ctx -> {
             ctx.getBean(Checkpointer.class).save(TestSnapshots.of("x")).block();
             assertThat(ctx.getBean(MeterRegistry.class).get(CheckpointerMeters.SAVE).tag("store", "memory").timer().count()).isEqualTo(1);
         });

@@ -1,4 +1,4 @@
-package dev.checkpointer.store.memory;
+package dev.checkpointer.store.memory.internal;
 
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Payload;
@@ -24,26 +24,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * An object store in memory with the semantics of a cloud store (atomic create-if-absent and if-match, a new ETag
- * per write, server-side SHA-256 verification, multipart uploads with per-number replacement) and fault injection
- * for tests: transient errors, throttling, lost responses, latency, corrupt reads, crash points and tampering with
- * stored bytes. Every call is recorded, so tests and benchmarks can count requests.
+ * An object store in memory with the semantics of a cloud store: atomic create-if-absent and if-match, a new ETag
+ * per write, server-side SHA-256 verification, paged listings, multipart uploads with per-number replacement.
+ * Internal: users reach it through {@code MemoryStore} and {@code MemoryStoreProvider}; fault injection lives in the
+ * testkit's {@code FaultInjectingStore}, which wraps any store.
  *
- * <p>Stores opened with the same name ({@code memory://name}) share one bucket for the life of the JVM, so a
- * "restarted" checkpointer sees what the previous one wrote. {@link #create()} makes a private bucket.
+ * <p>Stores opened with the same name share one bucket for the life of the JVM, so a "restarted" checkpointer sees
+ * what the previous one wrote; a store without a name gets a fresh private bucket.
  */
 public final class MemoryObjectStore implements ObjectStore {
     private static final ConcurrentHashMap<String, Bucket> NAMED = new ConcurrentHashMap<>();
@@ -55,14 +51,7 @@ public final class MemoryObjectStore implements ObjectStore {
     private final Clock clock;
     private final Capabilities capabilities;
     private final int pageSize;
-    private final AtomicLong calls = new AtomicLong();
-    private final ConcurrentLinkedQueue<Call> log = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile Faults faults = Faults.none();
-    private volatile Random random = new Random(Faults.none().seed());
-    private volatile long crashAt = -1;
-    private volatile boolean crashAfterEffect;
-    private final ConcurrentLinkedQueue<Scripted> scripted = new ConcurrentLinkedQueue<>();
 
     private MemoryObjectStore(Bucket bucket, String prefix, Clock clock, Capabilities capabilities, int pageSize) {
         this.bucket = bucket;
@@ -71,25 +60,6 @@ public final class MemoryObjectStore implements ObjectStore {
         this.clock = clock;
         this.capabilities = capabilities;
         this.pageSize = pageSize;
-    }
-
-    /**
-     * A store over a fresh, private bucket.
-     *
-     * @return the store
-     */
-    public static MemoryObjectStore create() {
-        return builder().build();
-    }
-
-    /**
-     * A store over the bucket of that name, shared by every store opened with it in this JVM.
-     *
-     * @param name the bucket name
-     * @return the store
-     */
-    public static MemoryObjectStore named(String name) {
-        return builder().name(name).build();
     }
 
     /**
@@ -102,7 +72,7 @@ public final class MemoryObjectStore implements ObjectStore {
     }
 
     /**
-     * A builder for a store with a clock, a key prefix or other capabilities.
+     * A builder.
      *
      * @return the builder
      */
@@ -111,151 +81,16 @@ public final class MemoryObjectStore implements ObjectStore {
     }
 
     /**
-     * Another store over the same bucket and prefix, with its own call log, faults and crash point: what a
-     * restarted process would open.
+     * Another store over the same bucket and prefix: what a restarted process would open.
      *
-     * @return the sibling
+     * @return the new store
      */
-    public MemoryObjectStore sibling() {
+    public MemoryObjectStore reopen() {
         return new MemoryObjectStore(bucket, prefix, clock, capabilities, pageSize);
     }
 
-    // ----------------------------------------------------------------------------------------------- fault controls
-
     /**
-     * Injects faults into every later call (replacing earlier ones) and re-seeds the random source.
-     *
-     * @param value the faults
-     */
-    public void injectFaults(Faults value) {
-        this.faults = Objects.requireNonNull(value, "faults");
-        this.random = new Random(value.seed());
-    }
-
-    /** Removes injected faults and any crash point. */
-    public void clearFaults() {
-        injectFaults(Faults.none());
-        crashAt = -1;
-    }
-
-    /**
-     * Simulates the process dying: the next {@code callsBeforeCrash} calls succeed, and every call after them fails
-     * with a permanent error (the crashing call included).
-     *
-     * @param callsBeforeCrash calls that still succeed, 0 or more
-     * @param afterEffect when true and the crashing call is a write, its write takes effect before the failure
-     *     (the process died after the request reached the store)
-     */
-    public void crashAfter(long callsBeforeCrash, boolean afterEffect) {
-        if (callsBeforeCrash < 0) {
-            throw new IllegalArgumentException("callsBeforeCrash must be >= 0");
-        }
-        this.crashAfterEffect = afterEffect;
-        this.crashAt = calls.get() + callsBeforeCrash + 1;
-    }
-
-    /**
-     * Makes the next call of {@code operation} on a key ending with {@code keySuffix} fail once with a transient
-     * error, before or after its effect (a lost response). Scripted failures apply in the order they were added.
-     *
-     * @param operation e.g. {@code put}
-     * @param keySuffix e.g. {@code manifest.json} or {@code _latest}
-     * @param afterEffect whether the write takes effect before the failure
-     */
-    public void failOnce(String operation, String keySuffix, boolean afterEffect) {
-        scripted.add(new Scripted(Objects.requireNonNull(operation, "operation"), Objects.requireNonNull(keySuffix, "keySuffix"), afterEffect));
-    }
-
-    /**
-     * Every call made so far, in order.
-     *
-     * @return the calls
-     */
-    public List<Call> calls() {
-        return List.copyOf(log);
-    }
-
-    /**
-     * Number of calls made so far.
-     *
-     * @return the count
-     */
-    public long callCount() {
-        return calls.get();
-    }
-
-    /** Forgets the recorded calls (the count goes on). */
-    public void clearCalls() {
-        log.clear();
-    }
-
-    // ----------------------------------------------------------------------------------------------- tampering
-
-    /**
-     * The stored bytes of a key, bypassing faults and the call log.
-     *
-     * @param key the key
-     * @return the bytes, when present
-     */
-    public Optional<byte[]> raw(String key) {
-        Obj o = bucket.objects.get(full(key));
-        return o == null ? Optional.empty() : Optional.of(o.joined());
-    }
-
-    /**
-     * Replaces the stored bytes of a key (new ETag), bypassing conditions, checksums and faults: bit rot, or a
-     * writer that does not follow the protocol.
-     *
-     * @param key the key
-     * @param bytes the new bytes
-     */
-    public void putRaw(String key, byte[] bytes) {
-        StoreKeys.validate(key);
-        bucket.objects.put(full(key), Obj.of(bytes.clone(), nextEtag(), clock.instant()));
-    }
-
-    /**
-     * Flips one byte of a stored object.
-     *
-     * @param key the key
-     * @param index which byte
-     */
-    public void flipByte(String key, int index) {
-        byte[] b = raw(key).orElseThrow(() -> new IllegalArgumentException("no object " + key));
-        b[index] ^= 0x5a;
-        putRaw(key, b);
-    }
-
-    /**
-     * Cuts a stored object short.
-     *
-     * @param key the key
-     * @param length the new length
-     */
-    public void truncate(String key, int length) {
-        byte[] b = raw(key).orElseThrow(() -> new IllegalArgumentException("no object " + key));
-        byte[] cut = new byte[length];
-        System.arraycopy(b, 0, cut, 0, Math.min(length, b.length));
-        putRaw(key, cut);
-    }
-
-    /**
-     * Every key in this store's prefix, bypassing faults and the call log.
-     *
-     * @return the keys, sorted
-     */
-    public List<String> keys() {
-        List<String> out = new ArrayList<>();
-        for (String k : bucket.objects.keySet()) {
-            if (prefix.isEmpty() || k.startsWith(prefix + "/")) {
-                out.add(relative(k));
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Multipart uploads started and neither completed nor aborted.
+     * Multipart uploads started in this store's bucket and neither completed nor aborted.
      *
      * @return the count
      */
@@ -273,16 +108,15 @@ public final class MemoryObjectStore implements ObjectStore {
             StoreKeys.validate(key);
             VerifyingPayload verified = VerifyingPayload.builder(payload, key).expectingSha256(options.sha256(), "put").build();
             return Buffers.join(verified.content(), payload.length())
-                    .flatMap(bytes -> call("put", key, true, bytes.length, () -> write(key, bytes, options)));
+                    .flatMap(bytes -> call("put", key, () -> write(key, bytes, options)));
         });
     }
 
     private ObjectInfo write(String key, byte[] bytes, PutOptions options) {
         String f = full(key);
-        byte[] stored = atRest(bytes);
         synchronized (bucket) {
             check(options.condition(), f, key);
-            Obj o = Obj.of(stored, nextEtag(), clock.instant());
+            Obj o = Obj.of(bytes, nextEtag(), clock.instant());
             bucket.objects.put(f, o);
             return o.info(key);
         }
@@ -303,22 +137,14 @@ public final class MemoryObjectStore implements ObjectStore {
         Objects.requireNonNull(range, "range");
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            Obj peek = bucket.objects.get(full(key));
-            long size = peek == null ? 0 : range.lengthWithin(peek.size());
-            return call("get", key, false, size, () -> {
+            return call("get", key, () -> {
                 Obj o = bucket.objects.get(full(key));
                 if (o == null) {
                     throw StoreException.notFound("get", key);
                 }
-                Obj served = o;
-                if (faults.corruptReadRate() > 0 && roll() < faults.corruptReadRate() && o.size() > 0) {
-                    byte[] bad = o.joined();
-                    bad[(int) (roll() * bad.length)] ^= 0x01;
-                    served = Obj.of(bad, o.etag(), o.lastModified());
-                }
                 long from = Math.min(range.offset(), o.size());
                 long len = range.lengthWithin(o.size());
-                return new ObjectContent(o.info(key), served.body(from, len));
+                return new ObjectContent(o.info(key), o.body(from, len));
             });
         });
     }
@@ -327,7 +153,7 @@ public final class MemoryObjectStore implements ObjectStore {
     public Mono<ObjectInfo> head(String key) {
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            return call("head", key, false, 0, () -> {
+            return call("head", key, () -> {
                 Obj o = bucket.objects.get(full(key));
                 if (o == null) {
                     throw StoreException.notFound("head", key);
@@ -355,7 +181,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
     /** One page of a listing, one call, as a cloud store serves them. */
     private Mono<Page> page(String listPrefix, String from, String after) {
-        return call("list", listPrefix, false, 0, () -> {
+        return call("list", listPrefix, () -> {
             List<ObjectInfo> items = new ArrayList<>();
             String next = null;
             for (Map.Entry<String, Obj> e : bucket.objects.tailMap(after == null ? from : after, after == null).entrySet()) {
@@ -378,7 +204,7 @@ public final class MemoryObjectStore implements ObjectStore {
     public Mono<Void> delete(String key) {
         return Mono.defer(() -> {
             StoreKeys.validate(key);
-            return call("delete", key, true, 0, () -> {
+            return call("delete", key, () -> {
                 bucket.objects.remove(full(key));
                 return Boolean.TRUE;
             }).then();
@@ -394,7 +220,7 @@ public final class MemoryObjectStore implements ObjectStore {
             if (copy.isEmpty()) {
                 return Mono.empty();
             }
-            return call("deleteAll", copy.size() + " keys", true, 0, () -> {
+            return call("deleteAll", copy.size() + " keys", () -> {
                 copy.forEach(k -> bucket.objects.remove(full(k)));
                 return Boolean.TRUE;
             }).then();
@@ -414,7 +240,7 @@ public final class MemoryObjectStore implements ObjectStore {
             if (!capabilities.multipart()) {
                 return ObjectStore.super.startMultipart(key, options);
             }
-            return call("startMultipart", key, true, 0, () -> {
+            return call("startMultipart", key, () -> {
                 Upload u = new Upload(key, options, clock.instant(), "upload-" + ETAGS.incrementAndGet());
                 bucket.uploads.put(u.id, u);
                 return (MultipartUpload) u;
@@ -424,7 +250,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
     @Override
     public Flux<String> cleanupIncomplete(String cleanPrefix, Instant olderThan) {
-        return call("cleanupIncomplete", cleanPrefix, true, 0, () -> {
+        return call("cleanupIncomplete", cleanPrefix, () -> {
             List<String> removed = new ArrayList<>();
             for (Upload u : bucket.uploads.values()) {
                 if (u.key.startsWith(cleanPrefix) && !u.started.isAfter(olderThan) && bucket.uploads.remove(u.id) != null) {
@@ -447,69 +273,19 @@ public final class MemoryObjectStore implements ObjectStore {
 
     @Override
     public String toString() {
-        return "MemoryObjectStore[" + describe() + "]";
+        return "MemoryStore[" + describe() + "]";
     }
 
     // ----------------------------------------------------------------------------------------------- internals
 
-    /** Runs one call through the log, latency, crash point and faults. */
-    private <T> Mono<T> call(String operation, String key, boolean write, long bytes, Supplier<T> effect) {
+    /** Runs one call, unless the store is closed. */
+    private <T> Mono<T> call(String operation, String key, Supplier<T> effect) {
         return Mono.defer(() -> {
             if (closed.get()) {
                 return Mono.error(StoreException.permanent(ErrorCode.CLOSED, operation, key, "store " + describe() + " is closed", null));
             }
-            long index = calls.incrementAndGet();
-            log.add(new Call(index, operation, key, bytes));
-            Faults f = faults;
-            Mono<T> work = Mono.fromCallable(() -> {
-                long crash = crashAt;
-                if (crash > 0 && index >= crash) {
-                    if (index == crash && crashAfterEffect && write) {
-                        effect.get();
-                    }
-                    throw StoreException.permanent(ErrorCode.STORE_FAILURE, operation, key, "simulated crash at call " + crash, null);
-                }
-                for (Scripted sc : scripted) {
-                    if (sc.operation.equals(operation) && key.endsWith(sc.keySuffix) && scripted.remove(sc)) {
-                        if (sc.afterEffect) {
-                            effect.get();
-                        }
-                        throw StoreException.transientFailure(operation, key, "scripted transient failure"
-                                + (sc.afterEffect ? " after the request took effect" : ""), null);
-                    }
-                }
-                double r = f.transientRate() + f.throttleRate() > 0 ? roll() : 1.0;
-                if (r < f.throttleRate()) {
-                    throw StoreException.throttled(operation, key, "simulated throttling (SlowDown)", null);
-                }
-                if (r < f.throttleRate() + f.transientRate()) {
-                    if (write && f.lostResponseRate() > 0 && roll() < f.lostResponseRate()) {
-                        effect.get();
-                        throw StoreException.transientFailure(operation, key, "simulated connection reset after the request took effect", null);
-                    }
-                    throw StoreException.transientFailure(operation, key, "simulated transient failure (503)", null);
-                }
-                return effect.get();
-            });
-            return f.latency().isZero() ? work : Mono.delay(f.latency()).then(work);
+            return Mono.fromCallable(effect::get);
         });
-    }
-
-    /** The bytes as they rest in the store: silently corrupted at the configured rate. */
-    private byte[] atRest(byte[] bytes) {
-        if (faults.corruptWriteRate() > 0 && bytes.length > 0 && roll() < faults.corruptWriteRate()) {
-            byte[] bad = bytes.clone();
-            bad[(int) (roll() * bad.length)] ^= 0x10;
-            return bad;
-        }
-        return bytes;
-    }
-
-    private double roll() {
-        Random r = random;
-        synchronized (r) {
-            return r.nextDouble();
-        }
     }
 
     private String full(String key) {
@@ -523,20 +299,6 @@ public final class MemoryObjectStore implements ObjectStore {
     private static String nextEtag() {
         return "\"m" + ETAGS.incrementAndGet() + "\"";
     }
-
-    /**
-     * One recorded call.
-     *
-     * @param index its number, from 1
-     * @param operation {@code put}, {@code get}, {@code head}, {@code list}, {@code delete}, {@code deleteAll},
-     *     {@code startMultipart}, {@code uploadPart}, {@code completeMultipart}, {@code abortMultipart},
-     *     {@code cleanupIncomplete}
-     * @param key the key, prefix or a summary
-     * @param bytes payload bytes sent (puts, parts) or body bytes served (gets); 0 for other calls
-     */
-    public record Call(long index, String operation, String key, long bytes) {}
-
-    private record Scripted(String operation, String keySuffix, boolean afterEffect) {}
 
     private static final class Bucket {
         final String name;
@@ -623,7 +385,7 @@ public final class MemoryObjectStore implements ObjectStore {
                 return Mono.error(StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "uploadPart", key,
                         "part number must be between 1 and " + capabilities.maxParts() + ", got " + number, null));
             }
-            return Buffers.join(VerifyingPayload.of(part, key + "#" + number).content(), part.length()).flatMap(bytes -> call("uploadPart", key + "#" + number, true, bytes.length, () -> {
+            return Buffers.join(VerifyingPayload.of(part, key + "#" + number).content(), part.length()).flatMap(bytes -> call("uploadPart", key + "#" + number, () -> {
                 live("uploadPart");
                 Obj o = Obj.of(bytes, nextEtag(), clock.instant());
                 parts.put(number, o);
@@ -634,7 +396,7 @@ public final class MemoryObjectStore implements ObjectStore {
         @Override
         public Mono<ObjectInfo> complete(List<PartInfo> list) {
             List<PartInfo> given = List.copyOf(list);
-            return call("completeMultipart", key, true, 0, () -> {
+            return call("completeMultipart", key, () -> {
                 live("completeMultipart");
                 if (given.isEmpty()) {
                     throw StoreException.permanent(ErrorCode.STORE_BAD_REQUEST, "completeMultipart", key, "no parts given", null);
@@ -663,10 +425,6 @@ public final class MemoryObjectStore implements ObjectStore {
                 List<byte[]> chunks = new ArrayList<>();
                 used.values().forEach(o -> chunks.addAll(List.of(o.chunks())));
                 Obj assembled = new Obj(chunks.toArray(new byte[0][]), total, nextEtag(), clock.instant());
-                if (faults.corruptWriteRate() > 0 && total > 0) {
-                    byte[] stored = atRest(assembled.joined());
-                    assembled = Obj.of(stored, assembled.etag(), assembled.lastModified());
-                }
                 String f = full(key);
                 synchronized (bucket) {
                     check(options.condition(), f, key);
@@ -680,7 +438,7 @@ public final class MemoryObjectStore implements ObjectStore {
 
         @Override
         public Mono<Void> abort() {
-            return call("abortMultipart", key, true, 0, () -> {
+            return call("abortMultipart", key, () -> {
                 bucket.uploads.remove(id);
                 return Boolean.TRUE;
             }).then();
@@ -693,7 +451,7 @@ public final class MemoryObjectStore implements ObjectStore {
         }
     }
 
-    /** Configures a {@link MemoryObjectStore}. */
+    /** Configures a {@link MemoryObjectStore}; {@code MemoryStore.Builder} is its public face. */
     public static final class Builder {
         private @org.jspecify.annotations.Nullable String name;
         private String prefix = "";

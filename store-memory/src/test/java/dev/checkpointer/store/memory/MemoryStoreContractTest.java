@@ -4,10 +4,10 @@ import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.testkit.ObjectStoreContract;
 
 /** The store conformance kit over the in-memory store. */
-class MemoryObjectStoreTest extends ObjectStoreContract {
+class MemoryStoreContractTest extends ObjectStoreContract {
 
     @Override
     protected ObjectStore createStore(String testName) {
-        return MemoryObjectStore.create();
+        return MemoryStore.create();
     }
 }
