@@ -4,15 +4,12 @@ import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Payload;
 import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.ByteRange;
-import dev.checkpointer.spi.Capabilities;
+import dev.checkpointer.spi.ForwardingObjectStore;
 import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
-import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -21,17 +18,16 @@ import reactor.core.publisher.Mono;
  * response ({@link Mode#AFTER}: the effect happened, the caller sees a failure). The failure is permanent, so the
  * engine does not retry it: it stands for the process dying at that point.
  */
-final class FaultingStore implements ObjectStore {
+final class FaultingStore extends ForwardingObjectStore {
     enum Mode { BEFORE, AFTER }
 
-    private final MapStore delegate;
     private final Predicate<String> keys;
     private final AtomicInteger seen = new AtomicInteger();
     volatile int at;
     volatile Mode mode = Mode.BEFORE;
 
     FaultingStore(MapStore delegate, Predicate<String> keys) {
-        this.delegate = delegate;
+        super(delegate);
         this.keys = keys;
     }
 
@@ -62,46 +58,26 @@ final class FaultingStore implements ObjectStore {
 
     @Override
     public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
-        return call("put", key, delegate.put(key, payload, options));
+        return call("put", key, super.put(key, payload, options));
     }
 
     @Override
     public Mono<ObjectContent> get(String key, ByteRange range) {
-        return call("get", key, delegate.get(key, range));
+        return call("get", key, super.get(key, range));
     }
 
     @Override
     public Mono<ObjectInfo> head(String key) {
-        return call("head", key, delegate.head(key));
-    }
-
-    @Override
-    public Flux<ObjectInfo> list(String prefix) {
-        return delegate.list(prefix);
+        return call("head", key, super.head(key));
     }
 
     @Override
     public Mono<Void> delete(String key) {
-        return call("delete", key, delegate.delete(key));
-    }
-
-    @Override
-    public Mono<Void> deleteAll(List<String> keys) {
-        return delegate.deleteAll(keys);
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return delegate.capabilities();
+        return call("delete", key, super.delete(key));
     }
 
     @Override
     public String describe() {
-        return "faulting " + delegate.describe();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
+        return "faulting " + super.describe();
     }
 }
