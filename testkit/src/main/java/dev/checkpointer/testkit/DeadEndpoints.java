@@ -199,6 +199,40 @@ public final class DeadEndpoints {
         }
     }
 
+    /**
+     * The check every store's network-failure test runs against {@link #untrustedTls}: an https endpoint whose
+     * certificate this JVM does not trust fails with a permanent {@code STORE_TLS} error that names the host and the
+     * remedy (the trust store), both on a plain store call and through the engine, which gives up at once instead of
+     * retrying until its operation deadline; no request reaches the server.
+     *
+     * @param storeAt builds a store over the endpoint, given its {@code host:port} (a new store per call)
+     * @param what the store's name in assertion messages, e.g. {@code "S3"}
+     */
+    public static void assertUntrustedCertificateIsPermanent(java.util.function.Function<String, ObjectStore> storeAt, String what) {
+        java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpsServer server = untrustedTls(x -> {
+            served.incrementAndGet();
+            x.sendResponseHeaders(500, -1);
+            x.close();
+        });
+        String host = "127.0.0.1:" + server.getAddress().getPort();
+        try (ObjectStore s = storeAt.apply(host)) {
+            Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
+            org.assertj.core.api.Assertions.assertThat(e).isInstanceOf(dev.checkpointer.StoreException.class)
+                    .hasMessageContaining("TLS handshake with " + host + " failed")
+                    .hasMessageContaining("PKIX path building failed").hasMessageContaining("trust store");
+            org.assertj.core.api.Assertions.assertThat(((dev.checkpointer.StoreException) e).code()).isEqualTo(dev.checkpointer.ErrorCode.STORE_TLS);
+            org.assertj.core.api.Assertions.assertThat(((dev.checkpointer.StoreException) e).isTransient()).isFalse();
+            Outcome o = latestWithin(storeAt.apply(host), Duration.ofSeconds(30));
+            org.assertj.core.api.Assertions.assertThat(o.error()).as("not retried until the deadline").isInstanceOf(dev.checkpointer.StoreException.class)
+                    .hasMessageContaining("TLS handshake with " + host + " failed").hasMessageNotContaining("operation deadline");
+            org.assertj.core.api.Assertions.assertThat(((dev.checkpointer.StoreException) o.error()).code()).isEqualTo(dev.checkpointer.ErrorCode.STORE_TLS);
+            org.assertj.core.api.Assertions.assertThat(served).as(what + " requests that got through").hasValue(0);
+        } finally {
+            server.stop(0);
+        }
+    }
+
     /** A server that accepts and never answers. */
     public static final class Silent implements AutoCloseable {
         private final ServerSocket server;

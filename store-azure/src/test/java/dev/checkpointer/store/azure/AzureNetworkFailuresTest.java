@@ -12,8 +12,6 @@ import dev.checkpointer.testkit.DeadEndpoints;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -102,28 +100,7 @@ class AzureNetworkFailuresTest {
      */
     @Test
     void anUntrustedCertificateIsAPermanentTlsErrorNamingTheHostAndTheRemedy() {
-        AtomicInteger served = new AtomicInteger();
-        HttpsServer server = DeadEndpoints.untrustedTls(x -> {
-            served.incrementAndGet();
-            x.sendResponseHeaders(500, -1);
-            x.close();
-        });
-        String host = "127.0.0.1:" + server.getAddress().getPort();
-        try (ObjectStore s = AzureBlobStore.builder().container("ckpt").prefix("p").endpoint("https://" + host + "/" + Azurite.ACCOUNT)
-                .accountName(Azurite.ACCOUNT).accountKey(Azurite.KEY).build()) {
-            Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
-            assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("TLS handshake with " + host + " failed")
-                    .hasMessageContaining("PKIX path building failed").hasMessageContaining("trust store");
-            assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_TLS);
-            assertThat(((StoreException) e).isTransient()).isFalse();
-            DeadEndpoints.Outcome o = DeadEndpoints.latestWithin(AzureBlobStore.builder().container("ckpt").prefix("p").endpoint("https://" + host + "/" + Azurite.ACCOUNT)
-                .accountName(Azurite.ACCOUNT).accountKey(Azurite.KEY).build(), Duration.ofSeconds(30));
-            assertThat(o.error()).as("not retried until the deadline").isInstanceOf(StoreException.class)
-                    .hasMessageContaining("TLS handshake with " + host + " failed").hasMessageNotContaining("operation deadline");
-            assertThat(((StoreException) o.error()).code()).isEqualTo(ErrorCode.STORE_TLS);
-            assertThat(served).as("Azure requests that got through").hasValue(0);
-        } finally {
-            server.stop(0);
-        }
+        DeadEndpoints.assertUntrustedCertificateIsPermanent(host -> AzureBlobStore.builder().container("ckpt").prefix("p")
+                .endpoint("https://" + host + "/" + Azurite.ACCOUNT).accountName(Azurite.ACCOUNT).accountKey(Azurite.KEY).build(), "Azure");
     }
 }

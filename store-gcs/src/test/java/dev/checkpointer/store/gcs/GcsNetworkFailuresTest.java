@@ -9,8 +9,6 @@ import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.testkit.DeadEndpoints;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,26 +82,6 @@ class GcsNetworkFailuresTest {
      */
     @Test
     void anUntrustedCertificateIsAPermanentTlsErrorNamingTheHostAndTheRemedy() {
-        AtomicInteger served = new AtomicInteger();
-        HttpsServer server = DeadEndpoints.untrustedTls(x -> {
-            served.incrementAndGet();
-            x.sendResponseHeaders(500, -1);
-            x.close();
-        });
-        String host = "127.0.0.1:" + server.getAddress().getPort();
-        try (ObjectStore s = store("https://" + host).build()) {
-            Throwable e = catchThrowable(() -> s.head("k").block(Duration.ofSeconds(30)));
-            assertThat(e).isInstanceOf(StoreException.class).hasMessageContaining("TLS handshake with " + host + " failed")
-                    .hasMessageContaining("PKIX path building failed").hasMessageContaining("trust store");
-            assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_TLS);
-            assertThat(((StoreException) e).isTransient()).isFalse();
-            DeadEndpoints.Outcome o = DeadEndpoints.latestWithin(store("https://" + host).build(), Duration.ofSeconds(30));
-            assertThat(o.error()).as("not retried until the deadline").isInstanceOf(StoreException.class)
-                    .hasMessageContaining("TLS handshake with " + host + " failed").hasMessageNotContaining("operation deadline");
-            assertThat(((StoreException) o.error()).code()).isEqualTo(ErrorCode.STORE_TLS);
-            assertThat(served).as("GCS requests that got through").hasValue(0);
-        } finally {
-            server.stop(0);
-        }
+        DeadEndpoints.assertUntrustedCertificateIsPermanent(host -> store("https://" + host).build(), "GCS");
     }
 }
