@@ -196,12 +196,29 @@ public final class MapStore implements ObjectStore {
     @Override
     public void close() {}
 
-    /** Lower-case hex SHA-256 (the engine's helper is package-private). */
-    static String sha256Hex(byte[] bytes) {
+    /**
+     * Lower-case hex SHA-256 of an array, for api's tests (the engine's helper is package-private).
+     *
+     * @param bytes the bytes
+     * @return the hex digest
+     */
+    public static String sha256Hex(byte[] bytes) {
         try {
             return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Lower-case hex SHA-256 of a buffer's remaining bytes; its position is unchanged.
+     *
+     * @param buffer the bytes
+     * @return the hex digest
+     */
+    public static String sha256Hex(java.nio.ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return sha256Hex(bytes);
     }
 }

@@ -3,6 +3,7 @@ package dev.checkpointer.internal.chunk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.checkpointer.engine.MapStore;
 import dev.checkpointer.IntegrityException;
 import dev.checkpointer.InvalidInputException;
 import java.nio.ByteBuffer;
@@ -28,7 +29,7 @@ class ChunkCodecTest {
             byte[] encoded = zstd.encode(plain, plain.length);
             stored += encoded.length;
             byte[] decoded = zstd.decode("chunks/1/" + c.sha256(), encoded, c.length());
-            assertThat(sha256Hex(decoded)).isEqualTo(c.sha256()); // the name is the digest of the decoded bytes
+            assertThat(MapStore.sha256Hex(decoded)).isEqualTo(c.sha256()); // the name is the digest of the decoded bytes
         }
         double ratio = (double) SIZE / stored;
         assertThat(ratio).as("compression ratio of the mixed corpus").isGreaterThan(2.0);
@@ -67,20 +68,5 @@ class ChunkCodecTest {
         assertThatThrownBy(() -> ChunkCodec.of("lz4", 1)).isInstanceOf(InvalidInputException.class).hasMessageContaining("unknown chunk codec 'lz4'");
         assertThatThrownBy(() -> ChunkCodec.zstd(0)).isInstanceOf(InvalidInputException.class).hasMessageContaining("zstd level");
         assertThatThrownBy(() -> ChunkCodec.zstd(99)).isInstanceOf(InvalidInputException.class).hasMessageContaining("zstd level");
-    }
-
-    /** Hex SHA-256 of an array, or of a buffer's remaining bytes (position unchanged). */
-    private static String sha256Hex(Object bytes) {
-        try {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            if (bytes instanceof java.nio.ByteBuffer b) {
-                md.update(b.duplicate());
-            } else {
-                md.update((byte[]) bytes);
-            }
-            return java.util.HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.checkpointer.internal.chunk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.checkpointer.engine.MapStore;
 import dev.checkpointer.InvalidInputException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -72,7 +73,7 @@ class FastCdcTest {
             if (i < chunks.size() - 1) {
                 assertThat(c.length()).isGreaterThanOrEqualTo(SMALL.min());
             }
-            assertThat(c.sha256()).isEqualTo(sha256Hex(c.data()));
+            assertThat(c.sha256()).isEqualTo(MapStore.sha256Hex(c.data()));
             byte[] b = new byte[c.length()];
             c.data().get(b);
             joined.writeBytes(b);
@@ -155,7 +156,7 @@ class FastCdcTest {
         List<Chunk> chunks = chunks(Flux.just(ByteBuffer.wrap(random(42, 200_000))), SMALL);
         StringBuilder lengths = new StringBuilder();
         chunks.forEach(c -> lengths.append(c.length()).append(','));
-        assertThat(sha256Hex(lengths.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)) + " " + chunks.size())
+        assertThat(MapStore.sha256Hex(lengths.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)) + " " + chunks.size())
                 .isEqualTo("85ef2f907489904ea114d25d49ca5b15b44430e1238aa44ff89a302bf07792c9 41");
     }
 
@@ -192,20 +193,5 @@ class FastCdcTest {
         assertThatThrownBy(() -> new ChunkSizes(4096, 4096, 8192)).isInstanceOf(InvalidInputException.class).hasMessageContaining("minimum");
         assertThatThrownBy(() -> new ChunkSizes(1024, 4096, 4096)).isInstanceOf(InvalidInputException.class).hasMessageContaining("maximum");
         assertThat(ChunkSizes.DEFAULT).isEqualTo(new ChunkSizes(256 << 10, 1 << 20, 8 << 20));
-    }
-
-    /** Hex SHA-256 of an array, or of a buffer's remaining bytes (position unchanged). */
-    private static String sha256Hex(Object bytes) {
-        try {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            if (bytes instanceof java.nio.ByteBuffer b) {
-                md.update(b.duplicate());
-            } else {
-                md.update((byte[]) bytes);
-            }
-            return java.util.HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
     }
 }
