@@ -8,7 +8,7 @@ import java.util.Arrays;
  * How a chunk's bytes are stored: as they are, or compressed. Recorded per entry by name ({@link #name()}), so a
  * reader decodes what each writer chose. The SHA-256 that names and verifies a chunk is always of the decoded bytes.
  */
-sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
+public sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
     /** Stores bytes as they are. */
     ChunkCodec NONE = new Identity();
 

@@ -10,14 +10,16 @@ import dev.checkpointer.InvalidInputException;
  * @param avg the target average (a power of two)
  * @param max no chunk is longer: the most the chunker ever buffers
  */
-record ChunkSizes(int min, int avg, int max) {
+public record ChunkSizes(int min, int avg, int max) {
     /** The default: 1 MiB average, 256 KiB minimum, 8 MiB maximum. */
-    static final ChunkSizes DEFAULT = ofAverage(1 << 20);
+    /** 256 KiB, 1 MiB, 8 MiB. */
+    public static final ChunkSizes DEFAULT = ofAverage(1 << 20);
 
     /** The largest maximum allowed. */
-    static final int MAX_MAX = 256 << 20;
+    /** The largest maximum chunk size. */
+    public static final int MAX_MAX = 256 << 20;
 
-    ChunkSizes {
+    public ChunkSizes {
         if (avg < 64 || Integer.bitCount(avg) != 1) {
             throw new InvalidInputException("average chunk size must be a power of two of at least 64 bytes, got " + avg);
         }
@@ -30,7 +32,13 @@ record ChunkSizes(int min, int avg, int max) {
     }
 
     /** {@code avg / 4}, {@code avg}, {@code avg * 8}. */
-    static ChunkSizes ofAverage(int avg) {
+    /**
+     * A quarter, one and eight times a power-of-two average.
+     *
+     * @param avg the average
+     * @return the sizes
+     */
+    public static ChunkSizes ofAverage(int avg) {
         if (avg < 64 || Integer.bitCount(avg) != 1 || avg > MAX_MAX / 8) {
             throw new InvalidInputException("average chunk size must be a power of two between 64 and " + MAX_MAX / 8 + ", got " + avg);
         }
@@ -38,7 +46,8 @@ record ChunkSizes(int min, int avg, int max) {
     }
 
     /** log2 of the average. */
-    int bits() {
+    /** @return log2 of the average */
+    public int bits() {
         return Integer.numberOfTrailingZeros(avg);
     }
 }

@@ -1,6 +1,6 @@
 /**
  * Content-defined chunking (FastCDC) and per-chunk compression for incremental, deduplicated checkpoints.
- * Foundations only: the engine does not use this package yet. Not API: may change in any release.
+ * Used by the engine for chunked partition entries ({@link dev.checkpointer.internal.chunk.Chunker}). Not API: may change in any release.
  */
 @NullMarked
 package dev.checkpointer.internal.chunk;
