@@ -54,6 +54,7 @@ public final class CheckpointerBuilder {
     private long multipartThreshold = -1;
     private RetrySettings retry = RetrySettings.defaults();
     private Retention retention = Retention.keepAll();
+    private Chunking chunking = Chunking.off();
     private Duration orphanGracePeriod = DEFAULT_ORPHAN_GRACE;
     private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
     private final List<CheckpointListener> listeners = new ArrayList<>();
@@ -228,6 +229,19 @@ public final class CheckpointerBuilder {
     }
 
     /**
+     * Incremental checkpoints: large partitions cut into content-defined chunks, and only the chunks the checkpoint
+     * saved on does not have uploaded (default {@link Chunking#off()}). Read {@link Chunking} for the format
+     * version this writes before turning it on where older library versions read.
+     *
+     * @param chunking the setting
+     * @return this builder
+     */
+    public CheckpointerBuilder chunking(Chunking chunking) {
+        this.chunking = Objects.requireNonNull(chunking, "chunking");
+        return this;
+    }
+
+    /**
      * Which checkpoints to keep; applied after each save and by {@link Checkpointer#prune()} (default keep all).
      *
      * @param retention the policy
@@ -386,7 +400,7 @@ public final class CheckpointerBuilder {
         String writer = writerId != null ? writerId : Engine.defaultWriterId();
         EngineConfig config = new EngineConfig(s, owns, maxConcurrentUploads, inlineThreshold, maxInlineBytes, part, threshold,
                 retry, retention, orphanGracePeriod, all, clock, writer, expectedFingerprint, repairPointerOnSave,
-                operationTimeout);
+                operationTimeout, chunking);
         Checkpointer checkpointer = Engine.open(config);
         return metrics == null ? checkpointer : metrics.checkpointer(checkpointer);
     }

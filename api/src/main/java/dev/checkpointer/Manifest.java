@@ -27,12 +27,24 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Manifest {
 
-    /** Major version of the manifest format this library writes; a manifest with a higher major is refused. */
-    public static final int FORMAT_MAJOR = 2;
-    /** Minor version of the manifest format this library writes. */
+    /**
+     * The highest major version of the manifest format this library reads (and writes, for manifests with chunked
+     * partitions); a manifest with a higher major is refused.
+     */
+    public static final int FORMAT_MAJOR = 3;
+    /** Minor version of the manifest formats this library writes. */
     public static final int FORMAT_MINOR = 0;
-    /** The version string written: {@code FORMAT_MAJOR.FORMAT_MINOR}. */
-    public static final String FORMAT_VERSION = FORMAT_MAJOR + "." + FORMAT_MINOR;
+    /**
+     * The version written for a manifest without chunked partitions: {@code 2.0}, which every 2.x library reads.
+     */
+    public static final String FORMAT_VERSION = "2." + FORMAT_MINOR;
+    /**
+     * The version written for a manifest with chunked partitions ({@link Chunking}): {@code 3.0}. Libraries that do
+     * not read chunks refuse it by its major version, with an "upgrade" error, instead of misreading it.
+     */
+    public static final String CHUNKED_FORMAT_VERSION = FORMAT_MAJOR + "." + FORMAT_MINOR;
+    /** The first major version that may hold chunked partitions. */
+    static final int CHUNKED_MAJOR = 3;
 
     /**
      * A link to another checkpoint of the chain: its id and the SHA-256 of its manifest file's bytes, so that a
@@ -122,6 +134,8 @@ public final class Manifest {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.formatVersion = formatVersion;
+        // A version this library writes is chosen again for the copy's entries; any other is kept as it is.
+        b.versionSet = !FORMAT_VERSION.equals(formatVersion) && !CHUNKED_FORMAT_VERSION.equals(formatVersion);
         b.id = id;
         b.epoch = epoch;
         b.createdAt = createdAt;
@@ -380,7 +394,9 @@ public final class Manifest {
             if (e.sha256() == null || !e.sha256().matches("[0-9a-f]{64}")) {
                 problems.add(where + ": sha256 must be 64 lower-case hex digits");
             }
-            if (e.inline() != null && e.key() != null) {
+            if (e.isChunked()) {
+                chunkProblems(e, where, problems);
+            } else if (e.inline() != null && e.key() != null) {
                 problems.add(where + ": has both an inline value and a key");
             } else if (e.inline() == null && (e.key() == null || e.key().isEmpty())) {
                 problems.add(where + ": has neither an inline value nor a key");
@@ -474,6 +490,52 @@ public final class Manifest {
         return List.copyOf(problems);
     }
 
+    /** The rules of a chunked entry: no key or inline value, chunks adding up to its size, each chunk well-formed and written by then. */
+    private void chunkProblems(PartitionEntry e, String where, List<String> problems) {
+        if (e.inline() != null || e.key() != null) {
+            problems.add(where + ": a chunked entry has " + (e.key() != null ? "a key" : "an inline value") + " as well as chunks");
+        }
+        if (e.offset() != 0) {
+            problems.add(where + ": a chunked entry's offset must be 0, got " + e.offset());
+        }
+        if (formatMajor() >= 0 && formatMajor() < CHUNKED_MAJOR) {
+            problems.add(where + ": chunked entries need format " + CHUNKED_FORMAT_VERSION + " or later, but the manifest says " + formatVersion);
+        }
+        long sum = 0;
+        for (int c = 0; c < e.chunks().size(); c++) {
+            ChunkRef ref = e.chunks().get(c);
+            String at = where + " chunks[" + c + "]";
+            if (!ref.sha256().matches("[0-9a-f]{64}")) {
+                problems.add(at + ": sha256 must be 64 lower-case hex digits");
+            }
+            if (ref.size() < 1) {
+                problems.add(at + ": size must be >= 1, got " + ref.size());
+            }
+            if (!ref.codec().equals("none") && !ref.codec().equals("zstd")) {
+                problems.add(at + ": unknown codec '" + ref.codec() + "' (none or zstd)");
+            } else if (!ref.compressed() && ref.storedSize() != ref.size()) {
+                problems.add(at + ": an uncompressed chunk's stored size " + ref.storedSize() + " differs from its size " + ref.size());
+            }
+            if (ref.storedSize() < 1) {
+                problems.add(at + ": stored size must be >= 1, got " + ref.storedSize());
+            }
+            if (!ref.token().matches("[0-9a-f]{1,32}")) {
+                problems.add(at + ": token must be 1 to 32 lower-case hex digits");
+            }
+            if (id != null && ref.firstId().compareTo(id) > 0) {
+                problems.add(at + ": first written by checkpoint " + ref.firstId() + ", after this checkpoint " + id);
+            }
+            sum += Math.max(0, ref.size());
+        }
+        if (sum != e.size()) {
+            problems.add(where + ": chunks add up to " + sum + " bytes but size says " + e.size());
+        }
+        if (e.sha256() != null && e.chunks().stream().allMatch(c -> c.sha256().matches("[0-9a-f]{64}"))
+                && !ChunkRef.listDigest(e.chunks()).equals(e.sha256())) {
+            problems.add(where + ": sha256 is not the digest of its chunks' digests");
+        }
+    }
+
     /**
      * The major part of {@link #formatVersion()}.
      *
@@ -532,6 +594,8 @@ public final class Manifest {
      */
     public static final class Builder {
         private @Nullable String formatVersion = FORMAT_VERSION;
+        /** False: {@link #build()} chooses the version this library writes for the entries given. */
+        private boolean versionSet;
         private @Nullable CheckpointId id;
         private long epoch;
         private @Nullable Instant createdAt;
@@ -550,13 +614,15 @@ public final class Manifest {
         private Builder() {}
 
         /**
-         * The format version (default {@link Manifest#FORMAT_VERSION}).
+         * The format version. By default {@link #build()} chooses the one this library writes:
+         * {@link Manifest#CHUNKED_FORMAT_VERSION} when an entry is chunked, else {@link Manifest#FORMAT_VERSION}.
          *
          * @param v the version
          * @return this builder
          */
         public Builder formatVersion(@Nullable String v) {
             this.formatVersion = v;
+            this.versionSet = true;
             return this;
         }
 
@@ -754,6 +820,9 @@ public final class Manifest {
          * @return the manifest
          */
         public Manifest build() {
+            if (!versionSet) {
+                formatVersion = partitions.stream().anyMatch(e -> e != null && e.isChunked()) ? CHUNKED_FORMAT_VERSION : FORMAT_VERSION;
+            }
             return new Manifest(this);
         }
     }

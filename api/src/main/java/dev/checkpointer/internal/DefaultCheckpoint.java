@@ -20,10 +20,12 @@ import reactor.core.publisher.Mono;
 final class DefaultCheckpoint implements Checkpoint {
     private final Manifest manifest;
     private final StoreCalls calls;
+    private final ChunkReads chunks;
 
     DefaultCheckpoint(Manifest manifest, StoreCalls calls) {
         this.manifest = manifest;
         this.calls = calls;
+        this.chunks = new ChunkReads(calls, this::gone);
     }
 
     @Override
@@ -35,6 +37,9 @@ final class DefaultCheckpoint implements Checkpoint {
     public Mono<ByteBuffer> read(String operator, int partition) {
         return Mono.defer(() -> {
             PartitionEntry e = entry(operator, partition);
+            if (e.isChunked()) {
+                return chunks.read(e);
+            }
             if (e.isInline()) {
                 return Mono.fromCallable(() -> verified(e, "manifest inline " + e.name(), Base64.getDecoder().decode(e.inline())));
             }
@@ -57,6 +62,9 @@ final class DefaultCheckpoint implements Checkpoint {
     public Flux<ByteBuffer> stream(String operator, int partition) {
         return Flux.defer(() -> {
             PartitionEntry e = entry(operator, partition);
+            if (e.isChunked()) {
+                return chunks.stream(e);
+            }
             if (e.isInline() || e.size() == 0) {
                 return read(operator, partition).flux();
             }
@@ -77,7 +85,7 @@ final class DefaultCheckpoint implements Checkpoint {
     }
 
     /** An artifact that is gone: the checkpoint was deleted (or expired) after this reader loaded it. */
-    private CheckpointNotFoundException gone(String key, Throwable cause) {
+    private RuntimeException gone(String key, Throwable cause) {
         return new CheckpointNotFoundException(manifest.id(), "checkpoint " + manifest.id() + " is gone: its object '" + key
                 + "' no longer exists (the checkpoint was deleted or expired by retention since it was loaded, or the object was"
                 + " removed outside this library)", cause);

@@ -66,7 +66,7 @@ final class DefaultCheckpointer implements Checkpointer {
         Protocol protocol = new Protocol(ctx, chain);
         this.reads = new Reads(ctx, chain, protocol);
         this.janitor = new Janitor(ctx, chain, protocol);
-        this.saves = new Saves(ctx, protocol, janitor, reads);
+        this.saves = new Saves(ctx, chain, protocol, janitor, reads);
         this.sinks = new SinkStatuses(ctx, reads);
     }
 

@@ -1,6 +1,7 @@
 package dev.checkpointer.internal;
 
 import dev.checkpointer.CheckpointListener;
+import dev.checkpointer.Chunking;
 import dev.checkpointer.Retention;
 import dev.checkpointer.RetrySettings;
 import dev.checkpointer.spi.ObjectStore;
@@ -29,7 +30,8 @@ public record EngineConfig(
         String writerId,
         @Nullable String expectedFingerprint,
         boolean repairPointerOnSave,
-        Duration operationTimeout) {
+        Duration operationTimeout,
+        Chunking chunking) {
 
     /** Copies the listener list. */
     public EngineConfig {

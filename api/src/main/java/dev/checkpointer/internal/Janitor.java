@@ -1,5 +1,7 @@
 package dev.checkpointer.internal;
 
+import dev.checkpointer.ChunkRef;
+import org.jspecify.annotations.Nullable;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.ConcurrentCheckpointException;
 import dev.checkpointer.Manifest;
@@ -52,10 +54,12 @@ final class Janitor {
      * @param floor the new floor (0: no change)
      * @param expired members below the new floor
      * @param tombstone members at or above the floor that retention does not keep
+     * @param liveChunks the keys of every chunk a kept member references (what retention must not delete), or null
+     *        when a kept member's chunks are unknown (then retention deletes no chunk, and prune decides later)
      */
-    record Plan(long floor, List<Member> expired, List<Member> tombstone) {
+    record Plan(long floor, List<Member> expired, List<Member> tombstone, @Nullable Set<String> liveChunks) {
         static Plan none() {
-            return new Plan(0, List.of(), List.of());
+            return new Plan(0, List.of(), List.of(), Set.of());
         }
 
         boolean isEmpty() {
@@ -124,10 +128,49 @@ final class Janitor {
                 tombstone.add(m);
             }
         }
+        Set<String> liveChunks = liveChunks(newestFirst, kept);
         if (!ctx.on(Rule.FLOOR_FIRST)) {
-            return new Plan(0, expired, tombstone); // proof mode: delete without raising the floor
+            return new Plan(0, expired, tombstone, liveChunks); // proof mode: delete without raising the floor
         }
-        return new Plan(floor, expired, tombstone);
+        return new Plan(floor, expired, tombstone, liveChunks);
+    }
+
+    /** The keys of the chunks the kept members reference; null when a kept member's chunks are unknown. */
+    private static @Nullable Set<String> liveChunks(List<Member> members, Set<Long> kept) {
+        Set<String> live = new HashSet<>();
+        for (Member m : members) {
+            if (kept.contains(m.id().value())) {
+                if (m.chunks() == null) {
+                    return null;
+                }
+                for (ChunkRef c : m.chunks()) {
+                    live.add(c.key());
+                }
+            }
+        }
+        return live;
+    }
+
+    /**
+     * The chunks that only the removed members referenced: each chunk of theirs that no kept member references.
+     * None when the kept members' chunks are unknown.
+     */
+    private static List<String> chunkGarbage(Plan plan, List<Member> removed) {
+        Set<String> live = plan.liveChunks();
+        if (live == null) {
+            return List.of();
+        }
+        Set<String> garbage = new java.util.LinkedHashSet<>();
+        for (Member m : removed) {
+            if (m.chunks() != null) {
+                for (ChunkRef c : m.chunks()) {
+                    if (!live.contains(c.key())) {
+                        garbage.add(c.key());
+                    }
+                }
+            }
+        }
+        return List.copyOf(garbage);
     }
 
     /**
@@ -151,6 +194,8 @@ final class Janitor {
         }
         List<CheckpointId> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<String> deletedKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // The members whose chunks may go: the expired ones, and each one retention managed to tombstone.
+        List<Member> gone = new java.util.concurrent.CopyOnWriteArrayList<>(plan.expired());
         Mono<Void> tombstones = Flux.fromIterable(plan.tombstone())
                 .concatMap(m -> {
                     // Its _sinks, if any, is left to prune (garbage once the member is a tombstone): no extra request here.
@@ -160,6 +205,7 @@ final class Janitor {
                             .doOnSuccess(x -> {
                                 removed.add(m.id());
                                 deletedKeys.addAll(keys);
+                                gone.add(m);
                             })
                             .onErrorResume(e -> {
                                 log.warn("retention could not delete checkpoint {}; prune() will retry: {}", m.id(), e.toString());
@@ -176,7 +222,8 @@ final class Janitor {
             }
         }
         return tombstones
-                .then(deleteInBatches(keys).then(Mono.fromRunnable(() -> deletedKeys.addAll(keys))).onErrorResume(e -> {
+                .then(Mono.fromRunnable(() -> keys.addAll(chunkGarbage(plan, gone))))
+                .then(Mono.defer(() -> deleteInBatches(keys)).then(Mono.fromRunnable(() -> deletedKeys.addAll(keys))).onErrorResume(e -> {
                     log.warn("retention could not delete {} object(s) of expired checkpoints; prune() will: {}", keys.size(), e.toString());
                     return Mono.empty();
                 }))
@@ -379,7 +426,11 @@ final class Janitor {
                 return Mono.just(new PruneReport(List.of(), List.of(), List.of(), 0));
             }
             // One listing, taken first: the sizes of what retention and the sweep delete, and what the sweep looks at.
-            return ctx.calls.listAll(Layout.CHECKPOINTS).flatMap(listing -> retain(v)
+            return Mono.zip(ctx.calls.listAll(Layout.CHECKPOINTS), ctx.calls.listAll(ChunkRef.AREA), (checkpoints, chunks) -> {
+                        List<ObjectInfo> all = new ArrayList<>(checkpoints);
+                        all.addAll(chunks);
+                        return all;
+                    }).flatMap(listing -> retain(v)
                     .flatMap(removal -> protocol.readPointer().flatMap(now -> now.kind() == Kind.OK
                             ? sweep(now.pointer(), removal, listing)
                             : Mono.error(protocol.pointerLost(now)))));
@@ -405,13 +456,23 @@ final class Janitor {
             Set<String> referenced = new HashSet<>();
             Set<Long> unreadable = new HashSet<>();
             long unknownBelow = -1; // a walk that broke, or a member whose objects are unknown, leaves the ids at or below it undecided
+            // A member whose chunks are unknown may reference any chunk written up to its id: those stay undecided.
+            long chunksUnknownBelow = -1;
             for (Chain.Step s : steps) {
                 if (s.member() == null) {
                     unreadable.add(s.id().value());
+                    chunksUnknownBelow = Math.max(chunksUnknownBelow, s.id().value());
                     if (s.next() == null) {
                         unknownBelow = Math.max(unknownBelow, s.id().value());
                     }
                     continue;
+                }
+                if (!s.member().tombstone()) {
+                    if (s.member().chunks() == null) {
+                        chunksUnknownBelow = Math.max(chunksUnknownBelow, s.id().value());
+                    } else {
+                        s.member().chunks().forEach(c -> referenced.add(c.key()));
+                    }
                 }
                 referenced.add(Layout.manifest(s.id()));
                 if (!s.member().tombstone()) {
@@ -427,6 +488,7 @@ final class Janitor {
             long floor = p.floor();
             long head = p.id();
             long undecided = unknownBelow;
+            long chunksUndecided = Math.max(unknownBelow, chunksUnknownBelow);
             return Mono.defer(() -> {
                 List<ObjectInfo> infos = remaining;
                 Instant storeNow = Instant.EPOCH;
@@ -439,6 +501,16 @@ final class Janitor {
                 List<String> doomed = new ArrayList<>();
                 long[] bytes = {0};
                 for (ObjectInfo i : infos) {
+                    if (i.key().startsWith(ChunkRef.AREA)) {
+                        // A chunk is garbage once the head passed the save that wrote it and no live member of the
+                        // window references it (below the floor too: retained members reference older chunks).
+                        long first = Layout.chunkIdOf(i.key()).map(CheckpointId::value).orElse(-1L);
+                        if (first >= 1 && first <= head && first > chunksUndecided && !i.lastModified().isAfter(cutoff) && !referenced.contains(i.key())) {
+                            doomed.add(i.key());
+                            bytes[0] += i.size();
+                        }
+                        continue;
+                    }
                     long id = Layout.idOf(i.key()).map(CheckpointId::value).orElse(-1L);
                     if (id < 1 || id > head || i.lastModified().isAfter(cutoff)) {
                         continue; // not ours, open (a save may still publish there), or within the grace period

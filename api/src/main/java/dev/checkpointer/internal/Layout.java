@@ -13,6 +13,7 @@ import java.util.Optional;
  * checkpoints/{id:020d}/state.{token}.bin                      small partitions packed together
  * checkpoints/{id:020d}/_begin                                  reservation of an id by begin() (many hosts)
  * checkpoints/{id:020d}/_sinks                                  sink statuses of a committed checkpoint (CAS)
+ * chunks/{id:020d}/{sha256}.{token}                           a chunk, first written by checkpoint id (shared by later ones)
  * _latest                                                      pointer to the newest checkpoint
  * </pre>
  * The token keeps two writers racing for one id from overwriting each other's artifacts.
@@ -83,6 +84,14 @@ final class Layout {
         }
         long v = Long.parseLong(digits);
         return v < 1 ? Optional.empty() : Optional.of(CheckpointId.of(v));
+    }
+
+    /** The id of the save that wrote a chunk, if the key is a chunk's ({@code chunks/{id:020d}/…}). */
+    public static Optional<CheckpointId> chunkIdOf(String key) {
+        if (!key.startsWith(dev.checkpointer.ChunkRef.AREA)) {
+            return Optional.empty();
+        }
+        return idOf(CHECKPOINTS + key.substring(dev.checkpointer.ChunkRef.AREA.length()));
     }
 
     /** Whether a key is a manifest key. */

@@ -1,6 +1,7 @@
 package dev.checkpointer.internal;
 
 import dev.checkpointer.CheckpointId;
+import dev.checkpointer.ChunkRef;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import java.time.Instant;
@@ -75,18 +76,20 @@ final class LocationState {
      * @param createdAt when it was prepared
      * @param tombstone whether it has been deleted (its manifest replaced by a tombstone)
      * @param v1 whether it is a format-1 manifest (its parent is the next lower format-1 manifest)
-     * @param keys the objects it references (artifacts), or null when not known
+     * @param keys the objects under its own id that it references (artifacts, sidecars), or null when not known
+     * @param chunks the chunks it references (shared with other members, possibly under other ids), or null when
+     *        not known
      */
     record Member(CheckpointId id, String linkSha, Manifest.@Nullable Link parent, Manifest.@Nullable Link grandparent, long epoch,
-            @Nullable Instant createdAt, boolean tombstone, boolean v1, @Nullable List<String> keys) {
+            @Nullable Instant createdAt, boolean tombstone, boolean v1, @Nullable List<String> keys, @Nullable List<ChunkRef> chunks) {
 
         static Member of(ManifestFile.Live live) {
             Manifest m = live.manifest();
-            return new Member(live.id(), live.sha256(), live.parent(), live.grandparent(), m.epoch(), m.createdAt(), false, live.isV1(), keysOf(m));
+            return new Member(live.id(), live.sha256(), live.parent(), live.grandparent(), m.epoch(), m.createdAt(), false, live.isV1(), keysOf(m), chunksOf(m));
         }
 
         static Member of(ManifestFile.Tombstone t) {
-            return new Member(t.id(), t.manifestSha256(), t.parent(), t.grandparent(), t.epoch(), t.createdAt(), true, false, List.of());
+            return new Member(t.id(), t.manifestSha256(), t.parent(), t.grandparent(), t.epoch(), t.createdAt(), true, false, List.of(), List.of());
         }
 
         Manifest.Link link() {
@@ -94,8 +97,19 @@ final class LocationState {
         }
 
         Member asTombstone() {
-            return new Member(id, linkSha, parent, grandparent, epoch, createdAt, true, v1, List.of());
+            return new Member(id, linkSha, parent, grandparent, epoch, createdAt, true, v1, List.of(), List.of());
         }
+    }
+
+    /** Every chunk a manifest references, each once (a chunk may appear in many entries, or twice in one). */
+    static List<ChunkRef> chunksOf(Manifest m) {
+        java.util.Map<String, ChunkRef> byKey = new java.util.LinkedHashMap<>();
+        for (PartitionEntry e : m.partitions()) {
+            for (ChunkRef c : e.chunks()) {
+                byKey.putIfAbsent(c.key(), c);
+            }
+        }
+        return List.copyOf(byKey.values());
     }
 
     static List<String> keysOf(Manifest m) {

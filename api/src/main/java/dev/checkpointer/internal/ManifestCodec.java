@@ -10,6 +10,7 @@ import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CorruptMetadataException;
 import dev.checkpointer.IncompatibleCheckpointException;
 import dev.checkpointer.Manifest;
+import dev.checkpointer.ChunkRef;
 import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.PartitionKind;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +39,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class ManifestCodec {
     static final String MANIFEST_FORMAT = "checkpointer-manifest";
+    /** The highest major version of tombstones, abort markers and the pointer this library reads (it writes 2.0). */
+    static final int MARKER_FORMAT_MAJOR = 2;
     static final String TOMBSTONE_FORMAT = "checkpointer-tombstone";
     static final String ABORT_FORMAT = "checkpointer-abort";
     static final String POINTER_FORMAT = "checkpointer-pointer";
@@ -217,9 +220,11 @@ final class ManifestCodec {
         }
         Fields f = new Fields(key, env.bodyField, body);
         String version = f.text("formatVersion", true);
-        if (version != null && Manifest.majorOf(version) > Manifest.FORMAT_MAJOR) {
+        // Manifests went to major 3 with chunked partitions; tombstones and abort markers are still major 2.
+        int readable = MANIFEST_FORMAT.equals(env.format) ? Manifest.FORMAT_MAJOR : MARKER_FORMAT_MAJOR;
+        if (version != null && Manifest.majorOf(version) > readable) {
             throw new IncompatibleCheckpointException("'" + key + "' has format " + version + "; this library reads major version "
-                    + Manifest.FORMAT_MAJOR + " and older: upgrade checkpointer to read it");
+                    + readable + " and older: upgrade checkpointer to read it");
         }
         ManifestFile file = switch (env.format) {
             case MANIFEST_FORMAT -> new ManifestFile.Live(readManifest(f, version), fileSha);
@@ -358,10 +363,43 @@ final class ManifestCodec {
         Long size = f.number("size", true);
         String sha = f.text("sha256", true);
         String inline = f.text("inline", false);
+        List<ChunkRef> chunks = readChunks(f);
         if (operator == null || partition == null || kind == null || size == null || sha == null) {
             return null;
         }
-        return new PartitionEntry(operator, partition.intValue(), kind, key, offset == null ? 0 : offset, size, sha, inline);
+        return new PartitionEntry(operator, partition.intValue(), kind, key, offset == null ? 0 : offset, size, sha, inline, chunks);
+    }
+
+    /** A chunked entry's chunk list (empty when absent); each problem names the chunk and its field. */
+    private static List<ChunkRef> readChunks(Fields f) {
+        JsonNode list = f.node.get("chunks");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            f.problem("chunks", "expected an array");
+            return List.of();
+        }
+        List<ChunkRef> chunks = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            Fields c = f.child("chunks[" + i + "]", list.get(i));
+            if (!c.node.isObject()) {
+                c.problem("", "expected an object");
+                continue;
+            }
+            String sha = c.text("sha256", true);
+            Long size = c.number("size", true);
+            String codec = c.text("codec", false);
+            Long stored = c.number("stored", false);
+            Long firstId = c.number("firstId", true);
+            String token = c.text("token", true);
+            CheckpointId first = firstId == null ? null : c.checkpointId("firstId", firstId);
+            if (sha == null || size == null || first == null || token == null) {
+                continue;
+            }
+            chunks.add(new ChunkRef(sha, size, codec == null ? "none" : codec, stored == null ? size : stored, first, token));
+        }
+        return chunks;
     }
 
     private static ManifestFile.Tombstone readTombstone(Fields f, String fileSha) {

@@ -135,9 +135,9 @@ record Pointer(long id, @Nullable String manifestSha256, Manifest.@Nullable Link
         }
         List<String> problems = new ArrayList<>();
         String v = text(body, "formatVersion", problems);
-        if (v != null && Manifest.majorOf(v) > Manifest.FORMAT_MAJOR) {
+        if (v != null && Manifest.majorOf(v) > ManifestCodec.MARKER_FORMAT_MAJOR) {
             throw new IncompatibleCheckpointException("'" + key + "' has pointer format " + v + "; this library reads major version "
-                    + Manifest.FORMAT_MAJOR + " and older: upgrade checkpointer to use this location");
+                    + ManifestCodec.MARKER_FORMAT_MAJOR + " and older: upgrade checkpointer to use this location");
         }
         long id = number(body, "id", true, problems);
         long epoch = number(body, "epoch", true, problems);

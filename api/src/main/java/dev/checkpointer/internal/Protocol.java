@@ -415,7 +415,7 @@ final class Protocol {
         Manifest.Link parent = m.parent().orElse(null);
         if (v.kind() == Kind.EMPTY ? parent == null : p != null && p.headIs(parent)) {
             Member member = new Member(m.id(), pr.sha(), parent, m.grandparent().orElse(null), m.epoch(), m.createdAt(), false, false,
-                    LocationState.keysOf(m));
+                    LocationState.keysOf(m), LocationState.chunksOf(m));
             return planner.apply(v, member).flatMap(plan -> {
                 long floor = Math.max(v.floor(), plan.floor());
                 Pointer next = Pointer.of(m.id().value(), pr.sha(), parent, Math.max(pointerEpoch, m.epoch()), floor, ctx.writerId());
@@ -450,13 +450,27 @@ final class Protocol {
             if (ours) {
                 return Mono.just(new Published(m, Janitor.Plan.none()));
             }
-            if (p.id() < m.id().value() && attemptsLeft > 1) {
+            // A manifest that reuses chunks of its parent is never rebased: once the head passed its parent, those
+            // chunks may have gone with it (retention deletes what no retained member references).
+            if (p.id() < m.id().value() && attemptsLeft > 1 && !reusesChunks(m)) {
                 return rebase(pr, v).flatMap(rebased -> publish(rebased, v, planner, attemptsLeft - 1));
             }
             ctx.state.contended();
             return Mono.error(new ConcurrentCheckpointException("checkpoint " + m.id() + " lost to checkpoint " + p.id() + " at "
                     + ctx.store.describe() + ", which another writer committed first; it was not committed", false));
         });
+    }
+
+    /** Whether a manifest references a chunk that an earlier checkpoint wrote. */
+    static boolean reusesChunks(Manifest m) {
+        for (dev.checkpointer.PartitionEntry e : m.partitions()) {
+            for (dev.checkpointer.ChunkRef c : e.chunks()) {
+                if (!c.firstId().equals(m.id())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Whether the prepared manifest is on the chain of this view (our earlier CAS landed, or someone rolled it forward). */

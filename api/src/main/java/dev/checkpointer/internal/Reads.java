@@ -1,5 +1,6 @@
 package dev.checkpointer.internal;
 
+import dev.checkpointer.ChunkRef;
 import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointNotFoundException;
@@ -301,7 +302,7 @@ final class Reads {
     }
 
     private Mono<Boolean> allObjectsExist(Manifest m) {
-        return Flux.fromIterable(LocationState.keysOf(m))
+        return Flux.concat(Flux.fromIterable(LocationState.keysOf(m)), Flux.fromIterable(LocationState.chunksOf(m)).map(ChunkRef::key))
                 .flatMap(k -> ctx.calls.head(k).map(i -> true).onErrorResume(Context::isNotFound, e -> Mono.just(false)), READ_CONCURRENCY)
                 .all(Boolean::booleanValue);
     }

@@ -1,5 +1,6 @@
 package dev.checkpointer.internal;
 
+
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointMetadata;
 import dev.checkpointer.ConcurrentCheckpointException;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,6 +50,7 @@ final class Saves {
     private static final int READ_CONCURRENCY = 4;
 
     private final Context ctx;
+    private final Chain chain;
     private final Protocol protocol;
     private final Janitor janitor;
     private final Reads reads;
@@ -56,8 +59,12 @@ final class Saves {
     /** Keys this process staged, with the size the store confirmed: a commit need not ask again. */
     private final Map<String, Long> confirmed = new ConcurrentHashMap<>();
 
-    Saves(Context ctx, Protocol protocol, Janitor janitor, Reads reads) {
+    /** The chunks of the newest checkpoint this process saved or read as a base, so a steady save reads no manifest. */
+    private final AtomicReference<ChunkIndex> lastBase = new AtomicReference<>(ChunkIndex.NONE);
+
+    Saves(Context ctx, Chain chain, Protocol protocol, Janitor janitor, Reads reads) {
         this.ctx = ctx;
+        this.chain = chain;
         this.protocol = protocol;
         this.janitor = janitor;
         this.reads = reads;
@@ -140,14 +147,19 @@ final class Saves {
             CheckpointId chosen = id;
             UploadLog attemptLog = uploads.get();
             sequencer.register(chosen.value());
-            return Flux.fromIterable(snapshot.partitions())
-                    .flatMapSequential(p -> stageOne(chosen, p, attemptLog), ctx.config.maxConcurrentUploads())
-                    .collectList()
-                    .flatMap(entries -> sequencer.turn(chosen.value()).then(Mono.defer(() -> {
+            // Drawn only when a partition is chunked, so a save without chunks draws the tokens it always drew.
+            String chunkToken = snapshot.partitions().stream().anyMatch(p -> uploader.isChunked(p.payload())) ? ctx.newToken() : "";
+            return indexFor(v, snapshot)
+                    .flatMap(index -> Flux.fromIterable(snapshot.partitions())
+                            .flatMapSequential(p -> stageOne(chosen, p, attemptLog, index, chunkToken), ctx.config.maxConcurrentUploads())
+                            .collectList()
+                            .map(entries -> new Staged(entries, index.base())))
+                    .flatMap(staged -> sequencer.turn(chosen.value()).then(Mono.defer(() -> {
                         if (!phase.compareAndSet(UPLOADING, COMMITTING)) {
                             return Mono.<Outcome>empty(); // cancelled or failed meanwhile: its clean-up owns the uploads
                         }
-                        return detach(commit(chosen, epoch, snapshot.checkpointMetadata(), entries, snapshot.id().isEmpty(), attemptLog)
+                        return detach(commit(chosen, epoch, snapshot.checkpointMetadata(), staged.entries(), snapshot.id().isEmpty(), attemptLog,
+                                staged.base())
                                 .doOnNext(outcome -> {
                                     if (outcome.manifest() != null) {
                                         succeeded(outcome.manifest());
@@ -259,6 +271,46 @@ final class Saves {
         }
     }
 
+    /** What an attempt staged, and the checkpoint whose chunks it reused (null: none). */
+    private record Staged(List<PartitionEntry> entries, Manifest.@Nullable Link base) {}
+
+    /**
+     * The chunks a save attempt may reuse: those of the head it is prepared on. No request when no partition is
+     * chunked or this process already knows the head's chunks; otherwise the head's manifest is read once. A head
+     * that cannot be read is no base: everything is uploaded, which is always safe.
+     */
+    private Mono<ChunkIndex> indexFor(View v, Snapshot s) {
+        Manifest.Link head = v.head();
+        if (head == null || !ctx.config.chunking().enabled() || s.partitions().stream().noneMatch(p -> uploader.isChunked(p.payload()))) {
+            return Mono.just(ChunkIndex.NONE);
+        }
+        ChunkIndex known = lastBase.get();
+        if (head.equals(known.base())) {
+            return Mono.just(known.forAttempt());
+        }
+        return chain.read(head.id())
+                .map(r -> r.file() instanceof ManifestFile.Live live && live.sha256().equals(head.manifestSha256())
+                        ? remember(ChunkIndex.of(head, live.manifest())) : ChunkIndex.NONE)
+                .onErrorResume(e -> {
+                    log.debug("could not read checkpoint {} to reuse its chunks; uploading every chunk: {}", head.id(), e.toString());
+                    return Mono.just(ChunkIndex.NONE);
+                })
+                .map(ChunkIndex::forAttempt);
+    }
+
+    private ChunkIndex remember(ChunkIndex index) {
+        lastBase.set(index);
+        return index;
+    }
+
+    /** One partition: inlined when small (no request), chunked when large and chunking is on, else uploaded under a key unique to this call. */
+    private Mono<PartitionEntry> stageOne(CheckpointId id, Snapshot.Partition p, UploadLog uploaded, ChunkIndex index, String chunkToken) {
+        if (uploader.isChunked(p.payload())) {
+            return Uploader.onWorker(uploader.uploadChunked(id, p, chunkToken, uploaded, index));
+        }
+        return stageOne(id, p, uploaded);
+    }
+
     /** One partition: inlined when small (no request), else uploaded under a key unique to this call. */
     private Mono<PartitionEntry> stageOne(CheckpointId id, Snapshot.Partition p, UploadLog uploaded) {
         if (uploader.isSmall(p.payload())) {
@@ -278,9 +330,10 @@ final class Saves {
      *
      * @param ownId whether the id was chosen by this checkpointer (a taken id then means "try another", not "lost")
      * @param uploaded what this commit's caller uploaded, deleted when the checkpoint provably never commits
+     * @param base the checkpoint whose chunks the entries reuse: the manifest must be prepared on it (null: none reused)
      */
     private Mono<Outcome> commit(CheckpointId id, long epoch, CheckpointMetadata meta, List<PartitionEntry> entries, boolean ownId,
-            UploadLog uploaded) {
+            UploadLog uploaded, Manifest.@Nullable Link base) {
         return Mono.defer(() -> {
             View cached = ctx.state.view();
             return cached != null && cached.kind() == Kind.OK || cached != null && cached.kind() == Kind.EMPTY ? Mono.just(cached) : protocol.refresh();
@@ -300,6 +353,14 @@ final class Saves {
                         : Mono.error(new ConcurrentCheckpointException("checkpoint " + id + " can no longer be committed: checkpoint " + v.headId()
                                 + " is already committed at " + ctx.store.describe(), false)));
             }
+            if (entries.stream().anyMatch(e -> e.chunks().stream().anyMatch(c -> !c.firstId().equals(id))) && !Objects.equals(v.head(), base)) {
+                // The head moved since the chunks were chosen: those reused from the old head may be gone with it.
+                ctx.state.contended();
+                return deleteQuietly(uploaded, "a save whose base moved").then(ownId ? Mono.just(Outcome.RETRY)
+                        : Mono.error(new ConcurrentCheckpointException("checkpoint " + id + " reused chunks of checkpoint "
+                                + (base == null ? "none" : base.id()) + ", but the head at " + ctx.store.describe() + " is now "
+                                + v.headId() + "; save it again", false)));
+            }
             return packOverflow(id, entries, uploaded).flatMap(packed -> {
                 Manifest manifest = Manifest.builder().id(id).epoch(epoch).createdAt(meta.createdAt().orElseGet(ctx::now)).writerId(meta.writerId().orElseGet(ctx::writerId))
                         .parent(v.head()).grandparent(v.pointer() == null ? null : v.pointer().parent())
@@ -314,12 +375,24 @@ final class Saves {
                                 // Proof mode (PUBLISH_DECIDES off): v1's "the manifest is the commit", whatever the publish did.
                                 .onErrorResume(e -> !ctx.on(Rule.PUBLISH_DECIDES), e -> Mono.just(new Protocol.Published(prepared.manifest(), Janitor.Plan.none())))
                                 .onErrorResume(ConcurrentCheckpointException.class, e -> dead(prepared, uploaded).then(Mono.error(e)))
+                                .doOnNext(published -> {
+                                    if (ctx.config.chunking().enabled()) {
+                                        lastBase.set(ChunkIndex.of(prepared.link(), published.manifest())); // the next save's base
+                                    }
+                                })
                                 .flatMap(published -> janitor.execute(published.plan())
                                         .onErrorResume(e -> {
                                             log.warn("retention after checkpoint {} failed; the checkpoint itself committed: {}", id, e.toString());
                                             return Mono.empty();
                                         })
-                                        .thenReturn(new Outcome(published.manifest()))))
+                                        .thenReturn(new Outcome(published.manifest())))
+                                // A save that reused its base's chunks is never rebased when another writer passed its base
+                                // (dead above): with an id of its own it is staged again on the new head instead.
+                                .onErrorResume(e -> e instanceof ConcurrentCheckpointException c && ownId && !c.fenced() && Protocol.reusesChunks(prepared.manifest()),
+                                        e -> {
+                                            ctx.state.contended();
+                                            return Mono.just(Outcome.RETRY);
+                                        }))
                         .onErrorResume(Protocol.IdTaken.class, taken -> {
                             ctx.state.sawId(id.value());
                             ctx.state.contended();
@@ -443,7 +516,7 @@ final class Saves {
                     }
                     return protocol.epochFor(metadata.epoch(), v);
                 })
-                .flatMap(epoch -> detach(commit(id, epoch, metadata, given, false, sidecar)))
+                .flatMap(epoch -> detach(commit(id, epoch, metadata, given, false, sidecar, null)))
                 .doOnError(ctx::reportFenced)
                 .map(outcome -> {
                     Manifest m = outcome.manifest();
@@ -474,6 +547,12 @@ final class Saves {
     private Mono<Void> checkEntries(CheckpointId id, List<PartitionEntry> entries) {
         Manifest probe = Manifest.builder().id(id).epoch(1).createdAt(ctx.now()).writerId(ctx.writerId()).partitions(entries).build();
         List<String> problems = new ArrayList<>(probe.validate());
+        for (PartitionEntry e : entries) {
+            if (e != null && e.isChunked()) {
+                // Staged partitions are never chunked; a chunked entry here names chunks this commit cannot vouch for.
+                problems.add("partition " + e.name() + " is chunked: chunked entries are written by save() only, never staged");
+            }
+        }
         Map<String, Long> ends = new TreeMap<>();
         for (PartitionEntry e : entries) {
             if (e != null && e.key() != null && e.key().startsWith(Layout.dir(id))) {

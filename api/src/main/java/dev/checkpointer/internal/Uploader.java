@@ -1,5 +1,11 @@
 package dev.checkpointer.internal;
 
+import dev.checkpointer.internal.chunk.Chunker;
+import dev.checkpointer.internal.chunk.ChunkSizes;
+import dev.checkpointer.internal.chunk.ChunkCodec;
+import dev.checkpointer.internal.chunk.Chunk;
+import dev.checkpointer.Chunking;
+import dev.checkpointer.ChunkRef;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.PartitionEntry;
@@ -37,6 +43,8 @@ final class Uploader {
     private static final int RUNNING = 0;
     private static final int LANDED = 1;
     private static final int CANCELLED = 2;
+    /** Chunks of one partition being stored at once (each also holds an upload permit while it is sent). */
+    private static final int CHUNKS_IN_FLIGHT = 4;
 
     private final StoreCalls calls;
     private final AsyncPermits permits;
@@ -65,6 +73,46 @@ final class Uploader {
         String what = "partition " + p.operator() + "/" + p.partition();
         Mono<Digested> result = multipart ? multipart(key, payload, what, uploaded) : single(key, payload, what, uploaded);
         return result.map(d -> PartitionEntry.stored(p.operator(), p.partition(), p.kind(), key, 0, d.size, d.sha256));
+    }
+
+    /** Whether a partition is cut into chunks (chunking is on and it is at least the threshold). */
+    boolean isChunked(Payload payload) {
+        Chunking c = config.chunking();
+        return c.enabled() && payload.length() >= c.threshold() && !isSmall(payload);
+    }
+
+    /**
+     * Uploads one partition as content-defined chunks: a chunk the index knows is referenced, not uploaded; a new one
+     * is stored (compressed when configured) under {@code chunks/{id}/{sha256}.{token}}. Memory: the chunker's one
+     * working array plus the chunks in flight ({@value #CHUNKS_IN_FLIGHT} per partition), each upload holding a permit.
+     */
+    Mono<PartitionEntry> uploadChunked(CheckpointId id, Snapshot.Partition p, String token, UploadLog uploaded, ChunkIndex index) {
+        return Mono.defer(() -> {
+            Chunking cfg = config.chunking();
+            ChunkCodec codec = ChunkCodec.of(cfg.codec(), cfg.level());
+            Chunker chunker = new Chunker(ChunkSizes.ofAverage(cfg.averageChunkSize()));
+            VerifyingPayload counted = VerifyingPayload.of(p.payload(), "partition " + p.operator() + "/" + p.partition());
+            return chunker.cut(counted.content(), index.hints(p.operator(), p.partition()))
+                    .flatMapSequential(chunk -> index.reusable(chunk.sha256(), chunk.length()).map(Mono::just)
+                            .orElseGet(() -> index.once(chunk.sha256(), () -> putChunk(id, token, chunk, codec, uploaded))), CHUNKS_IN_FLIGHT, 1)
+                    .collectList()
+                    .map(refs -> PartitionEntry.chunked(p.operator(), p.partition(), p.kind(), refs.stream().mapToLong(ChunkRef::size).sum(),
+                            ChunkRef.listDigest(refs), refs));
+        });
+    }
+
+    private Mono<ChunkRef> putChunk(CheckpointId id, String token, Chunk chunk, ChunkCodec codec, UploadLog uploaded) {
+        String key = ChunkRef.keyOf(id, chunk.sha256(), token);
+        Mono<ByteBuffer> stored = codec == ChunkCodec.NONE ? Mono.just(chunk.data())
+                : Mono.fromCallable(() -> chunk.encodeWith(codec)).subscribeOn(Schedulers.parallel());
+        return stored.flatMap(bytes -> {
+            // The store checks the provider checksum of what it stores; the manifest's digest is of the chunk itself.
+            String storedSha = codec == ChunkCodec.NONE ? chunk.sha256() : Sha256.hex(bytes.duplicate());
+            long n = bytes.remaining();
+            return permits.withPermit(() -> landing(key, () -> calls.put(key, n, () -> Payload.of(bytes.duplicate()), PutOptions.none().withSha256(storedSha)), uploaded))
+                    .flatMap(info -> checkStored(key, info, n))
+                    .thenReturn(new ChunkRef(chunk.sha256(), chunk.length(), codec.name(), n, id, token));
+        });
     }
 
     /** Reads a small partition into memory and hashes it. */

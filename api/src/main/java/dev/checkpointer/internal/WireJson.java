@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CorruptMetadataException;
 import dev.checkpointer.InvalidInputException;
+import dev.checkpointer.ChunkRef;
 import dev.checkpointer.PartitionEntry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -51,6 +52,22 @@ public final class WireJson {
         g.writeStringField("sha256", e.sha256());
         if (e.inline() != null) {
             g.writeStringField("inline", e.inline());
+        }
+        if (e.isChunked()) {
+            g.writeArrayFieldStart("chunks");
+            for (ChunkRef c : e.chunks()) {
+                g.writeStartObject();
+                g.writeStringField("sha256", c.sha256());
+                g.writeNumberField("size", c.size());
+                if (c.compressed()) {
+                    g.writeStringField("codec", c.codec());
+                    g.writeNumberField("stored", c.storedSize());
+                }
+                g.writeNumberField("firstId", c.firstId().value());
+                g.writeStringField("token", c.token());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
         }
         g.writeEndObject();
     }

@@ -38,7 +38,8 @@ final class GoldenWriter {
     static final Map<String, java.util.function.Supplier<MapStore>> SHAPES = Map.of(
             "v2-location", GoldenWriter::v2Location,
             "v2-claim-only", GoldenWriter::v2ClaimOnly,
-            "v2-pipeline", GoldenWriter::v2Pipeline);
+            "v2-pipeline", GoldenWriter::v2Pipeline,
+            "v3-chunks", GoldenWriter::v3Chunks);
 
     public static void main(String[] args) throws Exception {
         for (Map.Entry<String, java.util.function.Supplier<MapStore>> shape : SHAPES.entrySet()) {
@@ -116,6 +117,46 @@ final class GoldenWriter {
         CheckpointId one = CheckpointId.of(1);
         cp.markSink(one, "kafka-out", dev.checkpointer.SinkState.COMMITTED, "transaction kafka-out-0 committed").block();
         cp.markSink(one, "warehouse", dev.checkpointer.SinkState.FAILED, "IllegalStateException: table dropped").block();
+        return store;
+    }
+
+    /** The compressible payload of {@link #v3Chunks()}: counters as text. */
+    static byte[] counters(int n, int round) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; b.length() < n; i++) {
+            b.append("{\"key\":\"user-").append(i).append("\",\"count\":").append(i % 7 == 0 ? i * round : i).append("}\n");
+        }
+        return b.substring(0, n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The random payload of {@link #v3Chunks()} in round 2: round 1's with 300 bytes replaced at 5000 and 40 inserted at 9000. */
+    static byte[] editedState() {
+        byte[] a = bytes(12_000, 90);
+        System.arraycopy(bytes(300, 91), 0, a, 5000, 300);
+        byte[] out = new byte[a.length + 40];
+        System.arraycopy(a, 0, out, 0, 9000);
+        System.arraycopy(bytes(40, 92), 0, out, 9000, 40);
+        System.arraycopy(a, 9000, out, 9040, a.length - 9000);
+        return out;
+    }
+
+    /**
+     * Format 3.0, chunked partitions (issue 19), 512-byte average chunks from 4 KiB up: 1: a chunked random partition
+     * (uncompressed) and an inline one; 2: the head, its random partition edited (in place and an insert) so that it
+     * reuses most of 1's chunks, plus a zstd-compressed counters partition.
+     */
+    static MapStore v3Chunks() {
+        MapStore store = new MapStore();
+        Clock clock = Clock.fixed(Instant.parse("2026-12-07T13:00:00Z"), ZoneOffset.UTC);
+        dev.checkpointer.Chunking chunking = dev.checkpointer.Chunking.on().withAverageChunkSize(512).withThreshold(4096);
+        Checkpointer plain = ProtocolRules.building(Set.of(), new Random(2029), () -> Checkpointer.builder().store(store).clock(clock)
+                .writerId("golden-host/19/c4c4c4c4").inlineThreshold(1024).chunking(chunking).build());
+        plain.save(Snapshot.builder().epoch(1).partition("state", 0, Payload.of(bytes(12_000, 90)))
+                .partition("state", 1, Payload.of(bytes(100, 93))).build()).block();
+        Checkpointer zstd = ProtocolRules.building(Set.of(), new Random(2030), () -> Checkpointer.builder().store(store).clock(clock)
+                .writerId("golden-host/19/c4c4c4c4").inlineThreshold(1024).chunking(chunking.withZstd(3)).build());
+        zstd.save(Snapshot.builder().epoch(1).partition("state", 0, Payload.of(editedState()))
+                .partition("counts", 0, Payload.of(counters(6000, 2))).build()).block();
         return store;
     }
 

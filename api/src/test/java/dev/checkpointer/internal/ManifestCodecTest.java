@@ -116,11 +116,19 @@ class ManifestCodecTest {
     }
 
     @Test
+    void tombstonesStayAtMajor2ThoughManifestsReadMajor3() {
+        byte[] tombstone = ManifestCodec.envelope("checkpointer-tombstone", "tombstone",
+                "{\"formatVersion\":\"3.0\",\"id\":7}".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> ManifestCodec.decode(KEY, ID, tombstone))
+                .isInstanceOf(IncompatibleCheckpointException.class).hasMessageContaining("major version 2");
+    }
+
+    @Test
     void aNewerMajorIsRefusedNamingTheVersions() {
-        String body = "{\"formatVersion\":\"3.0\",\"id\":7,\"epoch\":1,\"createdAt\":\"2026-01-01T00:00:00Z\",\"partitions\":[]}";
+        String body = "{\"formatVersion\":\"4.0\",\"id\":7,\"epoch\":1,\"createdAt\":\"2026-01-01T00:00:00Z\",\"partitions\":[]}";
         assertThatThrownBy(() -> ManifestCodec.decode(KEY, ID, wrap(body)))
                 .isInstanceOf(IncompatibleCheckpointException.class)
-                .hasMessageContaining("3.0").hasMessageContaining("major version 2");
+                .hasMessageContaining("4.0").hasMessageContaining("major version 3");
     }
 
     @Test

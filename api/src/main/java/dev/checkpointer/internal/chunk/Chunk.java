@@ -51,6 +51,46 @@ public final class Chunk {
         return HEX.formatHex(sha256);
     }
 
+    /**
+     * The chunk's stored form under {@code codec}, as a read-only buffer (the chunk's own bytes, not a copy, when
+     * the codec stores them as they are).
+     *
+     * @param codec how to store it
+     * @return the stored bytes
+     */
+    public ByteBuffer encodeWith(ChunkCodec codec) {
+        return ByteBuffer.wrap(codec.encode(bytes, bytes.length)).asReadOnlyBuffer();
+    }
+
+    /**
+     * Decodes a stored chunk and checks it against its digest.
+     *
+     * @param key the object it was read from, for messages
+     * @param codec its codec's name
+     * @param stored its stored bytes
+     * @param size its length when decoded
+     * @param sha256 the digest it must have
+     * @return its bytes, verified
+     * @throws dev.checkpointer.IntegrityException when it does not decode to {@code size} bytes with that digest
+     * @throws dev.checkpointer.InvalidInputException for an unknown codec, or zstd without zstd-jni
+     */
+    public static byte[] decode(String key, String codec, byte[] stored, int size, String sha256) {
+        byte[] bytes = ChunkCodec.forReading(codec).decode(key, stored, size);
+        String actual = HEX.formatHex(sha256(bytes));
+        if (!actual.equals(sha256)) {
+            throw new dev.checkpointer.IntegrityException(key, sha256, actual);
+        }
+        return bytes;
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256, which every Java platform must provide", e);
+        }
+    }
+
     @Override
     public String toString() {
         return "Chunk[offset=" + offset + ", length=" + bytes.length + ", sha256=" + sha256() + "]";

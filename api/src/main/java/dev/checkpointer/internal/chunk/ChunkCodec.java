@@ -30,6 +30,37 @@ public sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
      *
      * @throws InvalidInputException for an unknown name, or zstd without zstd-jni on the class path
      */
+    /**
+     * The codec to decode chunks recorded as {@code name}.
+     *
+     * @param name the recorded name
+     * @return the codec
+     * @throws InvalidInputException for an unknown name, or zstd without zstd-jni on the class path
+     */
+    static ChunkCodec forReading(String name) {
+        return switch (name) {
+            case "none" -> NONE;
+            case "zstd" -> Readers.zstd();
+            default -> throw new InvalidInputException("unknown chunk codec '" + name + "': expected none or zstd");
+        };
+    }
+
+    /** One zstd decoder for every read (its level plays no part in decoding), created on first use. */
+    final class Readers {
+        private static volatile @org.jspecify.annotations.Nullable ChunkCodec zstd;
+
+        private Readers() {}
+
+        static ChunkCodec zstd() {
+            ChunkCodec z = zstd;
+            if (z == null) {
+                z = ChunkCodec.zstd(3);
+                zstd = z;
+            }
+            return z;
+        }
+    }
+
     static ChunkCodec of(String name, int level) {
         return switch (name) {
             case "none" -> NONE;

@@ -1,0 +1,88 @@
+package dev.checkpointer.internal;
+
+import dev.checkpointer.ChunkRef;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.internal.chunk.Chunker;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * What one save attempt may reuse instead of uploading: the chunks of the checkpoint it is prepared on (its base,
+ * the head it read), and the chunks it has itself uploaded so far.
+ *
+ * <p>Only the base's chunks, not those of older retained checkpoints: the base cannot leave the chain while it is
+ * the head without moving the pointer (deleting the head rewinds the pointer first), and a save publishes only on the
+ * head it was prepared on, so every chunk a published checkpoint reuses is referenced by its parent, which was
+ * retained when it published. Reusing a chunk of an older member would race an explicit {@code delete} of that
+ * member, which tombstones it without moving the pointer.
+ */
+final class ChunkIndex {
+    static final ChunkIndex NONE = new ChunkIndex(null, Map.of(), Map.of());
+
+    private final Manifest.@Nullable Link base;
+    private final Map<String, ChunkRef> existing;
+    private final Map<String, List<Chunker.Hint>> hints;
+    private final Map<String, Mono<ChunkRef>> fresh = new ConcurrentHashMap<>();
+
+    private ChunkIndex(Manifest.@Nullable Link base, Map<String, ChunkRef> existing, Map<String, List<Chunker.Hint>> hints) {
+        this.base = base;
+        this.existing = existing;
+        this.hints = hints;
+    }
+
+    /** The index of a base checkpoint's chunks. */
+    static ChunkIndex of(Manifest.Link link, Manifest base) {
+        Map<String, ChunkRef> existing = new HashMap<>();
+        Map<String, List<Chunker.Hint>> hints = new HashMap<>();
+        for (PartitionEntry e : base.partitions()) {
+            if (!e.isChunked()) {
+                continue;
+            }
+            List<Chunker.Hint> list = new ArrayList<>(e.chunks().size());
+            for (ChunkRef c : e.chunks()) {
+                existing.putIfAbsent(c.sha256(), c);
+                list.add(new Chunker.Hint(c.sha256(), (int) c.size()));
+            }
+            hints.put(name(e.operator(), e.partition()), List.copyOf(list));
+        }
+        return new ChunkIndex(link, existing, hints);
+    }
+
+    /** An empty index for an attempt (nothing to reuse but what it uploads itself). */
+    ChunkIndex forAttempt() {
+        return new ChunkIndex(base, existing, hints);
+    }
+
+    /** The checkpoint whose chunks may be reused: the save must publish on exactly this head, or not reuse them. */
+    Manifest.@Nullable Link base() {
+        return base;
+    }
+
+    /** The partition's chunks in the base, in order (hints for the chunker). */
+    List<Chunker.Hint> hints(String operator, int partition) {
+        return hints.getOrDefault(name(operator, partition), List.of());
+    }
+
+    /** The base's chunk with these bytes, if it has one. */
+    Optional<ChunkRef> reusable(String sha256, long size) {
+        ChunkRef c = existing.get(sha256);
+        return c != null && c.size() == size ? Optional.of(c) : Optional.empty();
+    }
+
+    /** Uploads a chunk once per attempt, however many partitions or places have it. */
+    Mono<ChunkRef> once(String sha256, Supplier<Mono<ChunkRef>> upload) {
+        return fresh.computeIfAbsent(sha256, k -> upload.get().cache());
+    }
+
+    private static String name(String operator, int partition) {
+        return operator + '\u0000' + partition;
+    }
+}
