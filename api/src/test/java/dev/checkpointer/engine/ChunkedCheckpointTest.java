@@ -425,4 +425,60 @@ class ChunkedCheckpointTest {
         assertThatThrownBy(() -> Chunking.on().withThreshold(0)).isInstanceOf(InvalidInputException.class);
         assertThat(ConcurrentCheckpointException.class).isNotNull();
     }
+
+    @Test
+    void aChunkedPayloadLongerOrShorterThanDeclaredIsRefusedAndLeavesNoChunk() {
+        MapStore store = new MapStore();
+        Checkpointer cp = checkpointer(store, CHUNKING);
+        byte[] b = random(300_000, 21);
+        for (long declared : new long[] {b.length - 1, b.length + 1}) {
+            Payload lying = Payload.of(() -> reactor.core.publisher.Flux.just(ByteBuffer.wrap(b)), declared);
+            StepVerifier.create(cp.save(Snapshot.builder().partition("op", 0, lying).build()))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(InvalidInputException.class)
+                            .satisfies(x -> assertThat(((InvalidInputException) x).code()).isEqualTo(dev.checkpointer.ErrorCode.PAYLOAD_LENGTH_MISMATCH)))
+                    .verify();
+        }
+        assertThat(storedChunks(store)).isEmpty();
+        assertThat(cp.latest().blockOptional()).isEmpty();
+    }
+
+    @Test
+    void aCancelledChunkedSaveRemovesWhatItUploadedEvenWhatLandsAfterTheCancel() throws Exception {
+        MapStore store = new MapStore();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        reactor.core.publisher.Sinks.Empty<Void> release = reactor.core.publisher.Sinks.empty();
+        // The first chunk's PUT reaches the store and is held there until after the save is cancelled.
+        dev.checkpointer.spi.ObjectStore holding = new dev.checkpointer.spi.ForwardingObjectStore(store) {
+            private final java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
+
+            @Override
+            public reactor.core.publisher.Mono<dev.checkpointer.spi.ObjectInfo> put(String key, Payload payload, dev.checkpointer.spi.PutOptions options) {
+                if (key.startsWith(ChunkRef.AREA) && first.compareAndSet(false, true)) {
+                    started.countDown();
+                    return release.asMono().then(super.put(key, payload, options));
+                }
+                return super.put(key, payload, options);
+            }
+        };
+        Checkpointer cp = Checkpointer.builder().store(holding).chunking(CHUNKING).build();
+        byte[] b = random(1 << 20, 22);
+
+        StepVerifier.create(cp.save(Snapshot.builder().partition("op", 0, Payload.of(b)).build()))
+                .then(() -> await(started))
+                .thenCancel()
+                .verify();
+        release.tryEmitEmpty();
+
+        assertThat(store.calls()).as("chunks were stored around the cancel").anyMatch(c -> c.startsWith("put " + ChunkRef.AREA));
+        assertThat(storedChunks(store)).as("what landed before and after the cancel is removed").isEmpty();
+        assertThat(cp.latest().blockOptional()).isEmpty();
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            assertThat(latch.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the first chunk reached the store").isTrue();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
