@@ -25,23 +25,30 @@ import reactor.core.publisher.Mono;
  * member, which tombstones it without moving the pointer.
  */
 final class ChunkIndex {
-    static final ChunkIndex NONE = new ChunkIndex(null, Map.of(), Map.of());
+    /** No base (never handed to a save as is: {@link #forAttempt()} gives each attempt its own uploads). */
+    static final ChunkIndex NONE = new ChunkIndex(null, Map.of(), Map.of(), java.util.Set.of(), false);
 
     private final Manifest.@Nullable Link base;
     private final Map<String, ChunkRef> existing;
     private final Map<String, List<Chunker.Hint>> hints;
-    private final Map<String, Mono<ChunkRef>> fresh = new ConcurrentHashMap<>();
+    private final java.util.Set<String> keys;
+    /** The attempt's own uploads by SHA-256; null in an index that is not an attempt's. */
+    private final @Nullable Map<String, Mono<ChunkRef>> fresh;
 
-    private ChunkIndex(Manifest.@Nullable Link base, Map<String, ChunkRef> existing, Map<String, List<Chunker.Hint>> hints) {
+    private ChunkIndex(Manifest.@Nullable Link base, Map<String, ChunkRef> existing, Map<String, List<Chunker.Hint>> hints,
+            java.util.Set<String> keys, boolean attempt) {
         this.base = base;
         this.existing = existing;
         this.hints = hints;
+        this.keys = keys;
+        this.fresh = attempt ? new ConcurrentHashMap<>() : null;
     }
 
     /** The index of a base checkpoint's chunks. */
     static ChunkIndex of(Manifest.Link link, Manifest base) {
         Map<String, ChunkRef> existing = new HashMap<>();
         Map<String, List<Chunker.Hint>> hints = new HashMap<>();
+        java.util.Set<String> keys = new java.util.HashSet<>();
         for (PartitionEntry e : base.partitions()) {
             if (!e.isChunked()) {
                 continue;
@@ -49,16 +56,20 @@ final class ChunkIndex {
             List<Chunker.Hint> list = new ArrayList<>(e.chunks().size());
             for (ChunkRef c : e.chunks()) {
                 existing.putIfAbsent(c.sha256(), c);
+                keys.add(c.key());
                 list.add(new Chunker.Hint(c.sha256(), (int) c.size()));
             }
             hints.put(name(e.operator(), e.partition()), List.copyOf(list));
         }
-        return new ChunkIndex(link, existing, hints);
+        return new ChunkIndex(link, existing, hints, keys, false);
     }
 
-    /** An empty index for an attempt (nothing to reuse but what it uploads itself). */
+    /**
+     * This index for one save attempt: the same base, and a record of the attempt's own uploads that no other attempt
+     * (of this or any other checkpointer) shares, since their chunks are stored under other ids and tokens.
+     */
     ChunkIndex forAttempt() {
-        return new ChunkIndex(base, existing, hints);
+        return new ChunkIndex(base, existing, hints, keys, true);
     }
 
     /** The checkpoint whose chunks may be reused: the save must publish on exactly this head, or not reuse them. */
@@ -77,8 +88,16 @@ final class ChunkIndex {
         return c != null && c.size() == size ? Optional.of(c) : Optional.empty();
     }
 
+    /** Whether the base references this chunk's object. */
+    boolean references(ChunkRef c) {
+        return keys.contains(c.key());
+    }
+
     /** Uploads a chunk once per attempt, however many partitions or places have it. */
     Mono<ChunkRef> once(String sha256, Supplier<Mono<ChunkRef>> upload) {
+        if (fresh == null) {
+            throw new IllegalStateException("a base index records no uploads: use forAttempt()");
+        }
         return fresh.computeIfAbsent(sha256, k -> upload.get().cache());
     }
 

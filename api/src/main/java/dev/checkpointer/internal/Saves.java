@@ -282,7 +282,7 @@ final class Saves {
     private Mono<ChunkIndex> indexFor(View v, Snapshot s) {
         Manifest.Link head = v.head();
         if (head == null || !ctx.config.chunking().enabled() || s.partitions().stream().noneMatch(p -> uploader.isChunked(p.payload()))) {
-            return Mono.just(ChunkIndex.NONE);
+            return Mono.just(ChunkIndex.NONE.forAttempt());
         }
         ChunkIndex known = lastBase.get();
         if (head.equals(known.base())) {
@@ -353,7 +353,7 @@ final class Saves {
                         : Mono.error(new ConcurrentCheckpointException("checkpoint " + id + " can no longer be committed: checkpoint " + v.headId()
                                 + " is already committed at " + ctx.store.describe(), false)));
             }
-            if (entries.stream().anyMatch(e -> e.chunks().stream().anyMatch(c -> !c.firstId().equals(id))) && !Objects.equals(v.head(), base)) {
+            if (!reusedChunksLiveOn(v.head(), base, id, entries)) {
                 // The head moved since the chunks were chosen: those reused from the old head may be gone with it.
                 ctx.state.contended();
                 return deleteQuietly(uploaded, "a save whose base moved").then(ownId ? Mono.just(Outcome.RETRY)
@@ -408,6 +408,27 @@ final class Saves {
                                 .then(Mono.error(nc.getCause())));
             });
         });
+    }
+
+    /**
+     * Whether the chunks the entries reuse are referenced by the head they are about to be published on: true when
+     * they reuse none, when that head is the base they were chosen from, or when this process knows the head's
+     * chunks and it references every one of them (a save of this process published meanwhile, on the same base).
+     */
+    private boolean reusedChunksLiveOn(Manifest.@Nullable Link head, Manifest.@Nullable Link base, CheckpointId id, List<PartitionEntry> entries) {
+        if (Objects.equals(head, base)) {
+            return true;
+        }
+        ChunkIndex known = lastBase.get();
+        boolean knowsHead = head != null && head.equals(known.base());
+        for (PartitionEntry e : entries) {
+            for (dev.checkpointer.ChunkRef c : e.chunks()) {
+                if (!c.firstId().equals(id) && !(knowsHead && known.references(c))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** A manifest that can never be published: its artifacts go (and, in proof mode, v1's withdrawal of the manifest too). */

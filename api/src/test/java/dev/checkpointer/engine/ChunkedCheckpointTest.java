@@ -197,6 +197,18 @@ class ChunkedCheckpointTest {
     }
 
     @Test
+    void twoLocationsWithTheSameStateEachStoreTheirOwnChunks() {
+        byte[] a = random(1 << 20, 26);
+        MapStore first = new MapStore();
+        MapStore second = new MapStore();
+        Manifest m1 = checkpointer(first, CHUNKING).save(state(a)).block();
+        Manifest m2 = checkpointer(second, CHUNKING).save(state(a)).block();
+        assertThat(storedChunks(first)).isEqualTo(chunkKeys(m1));
+        assertThat(storedChunks(second)).as("nothing of the first location is taken for the second's").isEqualTo(chunkKeys(m2));
+        assertThat(read(checkpointer(second, Chunking.off()), m2.id(), 0)).isEqualTo(a);
+    }
+
+    @Test
     void chunksRepeatedInsideOneSaveAreUploadedOnce() {
         MapStore store = new MapStore();
         byte[] a = random(512 * 1024, 8);
@@ -472,6 +484,39 @@ class ChunkedCheckpointTest {
         assertThat(store.calls()).as("chunks were stored around the cancel").anyMatch(c -> c.startsWith("put " + ChunkRef.AREA));
         assertThat(storedChunks(store)).as("what landed before and after the cancel is removed").isEmpty();
         assertThat(cp.latest().blockOptional()).isEmpty();
+    }
+
+    @Test
+    void concurrentSavesOfOneProcessBothCommitRestorablyAndReuseAcrossEachOther() {
+        for (boolean firstChanges : new boolean[] {false, true}) {
+            MapStore store = new MapStore();
+            Checkpointer cp = checkpointer(store, CHUNKING);
+            byte[] base = random(1 << 20, 23);
+            cp.save(state(base)).block();
+            byte[] a = base.clone();
+            if (firstChanges) {
+                System.arraycopy(random(8000, 24), 0, a, 100_000, 8000);
+            }
+            byte[] b = base.clone();
+            System.arraycopy(random(8000, 25), 0, b, 700_000, 8000);
+            store.clearCalls();
+
+            List<Manifest> both = reactor.core.publisher.Flux.merge(cp.save(state(a)), cp.save(state(b))).collectList().block();
+
+            assertThat(both).hasSize(2);
+            Manifest head = cp.latest().block().manifest();
+            assertThat(both).extracting(Manifest::id).contains(head.id());
+            for (Manifest m : both) {
+                assertThat(store.keys()).as("every chunk of %s exists", m.id()).containsAll(chunkKeys(m));
+            }
+            assertThat(List.of(read(cp, both.get(0).id(), 0), read(cp, both.get(1).id(), 0))).anySatisfy(x -> assertThat(x).isEqualTo(a))
+                    .anySatisfy(x -> assertThat(x).isEqualTo(b));
+            long prepared = store.calls().stream().filter(c -> c.startsWith("put checkpoints/") && c.endsWith("/manifest.json")).count();
+            if (!firstChanges) {
+                // the first to commit references every chunk of the base, so the second publishes on it as staged
+                assertThat(prepared).as("no save staged twice").isEqualTo(2);
+            }
+        }
     }
 
     private static void await(java.util.concurrent.CountDownLatch latch) {
