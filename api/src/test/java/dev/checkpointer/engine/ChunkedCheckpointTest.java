@@ -458,6 +458,7 @@ class ChunkedCheckpointTest {
     void aCancelledChunkedSaveRemovesWhatItUploadedEvenWhatLandsAfterTheCancel() throws Exception {
         MapStore store = new MapStore();
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch landed = new java.util.concurrent.CountDownLatch(1);
         reactor.core.publisher.Sinks.Empty<Void> release = reactor.core.publisher.Sinks.empty();
         // The first chunk's PUT reaches the store and is held there until after the save is cancelled.
         dev.checkpointer.spi.ObjectStore holding = new dev.checkpointer.spi.ForwardingObjectStore(store) {
@@ -467,7 +468,7 @@ class ChunkedCheckpointTest {
             public reactor.core.publisher.Mono<dev.checkpointer.spi.ObjectInfo> put(String key, Payload payload, dev.checkpointer.spi.PutOptions options) {
                 if (key.startsWith(ChunkRef.AREA) && first.compareAndSet(false, true)) {
                     started.countDown();
-                    return release.asMono().then(super.put(key, payload, options));
+                    return release.asMono().then(super.put(key, payload, options)).doFinally(s -> landed.countDown());
                 }
                 return super.put(key, payload, options);
             }
@@ -480,6 +481,7 @@ class ChunkedCheckpointTest {
                 .thenCancel()
                 .verify();
         release.tryEmitEmpty();
+        await(landed); // its late landing has been handled by then: the clean-up runs in the same signal
 
         assertThat(store.calls()).as("chunks were stored around the cancel").anyMatch(c -> c.startsWith("put " + ChunkRef.AREA));
         assertThat(storedChunks(store)).as("what landed before and after the cancel is removed").isEmpty();
