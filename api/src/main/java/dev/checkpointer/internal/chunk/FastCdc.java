@@ -193,9 +193,13 @@ final class FastCdc {
      * makes the parent's last chunk safe: it ended with its stream, not necessarily at a cut point; when the rule
      * does not hold, the chunk goes on past {@code s} and is scanned from there with the gear hash just computed,
      * unless the input ends at {@code s} too. So a hint that matches gives exactly the chunk FastCDC would cut, at
-     * the cost of one SHA-256 pass and no scan; a hint that does not match costs nothing more than scanning when
-     * FastCDC cuts at or after {@code s} (the digest of the first {@code s} bytes is kept going, by a copy of
-     * its state taken before the check), and one more SHA-256 pass over the chunk when it cuts before.
+     * the cost of one SHA-256 pass and no scan.
+     *
+     * <p>The end is checked first, once the hint's {@code s} bytes are buffered: a hint whose end is no cut point here
+     * is not hashed (unless it is the list's last, which may be its stream's last chunk), so a hint out of step with
+     * the input costs 64 gear steps. A hint hashed that does not match costs nothing more than scanning when FastCDC
+     * cuts at or after {@code s} (the digest of the first {@code s} bytes is kept going, by a copy of its state taken
+     * before the check), and one more SHA-256 pass over the chunk when it cuts before.
      *
      * <p>The one assumption: a hint whose digest matches the bytes is a chunk that FastCDC cut with these sizes (any
      * chunk of any partition, including a stream's last). Hints from chunking with other sizes must not be passed.
@@ -281,23 +285,28 @@ final class FastCdc {
             while (true) {
                 if (hint >= 0) {
                     int s = hints.size[hint];
-                    if (hashed < s) {
-                        if (filled > hashed) {
-                            update(Math.min(filled, s));
-                        } else if (in.hasRemaining()) {
+                    if (filled < s) {
+                        if (in.hasRemaining()) {
                             int k = Math.min(in.remaining(), Math.min(STEP, s - filled));
                             in.get(work, filled, k);
                             filled += k;
                         } else if (eof) { // the input ends before the hint does: scan what there is
-                            cursor = hint + 1;
-                            stats.missed++;
                             miss(md);
                         } else {
                             return null;
                         }
                         continue;
                     }
-                    Chunk c = tryHint(s, in, eof);
+                    long h = gearAt(s);
+                    boolean cuts = s == max || (s > min && (h & (s - 1 < avg ? maskSmall : maskLarge)) == 0);
+                    if (!cuts && hint != hints.count() - 1) {
+                        // Only a stream's last chunk may end at no cut point, and in a partition's list that is the
+                        // last hint: these bytes are not this hint's chunk (or one that must be scanned anyway).
+                        miss(md);
+                        continue;
+                    }
+                    update(s);
+                    Chunk c = tryHint(s, h, cuts, in, eof);
                     if (c != null || pending >= 0) {
                         return c;
                     }
@@ -339,20 +348,16 @@ final class FastCdc {
          * {@code work[0, s)} is hashed: the hint's chunk when FastCDC cuts there, else null with the state set to
          * scan on (or to wait for the end of the input).
          */
-        private @Nullable Chunk tryHint(int s, ByteBuffer in, boolean eof) {
-            int i = hint;
-            hint = -1;
+        private @Nullable Chunk tryHint(int s, long h, boolean cuts, ByteBuffer in, boolean eof) {
             MessageDigest goOn = copy(md); // md over [0, s), to go on with if the chunk turns out longer
             byte[] d = md.digest();
-            if (!MessageDigest.isEqual(d, hints.sha[i])) {
-                cursor = i + 1;
-                misses++;
-                stats.missed++;
+            if (!MessageDigest.isEqual(d, hints.sha[hint])) {
                 miss(goOn);
                 return null;
             }
-            long h = gearAt(s);
-            if (s == max || (s > min && (h & (s - 1 < avg ? maskSmall : maskLarge)) == 0)) {
+            int i = hint;
+            hint = -1;
+            if (cuts) {
                 return emit(s, d, i);
             }
             // The same bytes, but their end is no cut point (the parent's last chunk): a chunk only if the input ends here.
@@ -372,8 +377,11 @@ final class FastCdc {
             return null;
         }
 
-        /** The current chunk's bytes were not a hint's: scan them from the start, keeping what is hashed if possible. */
+        /** The current chunk's bytes were not the hint's: scan them from the start, keeping what is hashed if possible. */
         private void miss(@Nullable MessageDigest goOn) {
+            cursor = hint + 1;
+            misses++;
+            stats.missed++;
             hint = -1;
             goOn(goOn, 0, 0);
         }
