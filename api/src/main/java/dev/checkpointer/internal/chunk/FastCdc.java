@@ -19,7 +19,7 @@ import reactor.core.publisher.Flux;
  * exactly as before: that is what makes them deduplicate.
  *
  * <p>Streaming and bounded: the input is copied, at most {@value #STEP} bytes at a time, into one working array of
- * the maximum chunk size, scanned there and hashed (SHA-256) right after it is accepted into the chunk, so at most
+ * at most the maximum chunk size (it starts at twice the average and grows when a chunk needs it), scanned there and hashed (SHA-256) right after it is accepted into the chunk, so at most
  * one maximum-size chunk is ever buffered; each emitted chunk gets its own array of exactly its length. Chunks are
  * emitted on demand (one input buffer may yield many).
  *
@@ -196,10 +196,12 @@ final class FastCdc {
      * the cost of one SHA-256 pass and no scan.
      *
      * <p>The end is checked first, once the hint's {@code s} bytes are buffered: a hint whose end is no cut point here
-     * is not hashed (unless it is the list's last, which may be its stream's last chunk), so a hint out of step with
-     * the input costs 64 gear steps. A hint hashed that does not match costs nothing more than scanning when FastCDC
-     * cuts at or after {@code s} (the digest of the first {@code s} bytes is kept going, by a copy of its state taken
-     * before the check), and one more SHA-256 pass over the chunk when it cuts before.
+     * is not a match (unless it is the list's last, which may be its stream's last chunk). The bytes are hashed as
+     * they are copied in while the hints are in step with the input (the last chunk was a hint's), else only after
+     * the end check, so a hint out of step with the input costs 64 gear steps. A hint hashed that does not match
+     * costs nothing more than scanning when FastCDC cuts at or after {@code s} (the digest of the first {@code s}
+     * bytes is kept going, by a copy of its state taken before the check), and one more SHA-256 pass over the chunk
+     * when it cuts before.
      *
      * <p>The one assumption: a hint whose digest matches the bytes is a chunk that FastCDC cut with these sizes (any
      * chunk of any partition, including a stream's last). Hints from chunking with other sizes must not be passed.
@@ -216,7 +218,8 @@ final class FastCdc {
         private final int max;
         private final long maskSmall;
         private final long maskLarge;
-        private final byte[] work;
+        /** The working array: grows (doubling) up to the maximum chunk size as chunks need it, then stays. */
+        private byte[] work;
         private final Hints hints;
         private final Stats stats;
         private MessageDigest md = sha256();
@@ -233,6 +236,8 @@ final class FastCdc {
         /** The next hint to try. */
         private int cursor;
         private int misses;
+        /** Whether the last chunk was a hint's (or none was cut yet): the next hint very likely matches too. */
+        private boolean inStep = true;
         /** Bytes hashed for missed hints and hashed again. */
         private long wasted;
         /** A hint that matched but ends at no cut point: a chunk only if the input ends there; else -1. */
@@ -253,7 +258,7 @@ final class FastCdc {
             // The masks take the top bits of the gear hash, which depend on the last 64 bytes.
             this.maskSmall = -1L << (64 - (sizes.bits() + 2));
             this.maskLarge = -1L << (64 - (sizes.bits() - 2));
-            this.work = new byte[max];
+            this.work = new byte[Math.min(max, 2 * avg)]; // zeroing a maximum-size array per partition costs as much as hashing a quarter of it
             this.hints = hints;
             this.stats = stats;
             pickHint();
@@ -288,8 +293,12 @@ final class FastCdc {
                     if (filled < s) {
                         if (in.hasRemaining()) {
                             int k = Math.min(in.remaining(), Math.min(STEP, s - filled));
+                            room(filled + k);
                             in.get(work, filled, k);
                             filled += k;
+                            if (inStep) { // the last chunk was a hint's: hash while the bytes are in the cache
+                                update(filled);
+                            }
                         } else if (eof) { // the input ends before the hint does: scan what there is
                             miss(md);
                         } else {
@@ -333,6 +342,7 @@ final class FastCdc {
                     }
                 } else if (in.hasRemaining()) {
                     int k = Math.min(in.remaining(), Math.min(STEP, max - filled));
+                    room(filled + k);
                     in.get(work, filled, k);
                     filled += k;
                 } else if (eof && filled > 0) {
@@ -398,6 +408,12 @@ final class FastCdc {
             hash = h;
         }
 
+        private void room(int n) {
+            if (n > work.length) {
+                work = Arrays.copyOf(work, Math.min(max, Math.max(n, 2 * work.length)));
+            }
+        }
+
         private void update(int to) {
             md.update(work, hashed, to - hashed);
             stats.shaBytes += to - hashed;
@@ -459,6 +475,7 @@ final class FastCdc {
             hashed = 0;
             scanned = 0;
             hash = 0;
+            inStep = viaHint >= 0;
             if (viaHint >= 0) {
                 stats.hinted++;
                 cursor = viaHint + 1;

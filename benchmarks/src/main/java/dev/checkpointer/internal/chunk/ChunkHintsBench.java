@@ -62,7 +62,7 @@ public class ChunkHintsBench {
             for (int s = 0; s < sites; s++) {
                 sitesIn[r.nextInt(PARTITIONS)]++;
             }
-            int perSite = (int) ((long) PARTITIONS * PARTITION / 100 / sites);
+            int perSite = sites == 0 ? 0 : (int) ((long) PARTITIONS * PARTITION / 100 / sites);
             for (int p = 0; p < PARTITIONS; p++) {
                 data.add(edited(parents.get(p), sitesIn[p], perSite, r));
             }
