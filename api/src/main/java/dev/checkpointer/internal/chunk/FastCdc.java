@@ -19,8 +19,8 @@ import reactor.core.publisher.Flux;
  * exactly as before: that is what makes them deduplicate.
  *
  * <p>Streaming and bounded: the input is copied, at most {@value #STEP} bytes at a time, into one working array of
- * at most the maximum chunk size (it starts at twice the average and grows when a chunk needs it), scanned there and hashed (SHA-256) right after it is accepted into the chunk, so at most
- * one maximum-size chunk is ever buffered; each emitted chunk gets its own array of exactly its length. Chunks are
+ * at most the maximum chunk size (it starts at twice the average and grows when a chunk needs it), scanned there
+ * and hashed (SHA-256) right after it is accepted into the chunk, so at most one maximum-size chunk is ever buffered; each emitted chunk gets its own array of exactly its length. Chunks are
  * emitted on demand (one input buffer may yield many).
  *
  * <p>Boundary hints: given the chunks the same partition was cut into before, a chunk whose bytes are one of them
@@ -258,7 +258,8 @@ final class FastCdc {
             // The masks take the top bits of the gear hash, which depend on the last 64 bytes.
             this.maskSmall = -1L << (64 - (sizes.bits() + 2));
             this.maskLarge = -1L << (64 - (sizes.bits() - 2));
-            this.work = new byte[Math.min(max, 2 * avg)]; // zeroing a maximum-size array per partition costs as much as hashing a quarter of it
+            // Not the maximum at once: zeroing 8 MiB per 16 MiB partition cost about a tenth of the hinted throughput.
+            this.work = new byte[Math.min(max, 2 * avg)];
             this.hints = hints;
             this.stats = stats;
             pickHint();
