@@ -83,6 +83,7 @@ public final class Manifest {
     private final @Nullable Topology topology;
     private final Map<String, Instant> watermarks;
     private final @Nullable String fingerprint;
+    private final @Nullable String chunker;
     private final Map<String, String> metadata;
     private final Map<String, PartitionEntry> byName;
 
@@ -103,6 +104,7 @@ public final class Manifest {
         this.topology = b.topology;
         this.watermarks = Collections.unmodifiableMap(new TreeMap<>(b.watermarks));
         this.fingerprint = b.fingerprint;
+        this.chunker = b.chunker;
         this.metadata = Collections.unmodifiableMap(new TreeMap<>(b.metadata));
         Map<String, PartitionEntry> index = new HashMap<>(Math.max(16, partitions.size() * 2));
         for (PartitionEntry e : partitions) {
@@ -149,6 +151,7 @@ public final class Manifest {
         b.topology = topology;
         b.watermarks.putAll(watermarks);
         b.fingerprint = fingerprint;
+        b.chunker = chunker;
         b.metadata.putAll(metadata);
         return b;
     }
@@ -279,6 +282,17 @@ public final class Manifest {
      */
     public @Nullable String fingerprint() {
         return fingerprint;
+    }
+
+    /**
+     * How the writer cut its chunked partitions, e.g. {@code fastcdc-v1/262144/1048576/8388608} (algorithm, minimum,
+     * average and maximum chunk size); null when it has none. Readers do not need it: it tells a later writer
+     * whether this checkpoint's chunk boundaries are the ones its own chunker would cut.
+     *
+     * @return the chunker, or null
+     */
+    public @Nullable String chunker() {
+        return chunker;
     }
 
     /**
@@ -574,7 +588,7 @@ public final class Manifest {
         return epoch == m.epoch && Objects.equals(formatVersion, m.formatVersion) && Objects.equals(id, m.id)
                 && Objects.equals(createdAt, m.createdAt) && Objects.equals(writerId, m.writerId) && Objects.equals(parent, m.parent)
                 && Objects.equals(grandparent, m.grandparent) && partitions.equals(m.partitions) && offsets.equals(m.offsets)
-                && sinkEpochs.equals(m.sinkEpochs) && sinkPrepared.equals(m.sinkPrepared) && Objects.equals(topology, m.topology) && watermarks.equals(m.watermarks) && Objects.equals(fingerprint, m.fingerprint)
+                && sinkEpochs.equals(m.sinkEpochs) && sinkPrepared.equals(m.sinkPrepared) && Objects.equals(topology, m.topology) && watermarks.equals(m.watermarks) && Objects.equals(fingerprint, m.fingerprint) && Objects.equals(chunker, m.chunker)
                 && metadata.equals(m.metadata);
     }
 
@@ -609,6 +623,7 @@ public final class Manifest {
         private @Nullable Topology topology;
         private final Map<String, Instant> watermarks = new LinkedHashMap<>();
         private @Nullable String fingerprint;
+        private @Nullable String chunker;
         private final Map<String, String> metadata = new LinkedHashMap<>();
 
         private Builder() {}
@@ -771,6 +786,17 @@ public final class Manifest {
         public Builder watermarks(Map<String, Instant> v) {
             watermarks.clear();
             watermarks.putAll(v);
+            return this;
+        }
+
+        /**
+         * How the writer cut its chunked partitions ({@link Manifest#chunker()}).
+         *
+         * @param v the chunker, or null for none
+         * @return this builder
+         */
+        public Builder chunker(@Nullable String v) {
+            this.chunker = v;
             return this;
         }
 

@@ -44,8 +44,12 @@ final class ChunkIndex {
         this.fresh = attempt ? new ConcurrentHashMap<>() : null;
     }
 
-    /** The index of a base checkpoint's chunks. */
-    static ChunkIndex of(Manifest.Link link, Manifest base) {
+    /**
+     * The index of a base checkpoint's chunks. Its chunk lists become hints for the chunker only when the base was cut
+     * by a chunker of the same spec: the chunker's output is exact whatever the hints only for hints it could have cut.
+     */
+    static ChunkIndex of(Manifest.Link link, Manifest base, String chunker) {
+        boolean sameCuts = chunker.equals(base.chunker());
         Map<String, ChunkRef> existing = new HashMap<>();
         Map<String, List<Chunker.Hint>> hints = new HashMap<>();
         java.util.Set<String> keys = new java.util.HashSet<>();
@@ -59,7 +63,9 @@ final class ChunkIndex {
                 keys.add(c.key());
                 list.add(new Chunker.Hint(c.sha256(), (int) c.size()));
             }
-            hints.put(name(e.operator(), e.partition()), List.copyOf(list));
+            if (sameCuts) {
+                hints.put(name(e.operator(), e.partition()), List.copyOf(list));
+            }
         }
         return new ChunkIndex(link, existing, hints, keys, false);
     }

@@ -79,6 +79,9 @@ final class ManifestCodec {
             if (m.fingerprint() != null) {
                 g.writeStringField("fingerprint", m.fingerprint());
             }
+            if (m.chunker() != null) {
+                g.writeStringField("chunker", m.chunker());
+            }
             g.writeArrayFieldStart("partitions");
             for (PartitionEntry e : m.partitions()) {
                 WireJson.writeEntry(g, e);
@@ -255,6 +258,7 @@ final class ManifestCodec {
         b.parent(f.link("parent"));
         b.grandparent(f.link("grandparent"));
         b.fingerprint(f.text("fingerprint", false));
+        b.chunker(f.text("chunker", false));
         JsonNode parts = f.node.get("partitions");
         if (parts != null && !parts.isNull()) {
             if (!parts.isArray()) {

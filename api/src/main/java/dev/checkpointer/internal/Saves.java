@@ -290,7 +290,7 @@ final class Saves {
         }
         return chain.read(head.id())
                 .map(r -> r.file() instanceof ManifestFile.Live live && live.sha256().equals(head.manifestSha256())
-                        ? remember(ChunkIndex.of(head, live.manifest())) : ChunkIndex.NONE)
+                        ? remember(ChunkIndex.of(head, live.manifest(), uploader.chunker().spec())) : ChunkIndex.NONE)
                 .onErrorResume(e -> {
                     log.debug("could not read checkpoint {} to reuse its chunks; uploading every chunk: {}", head.id(), e.toString());
                     return Mono.just(ChunkIndex.NONE);
@@ -364,7 +364,8 @@ final class Saves {
             return packOverflow(id, entries, uploaded).flatMap(packed -> {
                 Manifest manifest = Manifest.builder().id(id).epoch(epoch).createdAt(meta.createdAt().orElseGet(ctx::now)).writerId(meta.writerId().orElseGet(ctx::writerId))
                         .parent(v.head()).grandparent(v.pointer() == null ? null : v.pointer().parent())
-                        .partitions(packed).from(meta).build();
+                        .partitions(packed).from(meta)
+                        .chunker(packed.stream().anyMatch(PartitionEntry::isChunked) ? uploader.chunker().spec() : null).build();
                 List<String> problems = manifest.validate();
                 if (!problems.isEmpty()) {
                     return deleteQuietly(uploaded, "a refused save").then(Mono.error(new InvalidInputException(
@@ -377,7 +378,7 @@ final class Saves {
                                 .onErrorResume(ConcurrentCheckpointException.class, e -> dead(prepared, uploaded).then(Mono.error(e)))
                                 .doOnNext(published -> {
                                     if (ctx.config.chunking().enabled()) {
-                                        lastBase.set(ChunkIndex.of(prepared.link(), published.manifest())); // the next save's base
+                                        lastBase.set(ChunkIndex.of(prepared.link(), published.manifest(), uploader.chunker().spec())); // the next save's base
                                     }
                                 })
                                 .flatMap(published -> janitor.execute(published.plan())

@@ -75,6 +75,11 @@ final class Uploader {
         return result.map(d -> PartitionEntry.stored(p.operator(), p.partition(), p.kind(), key, 0, d.size, d.sha256));
     }
 
+    /** The chunker new chunks are cut with. */
+    Chunker chunker() {
+        return new Chunker(ChunkSizes.ofAverage(config.chunking().averageChunkSize()));
+    }
+
     /** Whether a partition is cut into chunks (chunking is on and it is at least the threshold). */
     boolean isChunked(Payload payload) {
         Chunking c = config.chunking();
@@ -90,7 +95,7 @@ final class Uploader {
         return Mono.defer(() -> {
             Chunking cfg = config.chunking();
             ChunkCodec codec = ChunkCodec.of(cfg.codec(), cfg.level());
-            Chunker chunker = new Chunker(ChunkSizes.ofAverage(cfg.averageChunkSize()));
+            Chunker chunker = chunker();
             VerifyingPayload counted = VerifyingPayload.of(p.payload(), "partition " + p.operator() + "/" + p.partition());
             return chunker.cut(counted.content(), index.hints(p.operator(), p.partition()))
                     .flatMapSequential(chunk -> index.reusable(chunk.sha256(), chunk.length()).map(Mono::just)

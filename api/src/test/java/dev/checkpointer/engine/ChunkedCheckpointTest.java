@@ -100,6 +100,7 @@ class ChunkedCheckpointTest {
         assertThat(e.sha256()).isEqualTo(ChunkRef.listDigest(e.chunks()));
         assertThat(m.partition("op", 1).orElseThrow().isChunked()).as("below the threshold: written whole").isFalse();
         assertThat(m.formatVersion()).isEqualTo(Manifest.CHUNKED_FORMAT_VERSION);
+        assertThat(m.chunker()).isEqualTo("fastcdc-v1/1024/4096/32768");
         assertThat(chunkPuts(store)).hasSize(e.chunks().size());
 
         Checkpointer fresh = checkpointer(store, Chunking.off()); // a reader needs no chunking setting
@@ -206,6 +207,21 @@ class ChunkedCheckpointTest {
         assertThat(storedChunks(first)).isEqualTo(chunkKeys(m1));
         assertThat(storedChunks(second)).as("nothing of the first location is taken for the second's").isEqualTo(chunkKeys(m2));
         assertThat(read(checkpointer(second, Chunking.off()), m2.id(), 0)).isEqualTo(a);
+    }
+
+    @Test
+    void aChangedAverageChunkSizeStillSavesAndRestoresExactly() {
+        MapStore store = new MapStore();
+        byte[] a = random(1 << 20, 27);
+        checkpointer(store, CHUNKING).save(state(a)).block();
+        Checkpointer bigger = checkpointer(store, CHUNKING.withAverageChunkSize(16384));
+        Manifest m = bigger.save(state(a)).block();
+        // the parent's 4 KiB boundaries are not hints for a 16 KiB chunker: its own cuts are canonical
+        assertThat(m.chunker()).isEqualTo("fastcdc-v1/4096/16384/131072");
+        assertThat(m.partition("op", 0).orElseThrow().chunks().size()).isLessThan(100);
+        Manifest again = bigger.save(state(a)).block();
+        assertThat(again.partition("op", 0).orElseThrow().chunks()).isEqualTo(m.partition("op", 0).orElseThrow().chunks());
+        assertThat(read(bigger, m.id(), 0)).isEqualTo(a);
     }
 
     @Test

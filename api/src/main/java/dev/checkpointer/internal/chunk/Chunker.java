@@ -30,6 +30,16 @@ public final class Chunker {
         this.sizes = sizes;
     }
 
+    /**
+     * What this chunker is, as recorded in a manifest: the algorithm and its sizes. Two chunkers with the same spec
+     * cut the same bytes at the same places, so only then are one's chunks exact hints for the other.
+     *
+     * @return {@code fastcdc-v1/min/avg/max}
+     */
+    public String spec() {
+        return "fastcdc-v1/" + sizes.min() + "/" + sizes.avg() + "/" + sizes.max();
+    }
+
     /** @return the sizes this chunker cuts to */
     public ChunkSizes sizes() {
         return sizes;
