@@ -93,7 +93,7 @@ class JarIT {
     /** zstd-jni and its native library are inside the jar: the demo saves compressed chunks, verify reads them back. */
     @Test
     void theJarWritesAndReadsZstdChunks(@TempDir Path dir) throws Exception {
-        Run r = java(dir, "demo", "file:z", "--events", "6000", "--interval", "50ms", "--rate", "30000", "--users", "4000",
+        Run r = java(dir, "demo", "file:z", "--events", "60000", "--interval", "200ms", "--rate", "60000", "--users", "100000", "--partitions", "1",
                 "--chunking=256", "--chunk-threshold", "1KiB", "--zstd");
         assertThat(r.exit()).as(r.toString()).isZero();
         Run chunks = java(dir, "inspect", "file:z", "latest", "--chunks", "--json");
