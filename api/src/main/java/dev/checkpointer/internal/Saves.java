@@ -282,6 +282,9 @@ final class Saves {
     private Mono<ChunkIndex> indexFor(View v, Snapshot s) {
         Manifest.Link head = v.head();
         if (head == null || !ctx.config.chunking().enabled() || s.partitions().stream().noneMatch(p -> uploader.isChunked(p.payload()))) {
+            // A fresh index per attempt, never the shared NONE: an index remembers the chunks its attempt uploaded
+            // (once()), and a shared one would hand those refs to any later base-less save in the process, which
+            // would then commit references to chunks it never uploaded at its own location.
             return Mono.just(ChunkIndex.NONE.forAttempt());
         }
         ChunkIndex known = lastBase.get();

@@ -82,6 +82,21 @@ class ChunkedCheckpointTest {
     }
 
     @Test
+    void aFirstSaveAtAnotherLocationUploadsItsOwnChunksEvenWhenThisProcessSavedTheSameBytesBefore() {
+        // Found by the CLI's copy: the base-less index was one shared instance, so its memo of uploaded chunks handed
+        // the first location's refs to the second location's save, which committed chunks it never uploaded.
+        byte[] bytes = random(256 * 1024, 4242);
+        MapStore first = new MapStore();
+        MapStore second = new MapStore();
+        Manifest a = checkpointer(first, CHUNKING).save(state(bytes)).block();
+        Checkpointer other = checkpointer(second, CHUNKING);
+        Manifest b = other.save(state(bytes)).block();
+        assertThat(storedChunks(second)).isEqualTo(chunkKeys(b));
+        assertThat(chunkKeys(b)).doesNotContainAnyElementsOf(chunkKeys(a));
+        assertThat(read(other, b.id(), 0)).isEqualTo(bytes);
+    }
+
+    @Test
     void aLargePartitionIsStoredAsChunksInFormat3AndReadsBackVerifiedWholeAndStreamed() {
         MapStore store = new MapStore();
         Checkpointer cp = checkpointer(store, CHUNKING);

@@ -4,6 +4,7 @@ import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointListener;
 import dev.checkpointer.Checkpointer;
+import dev.checkpointer.Chunking;
 import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.SaveOutcome;
@@ -38,7 +39,7 @@ final class Demo {
 
     /** The demo's settings (validated by {@link DemoCommand}). */
     record Settings(String uri, Map<String, String> options, long events, int partitions, int users, Duration interval,
-            int rate, long seed, int crashAfter, Duration timeout) {}
+            int rate, long seed, int crashAfter, Duration timeout, Chunking chunking) {}
 
     /** Where and when run 1 was killed. */
     private record Crash(long processed, long sinceCheckpoint, Manifest lastCheckpoint) {}
@@ -91,6 +92,9 @@ final class Demo {
                 + " partitions (seed " + s.seed() + "), read at ~" + s.rate() + " events/s");
         out.println("  checkpoints  every " + Durations.human(s.interval()) + " to " + location + " (operator '" + CountState.OPERATOR
                 + "', " + s.partitions() + " partitions, offsets of source '" + ClickSource.NAME + "')");
+        if (s.chunking().enabled()) {
+            out.println("  chunking     " + s.chunking() + " (partitions below the threshold are written whole)");
+        }
         removeEarlierRun();
         Crash crash = runUntilCrash();
         Recovery recovery = recoverAndFinish(crash);
@@ -101,6 +105,7 @@ final class Demo {
         return Checkpointer.builder()
                 .location(s.uri(), s.options())
                 .expectFingerprint(fingerprint)
+                .chunking(s.chunking())
                 .listener(new CheckpointListener() {
                     @Override
                     public void onSaveFinished(SaveOutcome outcome) {

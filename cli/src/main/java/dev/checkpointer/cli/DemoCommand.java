@@ -56,6 +56,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--crash-after", paramLabel = "N", defaultValue = "2", description = "Checkpoints committed before the crash (default: ${DEFAULT-VALUE}).")
     int crashAfter;
 
+    @Mixin
+    ChunkingOptions chunking = new ChunkingOptions();
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "2m", description = "Give up (exit 4) if a phase takes longer (default: ${DEFAULT-VALUE}).")
     Duration timeout = Duration.ofMinutes(2);
 
@@ -68,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
         require(rate >= 1, "--rate must be at least 1");
         require(crashAfter >= 1, "--crash-after must be at least 1");
         require(!timeout.isNegative() && !timeout.isZero(), "--timeout must be positive");
-        Demo.Settings settings = new Demo.Settings(uri, store.options, events, partitions, users, interval, rate, seed, crashAfter, timeout);
+        Demo.Settings settings = new Demo.Settings(uri, store.options, events, partitions, users, interval, rate, seed, crashAfter, timeout, chunking.chunking());
         return new Demo(settings, spec.commandLine().getOut()).run();
     }
 

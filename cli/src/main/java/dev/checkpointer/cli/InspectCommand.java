@@ -3,6 +3,7 @@ package dev.checkpointer.cli;
 import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointNotFoundException;
+import dev.checkpointer.ChunkRef;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.CorruptMetadataException;
 import dev.checkpointer.Manifest;
@@ -40,7 +41,14 @@ import picocli.CommandLine.Spec;
                     + "object of format 1), after the library verified it; its SHA-256 is the digest the child's parent "
                     + "link and _latest name.",
             "With --sinks, prints only the checkpoint's sink statuses (with --json as {\"id\", \"sinks\": [{\"sink\", "
-                    + "\"epoch\", \"state\", \"prepared\", \"detail\", \"updatedAt\"}]})."
+                    + "\"epoch\", \"state\", \"prepared\", \"detail\", \"updatedAt\"}]}).",
+            "For incremental checkpoints (chunked partitions, format 3.0) the 'incremental' line shows bytes new (written by "
+                    + "this checkpoint: chunks whose firstId is its id, and every partition that is not chunked) versus reused "
+                    + "(chunks of earlier checkpoints), and stored (compressed) sizes. With --chunks, prints only that, per "
+                    + "partition (with --json as {\"id\", \"format\", \"total\", \"partitions\": [{\"operator\", \"partition\", "
+                    + "\"kind\", \"chunked\", \"tally\", \"chunks\": [{\"key\", \"sha256\", \"size\", \"codec\", \"storedSize\", "
+                    + "\"firstId\", \"isNew\"}]}]}; a tally is {\"bytes\", \"chunks\", \"newChunks\", \"newBytes\", \"reusedBytes\", "
+                    + "\"storedNewBytes\", \"storedReusedBytes\"})."
         })
 final class InspectCommand implements Callable<Integer> {
     @Spec
@@ -62,8 +70,16 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--sinks", description = "Print only the sink statuses (epoch, PENDING/COMMITTED/FAILED, prepared data); JSON with --json.")
     boolean sinksOnly;
 
+    @Option(names = "--chunks", description = "Print only the incremental accounting: per partition and for the checkpoint, "
+            + "bytes new (written by this checkpoint: its new chunks, and every partition that is not chunked) versus reused "
+            + "(chunks referenced from earlier checkpoints), logical and stored (compressed) sizes; JSON with --json, with every chunk.")
+    boolean chunksOnly;
+
     @Override
     public Integer call() {
+        if (sinksOnly && chunksOnly) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--sinks and --chunks are mutually exclusive");
+        }
         Target t = Target.parse(target, false);
         PrintWriter out = spec.commandLine().getOut();
         Manifest m;
@@ -73,11 +89,16 @@ final class InspectCommand implements Callable<Integer> {
             Checkpoint c = t.load(cp, uri);
             m = c.manifest();
             sinks = m.sinkEpochs().isEmpty() ? List.of() : cp.sinkStatuses(Objects.requireNonNull(m.id())).block();
-            if (json && !sinksOnly) {
+            if (json && !sinksOnly && !chunksOnly) {
                 stored = asStored(location, Objects.requireNonNull(m.id()));
             }
         }
-        if (sinksOnly && json) {
+        if (chunksOnly && json) {
+            Json.print(out, ChunkReport.of(m));
+        } else if (chunksOnly) {
+            printChunks(out, m);
+            out.flush();
+        } else if (sinksOnly && json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("id", Objects.requireNonNull(m.id()).value());
             doc.put("sinks", sinks.stream().map(InspectCommand::sinkJson).toList());
@@ -144,7 +165,12 @@ final class InspectCommand implements Callable<Integer> {
             head.row("grandparent", link(m, m.grandparent()));
         }
         head.row("fingerprint", m.fingerprint() == null ? "-" : m.fingerprint());
-        head.row("state", Format.summary(m) + " (" + inline + " inline in the manifest, " + (m.partitions().size() - inline) + " stored)");
+        long chunked = m.partitions().stream().filter(PartitionEntry::isChunked).count();
+        head.row("state", Format.summary(m) + " (" + inline + " inline in the manifest, " + (m.partitions().size() - inline - chunked) + " stored"
+                + (chunked > 0 ? ", " + chunked + " chunked" : "") + ")");
+        if (chunked > 0) {
+            head.row("incremental", Chunks.of(m).describe());
+        }
         head.lines("  ").stream().skip(1).forEach(out::println);
 
         out.println();
@@ -154,7 +180,7 @@ final class InspectCommand implements Callable<Integer> {
         } else {
             Format.Table p = new Format.Table("OPERATOR", "PARTITION", "KIND", "SIZE", "STORED AS", "STAGE", "SHA-256");
             for (PartitionEntry e : m.partitions()) {
-                p.row(e.operator(), e.partition(), e.kind(), Format.bytes(e.size()), Format.storedAs(e), Origin.of(e).token(), e.sha256());
+                p.row(e.operator(), e.partition(), e.kind(), Format.bytes(e.size()), storedAs(e, Objects.requireNonNull(m.id())), Origin.of(e).token(), e.sha256());
             }
             p.lines("  ").forEach(out::println);
             printStageCalls(out, m.partitions());
@@ -191,7 +217,8 @@ final class InspectCommand implements Callable<Integer> {
         groups.forEach((origin, group) -> {
             long bytes = group.stream().mapToLong(PartitionEntry::size).sum();
             String kinds = group.stream().map(e -> String.valueOf(e.kind())).distinct().collect(Collectors.joining("+"));
-            String object = origin.how().equals(Origin.INLINE) ? "manifest" : String.valueOf(group.get(0).key());
+            String object = origin.how().equals(Origin.INLINE) ? "manifest"
+                    : origin.how().equals(Origin.CHUNKED) ? ChunkRef.AREA + "…" : String.valueOf(group.get(0).key());
             t.row(origin.token(), origin.how(), kinds, group.size(), Format.bytes(bytes), object, names(group));
         });
         t.lines("  ").forEach(out::println);
@@ -216,8 +243,15 @@ final class InspectCommand implements Callable<Integer> {
         static final String INLINE = "inline";
         static final String STORED = "stored";
         static final String PACKED = "packed";
+        static final String CHUNKED = "chunked";
 
         static Origin of(PartitionEntry e) {
+            if (e.isChunked()) {
+                // New chunks carry the token of the save that wrote them; a partition reusing every chunk wrote nothing.
+                CheckpointId newest = e.chunks().stream().map(ChunkRef::firstId).max(CheckpointId::compareTo).orElseThrow();
+                return new Origin(CHUNKED, e.chunks().stream().filter(c -> c.firstId().equals(newest)).map(ChunkRef::token)
+                        .findFirst().orElse("-"));
+            }
             String key = e.key();
             if (e.isInline() || key == null) {
                 return new Origin(INLINE, "-");
@@ -232,6 +266,72 @@ final class InspectCommand implements Callable<Integer> {
             }
             return new Origin(e.offset() > 0 ? PACKED : STORED, "-");
         }
+    }
+
+    /** Where a partition's bytes are; for a chunked one, how many chunks and how many of them this checkpoint wrote. */
+    static String storedAs(PartitionEntry e, CheckpointId id) {
+        if (!e.isChunked()) {
+            return Format.storedAs(e);
+        }
+        Chunks.Tally t = Chunks.of(e, id);
+        return t.chunks() + (t.chunks() == 1 ? " chunk" : " chunks") + " (" + t.newChunks() + " new)";
+    }
+
+    /**
+     * The incremental accounting of one checkpoint ({@code inspect --chunks --json}).
+     *
+     * @param id the checkpoint
+     * @param format its manifest format
+     * @param total the checkpoint's tally (stored figures count each chunk object once)
+     * @param partitions every partition's
+     */
+    record ChunkReport(long id, String format, Chunks.Tally total, List<PartitionChunks> partitions) {
+        static ChunkReport of(Manifest m) {
+            CheckpointId id = Objects.requireNonNull(m.id());
+            return new ChunkReport(id.value(), m.formatVersion(), Chunks.of(m), m.partitions().stream()
+                    .map(e -> new PartitionChunks(e.operator(), e.partition(), String.valueOf(e.kind()), e.isChunked(), Chunks.of(e, id),
+                            e.chunks().stream().map(c -> new ChunkLine(c.key(), c.sha256(), c.size(), c.codec(), c.storedSize(),
+                                    c.firstId().value(), Chunks.isNew(c, id))).toList()))
+                    .toList());
+        }
+    }
+
+    /**
+     * One partition's accounting.
+     *
+     * @param operator operator
+     * @param partition partition
+     * @param kind kind
+     * @param chunked whether it is chunked (if not, all of it is new: it was written whole by this checkpoint)
+     * @param tally its figures
+     * @param chunks its chunks in order (empty when not chunked)
+     */
+    record PartitionChunks(String operator, int partition, String kind, boolean chunked, Chunks.Tally tally, List<ChunkLine> chunks) {}
+
+    /**
+     * One chunk reference.
+     *
+     * @param key its object
+     * @param sha256 of its uncompressed bytes
+     * @param size uncompressed
+     * @param codec {@code none} or {@code zstd}
+     * @param storedSize the object's length
+     * @param firstId the checkpoint that wrote it
+     * @param isNew whether that is this checkpoint
+     */
+    record ChunkLine(String key, String sha256, long size, String codec, long storedSize, long firstId, boolean isNew) {}
+
+    /** The accounting as text: one row per partition, then the checkpoint's total. */
+    private static void printChunks(PrintWriter out, Manifest m) {
+        ChunkReport r = ChunkReport.of(m);
+        out.println("checkpoint " + r.id() + " (format " + r.format() + "): " + r.total().describe());
+        Format.Table t = new Format.Table("OPERATOR", "PARTITION", "SIZE", "CHUNKS", "NEW CHUNKS", "NEW", "REUSED", "STORED NEW", "STORED REUSED");
+        for (PartitionChunks p : r.partitions()) {
+            Chunks.Tally x = p.tally();
+            t.row(p.operator(), p.partition(), Format.bytes(x.bytes()), p.chunked() ? x.chunks() : "-", p.chunked() ? x.newChunks() : "-",
+                    Format.bytes(x.newBytes()), Format.bytes(x.reusedBytes()), Format.bytes(x.storedNewBytes()), Format.bytes(x.storedReusedBytes()));
+        }
+        t.lines("  ").forEach(out::println);
     }
 
     /** A link as {@code 6 (manifest sha256 <hex>)}; none for the first checkpoint, implicit for format 1. */

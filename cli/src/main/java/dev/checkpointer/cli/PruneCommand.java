@@ -2,13 +2,18 @@ package dev.checkpointer.cli;
 
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointerBuilder;
+import dev.checkpointer.ChunkRef;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.InvalidInputException;
 import dev.checkpointer.PruneReport;
 import dev.checkpointer.Retention;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -35,7 +40,10 @@ import picocli.CommandLine.Spec;
             "Without --keep, only garbage is removed. The newest checkpoint is always kept.",
             "With --dry-run, the same prune runs against a copy-on-write view of the store: it prints what would be "
                     + "deleted (checkpoints, orphaned objects, bytes) and changes nothing. Temp files and incomplete "
-                    + "uploads are not previewed."
+                    + "uploads are not previewed.",
+            "Chunks of incremental checkpoints (chunks/...) are garbage-collected by reachability: retention deletes the "
+                    + "chunks only the deleted checkpoints referenced, and the sweep deletes any chunk no remaining checkpoint "
+                    + "references, never one written above the newest checkpoint. Both are listed (with --dry-run, every key)."
         })
 final class PruneCommand implements Callable<Integer> {
     @Spec
@@ -56,7 +64,9 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store = new StoreOptions();
 
-    @Option(names = "--json", description = "Print JSON: {\"deletedCheckpoints\": [ids, ascending], \"deletedOrphans\": [keys], \"cleanedIncomplete\": [keys], \"bytesFreed\", \"dryRun\"}.")
+    @Option(names = "--json", description = "Print JSON: {\"deletedCheckpoints\": [ids, ascending], \"deletedOrphans\": [keys], \"deletedChunks\": [keys], "
+            + "\"cleanedIncomplete\": [keys], \"bytesFreed\", \"dryRun\"}; \"deletedChunks\" are the chunk objects (chunks/...) gone, "
+            + "whether retention or the sweep removed them.")
     boolean json;
 
     @Option(names = "--dry-run", description = "Print what would be deleted; delete nothing.")
@@ -67,14 +77,20 @@ final class PruneCommand implements Callable<Integer> {
      *
      * @param deletedCheckpoints checkpoints deleted by retention, ascending
      * @param deletedOrphans keys of garbage swept
+     * @param deletedChunks keys of chunk objects removed ({@code chunks/...}): those only deleted checkpoints
+     *     referenced, and chunk garbage the sweep found, ascending
      * @param cleanedIncomplete store-level debris cleaned (temp files, incomplete multipart uploads)
      * @param bytesFreed bytes removed
      * @param dryRun true when nothing was deleted: the lists say what would have been
      */
-    record Pruned(List<Long> deletedCheckpoints, List<String> deletedOrphans, List<String> cleanedIncomplete, long bytesFreed, boolean dryRun) {
-        static Pruned of(PruneReport r, long bytesFreed, boolean dryRun) {
+    record Pruned(List<Long> deletedCheckpoints, List<String> deletedOrphans, List<String> deletedChunks, List<String> cleanedIncomplete,
+            long bytesFreed, boolean dryRun) {
+        static Pruned of(PruneReport r, Collection<String> chunksGone, long bytesFreed, boolean dryRun) {
+            Set<String> chunks = new TreeSet<>(chunksGone);
+            r.deletedOrphans().stream().filter(k -> k.startsWith(ChunkRef.AREA)).forEach(chunks::add);
             return new Pruned(r.deletedCheckpoints().stream().map(CheckpointId::value).sorted().toList(),
-                    r.deletedOrphans().stream().sorted().toList(), r.cleanedIncomplete().stream().sorted().toList(), bytesFreed, dryRun);
+                    r.deletedOrphans().stream().sorted().toList(), List.copyOf(chunks), r.cleanedIncomplete().stream().sorted().toList(),
+                    bytesFreed, dryRun);
         }
     }
 
@@ -85,6 +101,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         PruneReport report;
         long freed;
+        List<String> chunksGone;
         try (Location location = store.location(uri)) {
             DryRunStore view = dryRun ? new DryRunStore(location.store()) : null;
             CheckpointerBuilder b = view == null ? location.builder() : Checkpointer.builder().store(view);
@@ -97,20 +114,25 @@ final class PruneCommand implements Callable<Integer> {
             try (Checkpointer cp = b.build()) {
                 // The bytes freed are measured on the store (what was listed before and is gone after): the library's
                 // own figure leaves out what retention deleted.
-                Map<String, Long> before = location.sizes();
+                Map<String, Long> before = new LinkedHashMap<>(location.sizes());
+                before.putAll(location.sizes(ChunkRef.AREA));
                 report = Objects.requireNonNull(cp.prune().block());
                 long gone;
+                Set<String> goneKeys;
                 if (view == null) {
-                    Map<String, Long> after = location.sizes();
-                    gone = before.entrySet().stream().filter(e -> !after.containsKey(e.getKey())).mapToLong(Map.Entry::getValue).sum();
+                    Map<String, Long> after = new LinkedHashMap<>(location.sizes());
+                    after.putAll(location.sizes(ChunkRef.AREA));
+                    goneKeys = before.keySet().stream().filter(k -> !after.containsKey(k)).collect(Collectors.toSet());
                 } else {
-                    gone = view.deletedKeys().stream().mapToLong(k -> before.getOrDefault(k, 0L)).sum();
+                    goneKeys = Set.copyOf(view.deletedKeys());
                 }
+                gone = goneKeys.stream().mapToLong(k -> before.getOrDefault(k, 0L)).sum();
+                chunksGone = goneKeys.stream().filter(k -> k.startsWith(ChunkRef.AREA)).toList();
                 freed = Math.max(report.bytesFreed(), gone);
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        Pruned pruned = Pruned.of(report, freed, dryRun);
+        Pruned pruned = Pruned.of(report, chunksGone, freed, dryRun);
         if (json) {
             Json.print(out, pruned);
             return ExitCodes.OK;
@@ -125,7 +147,13 @@ final class PruneCommand implements Callable<Integer> {
         out.println(would + "swept " + pruned.deletedOrphans().size() + " orphaned artifact(s) and " + pruned.cleanedIncomplete().size()
                 + " incomplete upload(s) or temp file(s)");
         if (dryRun) {
-            pruned.deletedOrphans().forEach(k -> out.println("  orphan " + k));
+            pruned.deletedOrphans().stream().filter(k -> !k.startsWith(ChunkRef.AREA)).forEach(k -> out.println("  orphan " + k));
+        }
+        if (!pruned.deletedChunks().isEmpty() || dryRun) {
+            out.println(would + "deleted " + pruned.deletedChunks().size() + " chunk object(s) no remaining checkpoint references");
+        }
+        if (dryRun) {
+            pruned.deletedChunks().forEach(k -> out.println("  chunk " + k));
         }
         out.println(would + "freed " + Format.bytes(pruned.bytesFreed()) + " at " + Format.location(uri));
         out.flush();

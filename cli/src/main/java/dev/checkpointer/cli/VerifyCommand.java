@@ -8,6 +8,7 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.spi.ObjectStore;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,7 +48,11 @@ import reactor.core.publisher.Mono;
                     + "exist (reads then fall back to the newest chain that verifies, and saves are refused), verify "
                     + "fails (exit 1) and says so; 'checkpointer repair' fixes the pointer (stop every writer first). "
                     + "A location whose _latest is missing while checkpoint manifests exist is such a failure, not "
-                    + "'nothing to verify'."
+                    + "'nothing to verify'.",
+            "Chunked partitions (incremental checkpoints) are verified chunk by chunk: every chunk object a verified "
+                    + "checkpoint references is read and checked (stored size, then size and SHA-256 of its decompressed "
+                    + "bytes), each object once however many checkpoints share it, and every missing or corrupt chunk is "
+                    + "reported by its key (CHUNK_MISSING, CHUNK_CORRUPT; exit 1)."
         })
 final class VerifyCommand implements Callable<Integer> {
     private static final int PARTITION_CONCURRENCY = 4;
@@ -66,7 +71,8 @@ final class VerifyCommand implements Callable<Integer> {
     StoreOptions store = new StoreOptions();
 
     @Option(names = "--json", description = "Print JSON: {\"ok\", \"problems\": [{\"code\", \"message\"}], \"checkpoints\": [{\"id\", \"ok\", "
-            + "\"partitions\", \"bytes\", \"failures\": [{\"operator\", \"partition\", \"code\", \"message\"}]}], \"bytesVerified\"}; "
+            + "\"partitions\", \"bytes\", \"failures\": [{\"operator\", \"partition\", \"code\", \"message\", \"chunk\"}]}], \"bytesVerified\"}; "
+            + "\"chunk\" (the chunk's key) is present for the codes CHUNK_MISSING and CHUNK_CORRUPT; "
             + "\"problems\" are the location's own (codes POINTER_RECOVERED, POINTER_MISSING, POINTER_CORRUPT, CHAIN_BROKEN, "
             + "CORRUPT_METADATA); with 'all', \"stored\": {\"manifests\", \"tombstones\", \"aborts\", \"corrupt\"} counts the files at manifest keys.")
     boolean json;
@@ -76,11 +82,16 @@ final class VerifyCommand implements Callable<Integer> {
     Progress.Mode progress = Progress.Mode.AUTO;
 
     /** Codes of failures that mean the data or metadata is bad (exit 1), as opposed to the store failing (exit 4). */
-    static final Set<String> VERIFICATION_CODES = Set.of("INTEGRITY", "CORRUPT_METADATA", "INCOMPATIBLE", "STORE_NOT_FOUND", "MANIFEST_MISSING");
+    static final Set<String> VERIFICATION_CODES = Set.of(Chunks.MISSING, Chunks.CORRUPT, "INTEGRITY", "CORRUPT_METADATA", "INCOMPATIBLE", "STORE_NOT_FOUND", "MANIFEST_MISSING");
 
     /** One failure; {@code operator} and {@code partition} are absent when the manifest itself failed. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Failure(@Nullable String operator, @Nullable Integer partition, String code, String message) {
+    record Failure(@Nullable String operator, @Nullable Integer partition, String code, String message,
+            @Nullable String chunk) {
+        Failure(@Nullable String operator, @Nullable Integer partition, String code, String message) {
+            this(operator, partition, code, message, null);
+        }
+
         static Failure of(@Nullable PartitionEntry e, Throwable error) {
             Throwable t = ExitCodes.unwrap(error);
             String code = t instanceof CheckpointException ce ? ce.code().name() : t.getClass().getSimpleName();
@@ -194,8 +205,9 @@ final class VerifyCommand implements Callable<Integer> {
             }
             long total = checkpoints.stream().mapToLong(c -> c.manifest().totalBytes()).sum();
             Progress bar = Progress.start("verify", total, progress, spec.commandLine().getErr());
+            ChunkChecks chunkChecks = new ChunkChecks(location.store());
             for (Checkpoint c : checkpoints) {
-                Result r = verify(cp, c, bar);
+                Result r = verify(cp, c, bar, chunkChecks);
                 if (r != null) {
                     results.add(r);
                 }
@@ -290,16 +302,30 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     /**
-     * Streams every partition (each verified by the library at its end) and collects every failure. An artifact
-     * that is gone is a failure while the checkpoint is still committed; when the checkpoint itself was deleted
-     * meanwhile (the library says so the same way), it is no longer verified: null.
+     * Streams every partition through the library (each verified at its end); see
+     * {@link #verify(Checkpointer, Checkpoint, Progress, ChunkChecks)}.
      */
     static @Nullable Result verify(Checkpointer cp, Checkpoint c, Progress bar) {
+        return verify(cp, c, bar, null);
+    }
+
+    /**
+     * Verifies every partition and collects every failure. Partitions that are not chunked are streamed through the
+     * library (verified at their end). A chunked partition is verified chunk by chunk ({@code chunks}, when given):
+     * every chunk object is read and checked against its reference (stored size, then size and SHA-256 of its
+     * decoded bytes), each distinct object once per run however many checkpoints share it, and every bad chunk is
+     * reported by its key; the library checked, when it loaded the manifest, that the partition's SHA-256 is the digest
+     * of its chunks' digests, so verified chunks make a verified partition. An artifact or chunk that is gone is a
+     * failure while the checkpoint is still committed; when the checkpoint itself was deleted meanwhile (the library
+     * says so the same way), it is no longer verified: null.
+     */
+    static @Nullable Result verify(Checkpointer cp, Checkpoint c, Progress bar, @Nullable ChunkChecks chunks) {
         Manifest m = c.manifest();
         CheckpointId id = Objects.requireNonNull(m.id());
         List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
         Flux.fromIterable(m.partitions())
-                .flatMap(e -> c.stream(e.operator(), e.partition())
+                .flatMap(e -> chunks != null && e.isChunked() ? chunks.verify(e, failures, bar)
+                        : c.stream(e.operator(), e.partition())
                         .doOnNext(b -> bar.add(b.remaining()))
                         .then()
                         .onErrorResume(err -> {
@@ -310,12 +336,15 @@ final class VerifyCommand implements Callable<Integer> {
         List<Failure> sorted = new ArrayList<>();
         boolean stillCommitted = true;
         for (Failure f : failures) {
-            if (!f.code().equals(ErrorCode.CHECKPOINT_NOT_FOUND.name())) {
+            boolean missing = f.code().equals(ErrorCode.CHECKPOINT_NOT_FOUND.name()) || f.code().equals(Chunks.MISSING);
+            if (!missing) {
                 sorted.add(f);
                 continue;
             }
             stillCommitted = stillCommitted && isCommitted(cp, id);
-            if (stillCommitted) {
+            if (stillCommitted && f.chunk() != null) {
+                sorted.add(new Failure(f.operator(), f.partition(), f.code(), f.message() + ", yet checkpoint " + id + " is still committed", f.chunk()));
+            } else if (stillCommitted) {
                 String key = m.partition(Objects.requireNonNull(f.operator()), Objects.requireNonNull(f.partition()))
                         .map(PartitionEntry::key).orElse("?");
                 sorted.add(new Failure(f.operator(), f.partition(), ErrorCode.STORE_NOT_FOUND.name(),
@@ -325,8 +354,40 @@ final class VerifyCommand implements Callable<Integer> {
         if (!stillCommitted) {
             return null;
         }
-        sorted.sort((a, b) -> a.where().compareTo(b.where()));
+        sorted.sort(java.util.Comparator.comparing(Failure::where).thenComparing(f -> String.valueOf(f.chunk())));
         return new Result(id.value(), sorted.isEmpty(), m.partitions().size(), m.totalBytes(), List.copyOf(sorted));
+    }
+
+    /**
+     * Chunk checks of one verify run: each distinct chunk object is read and checked once, whichever checkpoints and
+     * partitions reference it.
+     */
+    static final class ChunkChecks {
+        private static final int CONCURRENCY = 8;
+        private final ObjectStore store;
+        private final Map<String, Mono<Chunks.Problem>> done = new java.util.concurrent.ConcurrentHashMap<>();
+
+        ChunkChecks(ObjectStore store) {
+            this.store = store;
+        }
+
+        /** Checks every chunk of a chunked entry, adding a failure per bad chunk (once per distinct key). */
+        Mono<Void> verify(PartitionEntry e, List<Failure> failures, Progress bar) {
+            return Flux.fromIterable(Chunks.distinct(e.chunks()))
+                    .flatMap(ref -> done.computeIfAbsent(ref.key() + "|" + ref.size() + "|" + ref.storedSize() + "|" + ref.codec() + "|" + ref.sha256(),
+                                    k -> Chunks.check(store, ref).cache())
+                            .doOnNext(p -> {
+                                bar.add(ref.size());
+                                if (!p.ok()) {
+                                    failures.add(new Failure(e.operator(), e.partition(), p.code(), p.message(), p.key()));
+                                }
+                            })
+                            .onErrorResume(err -> {
+                                failures.add(Failure.of(e, err));
+                                return Mono.empty();
+                            }), CONCURRENCY)
+                    .then();
+        }
     }
 
     private static boolean isCommitted(Checkpointer cp, CheckpointId id) {
