@@ -3,6 +3,7 @@ package dev.checkpointer.internal;
 import dev.checkpointer.IntegrityException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -67,10 +68,19 @@ final class VerifiedBody {
             first = buffer.duplicate(); // possibly the whole body: hashed in place at the end, never copied
         } else {
             if (joined == null) {
-                joined = new byte[size];
                 ByteBuffer f = first;
                 first = null;
-                copyAndHash(f, 0);
+                if (f.hasArray()) {
+                    // One bulk copy into a new array of the exact size: the JIT allocates it without zeroing the
+                    // part the copy fills (only the tail is cleared), where new byte[size] zeroes every byte first.
+                    int from = f.arrayOffset() + f.position();
+                    int n0 = f.remaining();
+                    joined = Arrays.copyOfRange(f.array(), from, from + size);
+                    md.update(joined, 0, n0);
+                } else {
+                    joined = new byte[size];
+                    copyAndHash(f, 0);
+                }
             }
             copyAndHash(buffer.duplicate(), count);
         }
