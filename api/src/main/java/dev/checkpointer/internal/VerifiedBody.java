@@ -3,6 +3,7 @@ package dev.checkpointer.internal;
 import dev.checkpointer.IntegrityException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -13,9 +14,13 @@ import reactor.core.publisher.Mono;
  *
  * <ul>
  *   <li>a body that arrives as one buffer is handed out as it is (a read-only view of the store's buffer, which the
- *       SPI keeps valid after {@code onNext}), hashed in place;
- *   <li>a body of several buffers is copied once into an array of exactly the expected size, each piece hashed
- *       right after it is copied, while it is still in the cache (so the bytes are read from memory once);
+ *       SPI keeps valid after {@code onNext}), hashed in place: from its array when the store lets us reach it
+ *       ({@link ByteBuffer#hasArray()}; a store's buffers are never written by the engine), else through
+ *       {@code MessageDigest}'s small temporary array, which costs a copy;
+ *   <li>a body of several buffers is copied once into an array of exactly the expected size: the first buffer, when
+ *       it has an array, by {@link Arrays#copyOfRange} (the JIT does not zero what the copy fills) and then hashed;
+ *       the rest (or all of it, when the first is read-only) in steps, each hashed right after it is copied while it
+ *       is still in the cache;
  *   <li>more bytes than expected fail at once, before they are buffered; fewer, or other bytes, fail at the end.
  * </ul>
  *
@@ -67,10 +72,19 @@ final class VerifiedBody {
             first = buffer.duplicate(); // possibly the whole body: hashed in place at the end, never copied
         } else {
             if (joined == null) {
-                joined = new byte[size];
                 ByteBuffer f = first;
                 first = null;
-                copyAndHash(f, 0);
+                if (f.hasArray()) {
+                    // One bulk copy into a new array of the exact size: the JIT allocates it without zeroing the
+                    // part the copy fills (only the tail is cleared), where new byte[size] zeroes every byte first.
+                    int from = f.arrayOffset() + f.position();
+                    int n0 = f.remaining();
+                    joined = Arrays.copyOfRange(f.array(), from, from + size);
+                    md.update(joined, 0, n0);
+                } else {
+                    joined = new byte[size];
+                    copyAndHash(f, 0);
+                }
             }
             copyAndHash(buffer.duplicate(), count);
         }

@@ -17,6 +17,7 @@ import dev.checkpointer.spi.ObjectContent;
 import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.spi.PutOptions;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
@@ -165,25 +166,89 @@ class VerifiedReadTest {
         }
     }
 
+    /** The buffers as read-only views: the store's array is out of reach, so the engine copies through its own. */
+    private static UnaryOperator<Flux<ByteBuffer>> readOnly() {
+        return f -> f.map(ByteBuffer::asReadOnlyBuffer);
+    }
+
+    /** Each buffer moved into a larger array at an offset, as position 10 of a wrapped array (not a slice). */
+    private static UnaryOperator<Flux<ByteBuffer>> atOffset() {
+        return f -> f.map(b -> {
+            byte[] big = new byte[b.remaining() + 20];
+            b.duplicate().get(big, 10, b.remaining());
+            return ByteBuffer.wrap(big, 10, b.remaining());
+        });
+    }
+
     @Test
-    void aFlippedByteIsRefusedWhetherTheBodyIsOneBufferOrSeveral() {
-        for (int pieces : new int[] {1, 5}) {
+    void aFlippedByteIsRefusedWhetherTheBodyIsOneBufferOrSeveralAndWhicheverBufferItIsIn() {
+        for (boolean writable : new boolean[] {true, false}) {
+            for (int pieces : new int[] {1, 2, 5}) {
+                for (int flipped : pieces == 1 ? new int[] {0} : new int[] {0, pieces - 1}) {
+                    Shaping store = new Shaping();
+                    byte[] data = bytes(SIZE, 3);
+                    try (Checkpointer cp = Checkpointer.builder().store(store).build()) {
+                        Checkpoint c = saved(store, cp, data);
+                        UnaryOperator<Flux<ByteBuffer>> shape = split(pieces).andThen(f -> f.index().map(t -> {
+                            if (t.getT1() != flipped) {
+                                return t.getT2();
+                            }
+                            byte[] copy = toArray(t.getT2());
+                            copy[copy.length / 2] ^= 1;
+                            return ByteBuffer.wrap(copy);
+                        }))::apply;
+                        store.body = writable ? shape : shape.andThen(readOnly())::apply;
+                        PartitionEntry e = c.manifest().partitions().get(0);
+                        assertThatThrownBy(() -> c.read("op", 0).block(T))
+                                .as("%d pieces, byte flipped in piece %d, writable %s", pieces, flipped, writable)
+                                .isInstanceOfSatisfying(IntegrityException.class, ie -> assertThat(ie.getMessage()).contains(e.key()).contains(e.sha256()));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBodyIsReadTheSameWhetherItsBuffersExposeTheirArraysOrAreReadOnly() {
+        for (UnaryOperator<Flux<ByteBuffer>> shape : List.<UnaryOperator<Flux<ByteBuffer>>>of(readOnly(), atOffset())) {
+            for (int pieces : new int[] {1, 2, 3}) {
+                Shaping store = new Shaping();
+                byte[] data = bytes(SIZE, 6);
+                try (Checkpointer cp = Checkpointer.builder().store(store).build()) {
+                    Checkpoint c = saved(store, cp, data);
+                    store.body = split(pieces).andThen(shape)::apply;
+                    ByteBuffer read = c.read("op", 0).block(T);
+                    assertThat(toArray(read)).as("%d pieces", pieces).isEqualTo(data);
+                    assertThat(read.isReadOnly()).isTrue();
+                    assertThat(read.remaining()).isEqualTo(SIZE);
+                    assertThatThrownBy(() -> read.put(0, (byte) 1)).isInstanceOf(ReadOnlyBufferException.class);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theStoresBuffersAreNeitherWrittenNorMovedByARead() {
+        for (int pieces : new int[] {1, 3}) {
             Shaping store = new Shaping();
-            byte[] data = bytes(SIZE, 3);
+            byte[] data = bytes(SIZE, 7);
             try (Checkpointer cp = Checkpointer.builder().store(store).build()) {
                 Checkpoint c = saved(store, cp, data);
-                store.body = split(pieces).andThen(f -> f.index().map(t -> {
-                    if (t.getT1() != pieces - 1) {
-                        return t.getT2();
-                    }
-                    byte[] copy = toArray(t.getT2());
-                    copy[copy.length - 1] ^= 1;
-                    return ByteBuffer.wrap(copy);
+                List<ByteBuffer> given = new ArrayList<>();
+                List<int[]> bounds = new ArrayList<>();
+                store.body = split(pieces).andThen(atOffset()).andThen(f -> f.doOnNext(b -> {
+                    given.add(b);
+                    bounds.add(new int[] {b.position(), b.limit()});
                 }))::apply;
-                PartitionEntry e = c.manifest().partitions().get(0);
-                assertThatThrownBy(() -> c.read("op", 0).block(T))
-                        .as("%d pieces", pieces)
-                        .isInstanceOfSatisfying(IntegrityException.class, ie -> assertThat(ie.getMessage()).contains(e.key()).contains(e.sha256()));
+                assertThat(toArray(c.read("op", 0).block(T))).isEqualTo(data);
+                assertThat(given).hasSize(pieces);
+                ByteArrayOutputStream seen = new ByteArrayOutputStream();
+                for (int i = 0; i < pieces; i++) {
+                    ByteBuffer b = given.get(i);
+                    assertThat(new int[] {b.position(), b.limit()}).isEqualTo(bounds.get(i));
+                    seen.writeBytes(toArray(b));
+                }
+                assertThat(seen.toByteArray()).isEqualTo(data);
             }
         }
     }

@@ -5,6 +5,10 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.Snapshot;
+import dev.checkpointer.spi.ByteRange;
+import dev.checkpointer.spi.ForwardingObjectStore;
+import dev.checkpointer.spi.ObjectContent;
+import dev.checkpointer.spi.ObjectStore;
 import dev.checkpointer.store.memory.MemoryStore;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +27,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -56,19 +61,40 @@ public class ThroughputBench {
     public static class Restore {
         Checkpointer from;
         Checkpointer fromParts;
+        /** The same stores serving read-only views, as the memory store did before it served writable ones. */
+        Checkpointer fromReadOnly;
+        Checkpointer fromPartsReadOnly;
 
         @Setup(Level.Trial)
         public void setup(ThroughputBench b) {
-            from = Checkpointer.builder().store(MemoryStore.create()).multipartThreshold(2L * b.partitionSize).build();
+            ObjectStore single = MemoryStore.create();
+            from = Checkpointer.builder().store(single).multipartThreshold(2L * b.partitionSize).build();
             from.save(b.snapshot).block();
-            fromParts = Checkpointer.builder().store(MemoryStore.create()).build();
+            ObjectStore parts = MemoryStore.create();
+            fromParts = Checkpointer.builder().store(parts).build();
             fromParts.save(b.snapshot).block();
+            fromReadOnly = Checkpointer.builder().store(new ReadOnlyBodies(single)).build();
+            fromPartsReadOnly = Checkpointer.builder().store(new ReadOnlyBodies(parts)).build();
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
             from.close();
             fromParts.close();
+            fromReadOnly.close();
+            fromPartsReadOnly.close();
+        }
+    }
+
+    /** A store whose body buffers are read-only views: the engine cannot reach their arrays. */
+    static final class ReadOnlyBodies extends ForwardingObjectStore {
+        ReadOnlyBodies(ObjectStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public Mono<ObjectContent> get(String key, ByteRange range) {
+            return super.get(key, range).map(c -> new ObjectContent(c.info(), c.body().map(ByteBuffer::asReadOnlyBuffer)));
         }
     }
 
@@ -129,6 +155,22 @@ public class ThroughputBench {
                 .map(ByteBuffer::remaining)
                 .reduce(0L, (a, b) -> a + b)
                 .block();
+    }
+
+    /**
+     * P6 before and after the memory store served writable views: the same reads from the same store through
+     * read-only views (baseline, what {@code MessageDigest} must copy through a temporary array) and as served
+     * (subject). The ratio is the speed-up.
+     */
+    @Benchmark
+    public Object p6ReadOnlyVsServed(Turn turn, Restore restore) {
+        return turn.subject() ? readAll(restore.from) : readAll(restore.fromReadOnly);
+    }
+
+    /** P6m likewise: read-only parts are joined into a zeroed array, parts with arrays by {@code Arrays.copyOfRange}. */
+    @Benchmark
+    public Object p6mReadOnlyVsServed(Turn turn, Restore restore) {
+        return turn.subject() ? readAll(restore.fromParts) : readAll(restore.fromPartsReadOnly);
     }
 
     /** P1 paired with its baseline, iteration by iteration (see {@link Interleaved}). */

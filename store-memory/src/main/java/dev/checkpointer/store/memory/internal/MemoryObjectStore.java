@@ -335,8 +335,11 @@ public final class MemoryObjectStore implements ObjectStore {
         }
 
         /**
-         * {@code len} bytes from {@code from}, as one read-only view per stored array it touches (no copy: a
-         * single-part object is one buffer, which a verified read can hand out as it is; nobody can write through it).
+         * {@code len} bytes from {@code from}, as one view per stored array it touches. No copy: a single-part object
+         * is one buffer, which a verified read hashes straight from its array and hands out as a read-only view. The
+         * views are writable so that a consumer can reach the array ({@link ByteBuffer#hasArray()}): hashing a
+         * read-only heap buffer costs a copy through a small temporary array. Body buffers are the store's, never
+         * written by a consumer (see {@code ObjectContent}); what the engine hands to its callers is read-only.
          */
         Flux<ByteBuffer> body(long from, long len) {
             List<ByteBuffer> out = new ArrayList<>();
@@ -353,7 +356,7 @@ public final class MemoryObjectStore implements ObjectStore {
                 int start = (int) skip;
                 skip = 0;
                 int end = (int) Math.min(c.length, start + left);
-                out.add(ByteBuffer.wrap(c, start, end - start).slice().asReadOnlyBuffer());
+                out.add(ByteBuffer.wrap(c, start, end - start).slice());
                 left -= end - start;
             }
             return Flux.fromIterable(out);
