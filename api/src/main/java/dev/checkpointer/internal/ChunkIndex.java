@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -32,8 +33,11 @@ final class ChunkIndex {
     private final Map<String, ChunkRef> existing;
     private final Map<String, List<Chunker.Hint>> hints;
     private final java.util.Set<String> keys;
-    /** The attempt's own uploads by SHA-256; null in an index that is not an attempt's. */
-    private final @Nullable Map<String, Mono<ChunkRef>> fresh;
+    /**
+     * The attempt's own uploads by SHA-256; null in an index that is not an attempt's. Each holds only the result,
+     * never the upload (which holds the chunk's bytes), so memory stays bounded however many chunks a save writes.
+     */
+    private final @Nullable Map<String, CompletableFuture<ChunkRef>> fresh;
 
     private ChunkIndex(Manifest.@Nullable Link base, Map<String, ChunkRef> existing, Map<String, List<Chunker.Hint>> hints,
             java.util.Set<String> keys, boolean attempt) {
@@ -99,12 +103,25 @@ final class ChunkIndex {
         return keys.contains(c.key());
     }
 
-    /** Uploads a chunk once per attempt, however many partitions or places have it. */
+    /**
+     * Uploads a chunk once per attempt, however many partitions or places have it: the first caller uploads, the
+     * others wait for its result.
+     */
     Mono<ChunkRef> once(String sha256, Supplier<Mono<ChunkRef>> upload) {
         if (fresh == null) {
             throw new IllegalStateException("a base index records no uploads: use forAttempt()");
         }
-        return fresh.computeIfAbsent(sha256, k -> upload.get().cache());
+        return Mono.defer(() -> {
+            CompletableFuture<ChunkRef> mine = new CompletableFuture<>();
+            CompletableFuture<ChunkRef> first = fresh.putIfAbsent(sha256, mine);
+            if (first != null) {
+                return Mono.fromFuture(first, true);
+            }
+            return upload.get()
+                    .doOnNext(mine::complete)
+                    .doOnError(mine::completeExceptionally)
+                    .doOnCancel(() -> mine.completeExceptionally(new java.util.concurrent.CancellationException("the save was cancelled")));
+        });
     }
 
     private static String name(String operator, int partition) {

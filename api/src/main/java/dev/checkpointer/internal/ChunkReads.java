@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.function.BiFunction;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Reads a chunked partition: its chunks fetched with bounded concurrency and handed on in order, each decoded and
@@ -59,8 +60,9 @@ final class ChunkReads {
         });
     }
 
+    /** Each chunk is fetched and verified on a worker, so chunks are hashed on every core while they arrive in order. */
     private Flux<ByteBuffer> chunks(PartitionEntry e) {
-        return Flux.fromIterable(e.chunks()).flatMapSequential(this::chunk, CONCURRENCY, 1);
+        return Flux.fromIterable(e.chunks()).flatMapSequential(c -> chunk(c).subscribeOn(Schedulers.parallel()), CONCURRENCY, 1);
     }
 
     /** One chunk, verified; the request and its body are retried together. */
