@@ -1,0 +1,312 @@
+package dev.checkpointer.benchmarks;
+
+import com.github.luben.zstd.ZstdCompressCtx;
+import dev.checkpointer.CheckpointId;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.CheckpointerBuilder;
+import dev.checkpointer.ChunkRef;
+import dev.checkpointer.Chunking;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.Payload;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.Snapshot;
+import dev.checkpointer.internal.chunk.StateCorpus;
+import dev.checkpointer.spi.PutOptions;
+import dev.checkpointer.store.memory.MemoryStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import reactor.core.publisher.Flux;
+
+/**
+ * Incremental checkpoints through the public API (issue 19): P8 (saving a 1%-changed GiB against its ideal), P9
+ * (saving with zstd against raw zstd-jni) and P6b (restoring the head of a 20-deep chain against a full checkpoint).
+ * Each op is one whole save or restore; the paired methods ({@link #p8}, {@link #p9}, {@link #p6b}) alternate subject
+ * and baseline iteration by iteration (see {@link Interleaved}). Every side runs on all cores: the engine saves and
+ * reads with the parallel scheduler (one thread per core), and each baseline splits its work over one thread per core.
+ * P7 (bytes uploaded, not timed) is in {@link Incremental}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 10, time = 2)
+public class IncrementalBench {
+    /** Partitions of the 1 GiB state (P7, P8, P6b). */
+    static final int PARTITIONS = 64;
+    /** Their size: 64 x 16 MiB = 1 GiB. */
+    static final int PARTITION_SIZE = 16 << 20;
+    /** The fraction of bytes each checkpoint edits. */
+    static final double CHANGE = 0.01;
+    /** P9's state: 16 x 16 MiB of the mixed state corpus. */
+    static final int CORPUS_PARTITIONS = 16;
+    /** P9's zstd level. */
+    static final int LEVEL = 3;
+    /** P6b's chain: a full checkpoint, then this many incremental ones. */
+    static final int DEPTH = 20;
+
+    /**
+     * P8's input: a GiB (A) and the same with 1% edited in runs (B), a checkpointer whose head is B's checkpoint on
+     * A's, and the chunks B's save uploaded. Each subject op saves the state the head is not (A on B, B on A), so each
+     * uploads the chunks of the 1% change.
+     */
+    @State(Scope.Benchmark)
+    public static class Changed {
+        Snapshot a;
+        Snapshot b;
+        byte[][] bState;
+        DiscardingStore store;
+        Checkpointer cp;
+        boolean nextIsA = true;
+        List<byte[]> changed;
+        List<String> changedSha;
+        ExecutorService pool;
+        int cores;
+        int puts;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            byte[][] aState = Data.partitions(PARTITIONS, PARTITION_SIZE);
+            bState = Edits.RUNS.apply(aState, CHANGE, 8).state();
+            a = Data.snapshot("bench", aState);
+            b = Data.snapshot("bench", bState);
+            store = new DiscardingStore();
+            cp = Checkpointer.builder().store(store).chunking(Chunking.on()).build();
+            cp.save(a).block();
+            Manifest m = cp.save(b).block();
+            changed = new ArrayList<>();
+            changedSha = new ArrayList<>();
+            for (PartitionEntry e : m.partitions()) {
+                int at = 0;
+                for (ChunkRef c : e.chunks()) {
+                    if (c.firstId().equals(m.id())) {
+                        changed.add(java.util.Arrays.copyOfRange(bState[e.partition()], at, at + (int) c.size()));
+                        changedSha.add(c.sha256());
+                    }
+                    at += (int) c.size();
+                }
+            }
+            cores = Runtime.getRuntime().availableProcessors();
+            pool = Data.pool(cores);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            cp.close();
+            pool.shutdownNow();
+        }
+
+        /** The raw put of the changed chunks, as many in flight as a save has (under keys of their own). */
+        long rawPut() {
+            int round = puts++;
+            return Flux.range(0, changed.size())
+                    .flatMap(i -> store.put("chunks/raw/" + round + "/" + i, Payload.of(changed.get(i)), PutOptions.none().withSha256(changedSha.get(i))),
+                            CheckpointerBuilder.DEFAULT_MAX_CONCURRENT_UPLOADS)
+                    .count()
+                    .block();
+        }
+    }
+
+    /** P8's subject: save the state the head is not, on the head (uploads the changed chunks only). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-XX:+UseParallelGC"})
+    public Manifest saveChanged(Changed s) {
+        Manifest m = s.cp.save(s.nextIsA ? s.a : s.b).block();
+        s.nextIsA = !s.nextIsA;
+        return m;
+    }
+
+    /** P8's ideal: raw SHA-256 of the GiB (all cores), then the raw put of only the changed chunks. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-XX:+UseParallelGC"})
+    public long idealChanged(Changed s) throws Exception {
+        return Data.sha256(s.bState, s.pool, s.cores) + s.rawPut();
+    }
+
+    /** P8 paired with its ideal. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-XX:+UseParallelGC"})
+    public Object p8(Turn turn, Changed s) throws Exception {
+        return turn.subject() ? saveChanged(s) : idealChanged(s);
+    }
+
+    /**
+     * P9's input: 256 MiB of the mixed state corpus, and the same bytes cut at the boundaries a chunked save cuts
+     * them (read from the manifest of an uncompressed chunked save), with one zstd-jni context per core.
+     */
+    @State(Scope.Benchmark)
+    public static class Compress {
+        Snapshot snapshot;
+        List<byte[]> chunks;
+        ZstdCompressCtx[] contexts;
+        ExecutorService pool;
+        int cores;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            byte[][] corpus = corpus();
+            snapshot = Data.snapshot("bench", corpus);
+            chunks = new ArrayList<>();
+            try (Checkpointer cp = Checkpointer.builder().store(new DiscardingStore()).chunking(Chunking.on()).build()) {
+                for (PartitionEntry e : cp.save(snapshot).block().partitions()) {
+                    int at = 0;
+                    for (ChunkRef c : e.chunks()) {
+                        chunks.add(java.util.Arrays.copyOfRange(corpus[e.partition()], at, at + (int) c.size()));
+                        at += (int) c.size();
+                    }
+                }
+            }
+            cores = Runtime.getRuntime().availableProcessors();
+            pool = Data.pool(cores);
+            contexts = new ZstdCompressCtx[cores];
+            for (int i = 0; i < cores; i++) {
+                contexts[i] = new ZstdCompressCtx().setLevel(LEVEL);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            pool.shutdownNow();
+            for (ZstdCompressCtx c : contexts) {
+                c.close();
+            }
+        }
+    }
+
+    /** P9's corpus: {@value #CORPUS_PARTITIONS} partitions of 16 MiB of {@code StateCorpus.mixed}, seeds 1, 2, ... */
+    static byte[][] corpus() {
+        byte[][] corpus = new byte[CORPUS_PARTITIONS][];
+        for (int i = 0; i < CORPUS_PARTITIONS; i++) {
+            corpus[i] = StateCorpus.mixed(i + 1, PARTITION_SIZE);
+        }
+        return corpus;
+    }
+
+    /** P9's subject: a whole chunked save with zstd level 3 to a fresh store (every chunk is new, so every chunk is compressed). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+UseParallelGC"})
+    public Manifest saveZstd(Compress s) {
+        try (Checkpointer cp = Checkpointer.builder().store(new DiscardingStore()).chunking(Chunking.on().withZstd(LEVEL)).build()) {
+            return cp.save(s.snapshot).block();
+        }
+    }
+
+    /** P9's baseline: zstd-jni compressing the same chunks, one frame each, a reused context per core, one thread per core. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+UseParallelGC"})
+    public long rawZstd(Compress s) throws Exception {
+        List<Future<Long>> parts = new ArrayList<>();
+        for (int t = 0; t < s.cores; t++) {
+            int first = t;
+            parts.add(s.pool.submit(() -> {
+                long n = 0;
+                ZstdCompressCtx ctx = s.contexts[first];
+                for (int i = first; i < s.chunks.size(); i += s.cores) {
+                    n += ctx.compress(s.chunks.get(i)).length;
+                }
+                return n;
+            }));
+        }
+        long n = 0;
+        for (Future<Long> f : parts) {
+            n += f.get();
+        }
+        return n;
+    }
+
+    /** P9 paired with its baseline. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+UseParallelGC"})
+    public Object p9(Turn turn, Compress s) throws Exception {
+        return turn.subject() ? saveZstd(s) : rawZstd(s);
+    }
+
+    /**
+     * P6b's input: the same GiB as a chain (a full chunked checkpoint, then {@value #DEPTH} incremental ones, each
+     * editing 1% in runs) and as one full checkpoint of the chain's last state, not chunked, each partition one
+     * single-part object (as P6 reads it: the fastest full restore). Both in memory stores.
+     */
+    @State(Scope.Benchmark)
+    public static class Chain {
+        Checkpointer chain;
+        Checkpointer full;
+        int cores;
+
+        @Setup(Level.Trial)
+        public void setup() throws IOException {
+            byte[][] state = Data.partitions(PARTITIONS, PARTITION_SIZE);
+            chain = Checkpointer.builder().store(MemoryStore.create()).chunking(Chunking.on()).build();
+            chain.save(Data.snapshot("bench", state)).block();
+            Manifest head = null;
+            for (int i = 1; i <= DEPTH; i++) {
+                state = Edits.RUNS.apply(state, CHANGE, 1000 + i).state();
+                head = chain.save(Data.snapshot("bench", state)).block();
+            }
+            full = Checkpointer.builder().store(MemoryStore.create()).multipartThreshold(4L * PARTITION_SIZE).build();
+            Manifest f = full.save(Data.snapshot("bench", state)).block();
+            if (f.totalBytes() != head.totalBytes()) {
+                throw new IllegalStateException("the chain's head and the full checkpoint differ in size");
+            }
+            Set<CheckpointId> writers = new HashSet<>();
+            long chunks = 0;
+            for (PartitionEntry e : head.partitions()) {
+                chunks += e.chunks().size();
+                e.chunks().forEach(c -> writers.add(c.firstId()));
+            }
+            Files.writeString(chainNote(), chunks + " " + writers.size() + " " + head.totalBytes(), StandardCharsets.UTF_8);
+            cores = Runtime.getRuntime().availableProcessors();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            chain.close();
+            full.close();
+        }
+    }
+
+    /** Where P6b's setup leaves what its chain's head is made of (chunks, checkpoints that wrote them, bytes). */
+    static Path chainNote() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "checkpointer-bench-p6b.txt");
+    }
+
+    /** P6b's subject: latest() and a verified read of every partition of the chain's head. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"})
+    public long restoreChain(Chain s) {
+        return ThroughputBench.readAll(s.chain, s.cores);
+    }
+
+    /** P6b's baseline: the same from the full checkpoint. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"})
+    public long restoreFull(Chain s) {
+        return ThroughputBench.readAll(s.full, s.cores);
+    }
+
+    /** P6b paired with its baseline. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"})
+    public long p6b(Turn turn, Chain s) {
+        return turn.subject() ? restoreChain(s) : restoreFull(s);
+    }
+}
