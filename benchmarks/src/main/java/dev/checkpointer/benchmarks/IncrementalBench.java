@@ -227,7 +227,7 @@ public class IncrementalBench {
      * reset), so a second head-less save of the same bytes, even to another store, uploads nothing. A head gives each
      * save an index of its own.
      */
-    static Checkpointer withHead(DiscardingStore store, Chunking chunking) {
+    static Checkpointer withHead(dev.checkpointer.spi.ObjectStore store, Chunking chunking) {
         Checkpointer cp = Checkpointer.builder().store(store).chunking(chunking).build();
         cp.save(Data.snapshot("head", new byte[][] {new byte[1024]})).block();
         return cp;
@@ -284,12 +284,13 @@ public class IncrementalBench {
     public static class Chain {
         Checkpointer chain;
         Checkpointer full;
+        Checkpointer fullChunked;
         int cores;
 
         @Setup(Level.Trial)
         public void setup() throws IOException {
             byte[][] state = Data.partitions(PARTITIONS, PARTITION_SIZE);
-            chain = Checkpointer.builder().store(MemoryStore.create()).chunking(Chunking.on()).build();
+            chain = withHead(MemoryStore.create(), Chunking.on());
             chain.save(Data.snapshot("bench", state)).block();
             Manifest head = null;
             for (int i = 1; i <= DEPTH; i++) {
@@ -298,6 +299,8 @@ public class IncrementalBench {
             }
             full = Checkpointer.builder().store(MemoryStore.create()).multipartThreshold(4L * PARTITION_SIZE).build();
             Manifest f = full.save(Data.snapshot("bench", state)).block();
+            fullChunked = withHead(MemoryStore.create(), Chunking.on());
+            fullChunked.save(Data.snapshot("bench", state)).block();
             if (f.totalBytes() != head.totalBytes()) {
                 throw new IllegalStateException("the chain's head and the full checkpoint differ in size");
             }
@@ -315,6 +318,7 @@ public class IncrementalBench {
         public void tearDown() {
             chain.close();
             full.close();
+            fullChunked.close();
         }
     }
 
@@ -325,21 +329,35 @@ public class IncrementalBench {
 
     /** P6b's subject: latest() and a verified read of every partition of the chain's head. */
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"})
+    @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
     public long restoreChain(Chain s) {
         return ThroughputBench.readAll(s.chain, s.cores);
     }
 
     /** P6b's baseline: the same from the full checkpoint. */
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"})
+    @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
     public long restoreFull(Chain s) {
         return ThroughputBench.readAll(s.full, s.cores);
     }
 
+    /** P6c's baseline: the same from a full chunked checkpoint of the same state (every chunk written by one save). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
+    public long restoreFullChunked(Chain s) {
+        return ThroughputBench.readAll(s.fullChunked, s.cores);
+    }
+
+    /** P6c: the chain's head against a full chunked checkpoint (what the chain's depth costs, chunking aside). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
+    public long p6c(Turn turn, Chain s) {
+        return turn.subject() ? restoreChain(s) : restoreFullChunked(s);
+    }
+
     /** P6b paired with its baseline. */
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"})
+    @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
     public long p6b(Turn turn, Chain s) {
         return turn.subject() ? restoreChain(s) : restoreFull(s);
     }
