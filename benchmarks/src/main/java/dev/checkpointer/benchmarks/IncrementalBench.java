@@ -276,20 +276,20 @@ public class IncrementalBench {
     }
 
     /**
-     * P6b's input: the same GiB as a chain (a full chunked checkpoint, then {@value #DEPTH} incremental ones, each
-     * editing 1% in runs) and as one full checkpoint of the chain's last state, not chunked, each partition one
-     * single-part object (as P6 reads it: the fastest full restore). Both in memory stores.
+     * P6b's and P6c's chain: a full chunked checkpoint, then {@value #DEPTH} incremental ones, each editing 1% in runs,
+     * in a memory store given a small head first (see {@link #withHead}). Keeps the last state for the checkpoint it is
+     * compared with ({@link Full}, {@link FullChunked}), which drops it once saved.
      */
     @State(Scope.Benchmark)
     public static class Chain {
         Checkpointer chain;
-        Checkpointer full;
-        Checkpointer fullChunked;
+        byte[][] state;
+        long bytes;
         int cores;
 
         @Setup(Level.Trial)
         public void setup() throws IOException {
-            byte[][] state = Data.partitions(PARTITIONS, PARTITION_SIZE);
+            state = Data.partitions(PARTITIONS, PARTITION_SIZE);
             chain = withHead(MemoryStore.create(), Chunking.on());
             chain.save(Data.snapshot("bench", state)).block();
             Manifest head = null;
@@ -297,28 +297,62 @@ public class IncrementalBench {
                 state = Edits.RUNS.apply(state, CHANGE, 1000 + i).state();
                 head = chain.save(Data.snapshot("bench", state)).block();
             }
-            full = Checkpointer.builder().store(MemoryStore.create()).multipartThreshold(4L * PARTITION_SIZE).build();
-            Manifest f = full.save(Data.snapshot("bench", state)).block();
-            fullChunked = withHead(MemoryStore.create(), Chunking.on());
-            fullChunked.save(Data.snapshot("bench", state)).block();
-            if (f.totalBytes() != head.totalBytes()) {
-                throw new IllegalStateException("the chain's head and the full checkpoint differ in size");
-            }
             Set<CheckpointId> writers = new HashSet<>();
             long chunks = 0;
             for (PartitionEntry e : head.partitions()) {
                 chunks += e.chunks().size();
                 e.chunks().forEach(c -> writers.add(c.firstId()));
             }
-            Files.writeString(chainNote(), chunks + " " + writers.size() + " " + head.totalBytes(), StandardCharsets.UTF_8);
+            bytes = head.totalBytes();
+            Files.writeString(chainNote(), chunks + " " + writers.size() + " " + bytes, StandardCharsets.UTF_8);
             cores = Runtime.getRuntime().availableProcessors();
+        }
+
+        /** Saves the chain's last state with {@code cp} (then forgets the state) and checks it is the same size. */
+        Checkpointer saveLast(Checkpointer cp) {
+            Manifest f = cp.save(Data.snapshot("bench", state)).block();
+            state = null;
+            if (f.totalBytes() != bytes) {
+                throw new IllegalStateException("the chain's head and the full checkpoint differ in size");
+            }
+            return cp;
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
             chain.close();
-            full.close();
-            fullChunked.close();
+        }
+    }
+
+    /** P6b's baseline: the chain's last state as one full checkpoint, not chunked, one single-part object per partition (P6's fastest case). */
+    @State(Scope.Benchmark)
+    public static class Full {
+        Checkpointer cp;
+
+        @Setup(Level.Trial)
+        public void setup(Chain chain) {
+            cp = chain.saveLast(Checkpointer.builder().store(MemoryStore.create()).multipartThreshold(4L * PARTITION_SIZE).build());
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            cp.close();
+        }
+    }
+
+    /** P6c's baseline: the chain's last state as one full chunked checkpoint (every chunk written by one save). */
+    @State(Scope.Benchmark)
+    public static class FullChunked {
+        Checkpointer cp;
+
+        @Setup(Level.Trial)
+        public void setup(Chain chain) {
+            cp = chain.saveLast(withHead(MemoryStore.create(), Chunking.on()));
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            cp.close();
         }
     }
 
@@ -327,7 +361,7 @@ public class IncrementalBench {
         return Path.of(System.getProperty("java.io.tmpdir"), "checkpointer-bench-p6b.txt");
     }
 
-    /** P6b's subject: latest() and a verified read of every partition of the chain's head. */
+    /** P6b's and P6c's subject: latest() and a verified read of every partition of the chain's head. */
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
     public long restoreChain(Chain s) {
@@ -337,28 +371,28 @@ public class IncrementalBench {
     /** P6b's baseline: the same from the full checkpoint. */
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
-    public long restoreFull(Chain s) {
-        return ThroughputBench.readAll(s.full, s.cores);
+    public long restoreFull(Chain s, Full f) {
+        return ThroughputBench.readAll(f.cp, s.cores);
     }
 
-    /** P6c's baseline: the same from a full chunked checkpoint of the same state (every chunk written by one save). */
+    /** P6c's baseline: the same from the full chunked checkpoint. */
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
-    public long restoreFullChunked(Chain s) {
-        return ThroughputBench.readAll(s.fullChunked, s.cores);
-    }
-
-    /** P6c: the chain's head against a full chunked checkpoint (what the chain's depth costs, chunking aside). */
-    @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
-    public long p6c(Turn turn, Chain s) {
-        return turn.subject() ? restoreChain(s) : restoreFullChunked(s);
+    public long restoreFullChunked(Chain s, FullChunked f) {
+        return ThroughputBench.readAll(f.cp, s.cores);
     }
 
     /** P6b paired with its baseline. */
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
-    public long p6b(Turn turn, Chain s) {
-        return turn.subject() ? restoreChain(s) : restoreFull(s);
+    public long p6b(Turn turn, Chain s, Full f) {
+        return turn.subject() ? restoreChain(s) : restoreFull(s, f);
+    }
+
+    /** P6c: the chain's head against a full chunked checkpoint (what the chain's depth costs, chunking aside). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms7g", "-Xmx7g", "-XX:+UseParallelGC"})
+    public long p6c(Turn turn, Chain s, FullChunked f) {
+        return turn.subject() ? restoreChain(s) : restoreFullChunked(s, f);
     }
 }
