@@ -1,5 +1,6 @@
 package dev.checkpointer.benchmarks;
 
+import dev.checkpointer.ChunkRef;
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Payload;
 import dev.checkpointer.StoreException;
@@ -23,20 +24,31 @@ import reactor.core.publisher.Mono;
 
 /**
  * A store that reads every byte it is given and keeps only small objects (manifests, the pointer): large artifacts
- * are counted and dropped, so a benchmark can stream more state than the heap holds and measure the engine's own
- * memory, not the store's.
+ * and every chunk object (under {@code chunks/}, whatever its size) are counted and dropped, so a benchmark can
+ * stream more state than the heap holds and measure the engine's own memory, not the store's. A chunk cannot be read
+ * back from it (saves never read chunks).
  */
 final class DiscardingStore implements ObjectStore {
     private static final int KEEP_BELOW = 1024 * 1024;
     private final ConcurrentHashMap<String, Stored> kept = new ConcurrentHashMap<>();
     private final AtomicLong etags = new AtomicLong();
     final AtomicLong bytesReceived = new AtomicLong();
+    /** The part of {@link #bytesReceived} put under {@code chunks/}. */
+    final AtomicLong chunkBytesReceived = new AtomicLong();
+    /** The number of objects put under {@code chunks/}. */
+    final AtomicLong chunksReceived = new AtomicLong();
 
     private record Stored(byte[] bytes, ObjectInfo info) {}
 
     @Override
     public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
-        return consume(payload.content()).flatMap(pair -> {
+        boolean chunk = key.startsWith(ChunkRef.AREA);
+        return consume(payload.content(), !chunk).flatMap(pair -> {
+            if (chunk) {
+                chunkBytesReceived.addAndGet(pair.size);
+                chunksReceived.incrementAndGet();
+                return Mono.just(new ObjectInfo(key, pair.size, "e" + etags.incrementAndGet(), Instant.now()));
+            }
             synchronized (this) {
                 Stored cur = kept.get(key);
                 if (options.condition() instanceof Condition.IfAbsent && cur != null
@@ -53,19 +65,23 @@ final class DiscardingStore implements ObjectStore {
     private record Consumed(long size, byte[] bytes) {}
 
     private Mono<Consumed> consume(Flux<ByteBuffer> content) {
+        return consume(content, true);
+    }
+
+    private Mono<Consumed> consume(Flux<ByteBuffer> content, boolean keepSmall) {
         long[] size = {0};
         java.io.ByteArrayOutputStream small = new java.io.ByteArrayOutputStream();
         return content.doOnNext(b -> {
                     int n = b.remaining();
                     size[0] += n;
                     bytesReceived.addAndGet(n);
-                    if (size[0] <= KEEP_BELOW) {
+                    if (keepSmall && size[0] <= KEEP_BELOW) {
                         byte[] copy = new byte[n];
                         b.duplicate().get(copy);
                         small.writeBytes(copy);
                     }
                 })
-                .then(Mono.fromCallable(() -> new Consumed(size[0], size[0] <= KEEP_BELOW ? small.toByteArray() : new byte[0])));
+                .then(Mono.fromCallable(() -> new Consumed(size[0], keepSmall && size[0] <= KEEP_BELOW ? small.toByteArray() : new byte[0])));
     }
 
     @Override

@@ -81,7 +81,7 @@ final class Interleaved {
      * {@code rounds} pairs of iterations in one fork.
      */
     static Pairs run(String benchmark, int rounds) throws RunnerException {
-        RunResult r = new Runner(new OptionsBuilder()
+        RunResult r = whenLockFree(() -> new Runner(new OptionsBuilder()
                 .include("\\." + benchmark.replace(".", "\\.") + "$")
                 .forks(1)
                 .warmupIterations(WARMUPS)
@@ -89,7 +89,7 @@ final class Interleaved {
                 .shouldFailOnError(true)
                 .addProfiler(GCProfiler.class)
                 .verbosity(VerboseMode.SILENT)
-                .build()).runSingle();
+                .build()).runSingle());
         List<IterationResult> its = new ArrayList<>();
         for (BenchmarkResult br : r.getBenchmarkResults()) {
             its.addAll(br.getIterationResults());
@@ -113,15 +113,45 @@ final class Interleaved {
 
     /** One benchmark method, one fork, with the iterations its class declares (for figures that are not ratios). */
     static Score once(String benchmark) throws RunnerException {
-        RunResult r = new Runner(new OptionsBuilder()
+        RunResult r = whenLockFree(() -> new Runner(new OptionsBuilder()
                 .include("\\." + benchmark.replace(".", "\\.") + "$")
                 .forks(1)
                 .shouldFailOnError(true)
                 .addProfiler(GCProfiler.class)
                 .verbosity(VerboseMode.SILENT)
-                .build()).runSingle();
+                .build()).runSingle());
         Result<?> gc = r.getSecondaryResults().get("gc.time");
         return new Score(r.getPrimaryResult().getScore(), gc == null ? 0 : gc.getScore());
+    }
+
+    /** A JMH run. */
+    interface Run {
+        RunResult run() throws RunnerException;
+    }
+
+    /**
+     * Runs {@code run}, waiting while another JMH run on this machine holds JMH's lock (another session's benchmarks:
+     * running beside them would distort both), for up to 20 minutes.
+     */
+    static RunResult whenLockFree(Run run) throws RunnerException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return run.run();
+            } catch (RunnerException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("JMH lock") || attempt >= 120) {
+                    throw e;
+                }
+                if (attempt == 0) {
+                    System.out.println("another JMH run holds the lock; waiting for it");
+                }
+                try {
+                    Thread.sleep(10_000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     static double median(double[] values) {

@@ -147,7 +147,9 @@ public final class Report {
             rows.add(r);
             gcNotes.add(String.format(Locale.ROOT, "latestAndReadAllMultipart %.0f ms", p6m.medianSubjectGcMillis()));
         }
-        for (Extra extra : EXTRAS) {
+        List<Extra> extras = new ArrayList<>(Incremental.EXTRAS);
+        extras.addAll(EXTRAS);
+        for (Extra extra : extras) {
             if (wanted.test(extra.id())) {
                 extra.run(rounds, rows, notes);
             }

@@ -149,9 +149,14 @@ public class ThroughputBench {
     }
 
     private long readAll(Checkpointer from) {
+        return readAll(from, cores);
+    }
+
+    /** latest() and a verified read() of every partition, {@code concurrency} partitions at once; returns the bytes read. */
+    static long readAll(Checkpointer from, int concurrency) {
         Checkpoint c = from.latest().block();
         return Flux.fromIterable(c.manifest().partitions())
-                .flatMap(e -> c.read(e.operator(), e.partition()).subscribeOn(Schedulers.parallel()), cores)
+                .flatMap(e -> c.read(e.operator(), e.partition()).subscribeOn(Schedulers.parallel()), concurrency)
                 .map(ByteBuffer::remaining)
                 .reduce(0L, (a, b) -> a + b)
                 .block();
