@@ -97,7 +97,8 @@ final class Uploader {
             ChunkCodec codec = ChunkCodec.of(cfg.codec(), cfg.level());
             Chunker chunker = chunker();
             VerifyingPayload counted = VerifyingPayload.of(p.payload(), "partition " + p.operator() + "/" + p.partition());
-            return chunker.cut(counted.content(), index.hints(p.operator(), p.partition()))
+            // A chunk a hint matched is the base's chunk: reused, so the chunker need not copy its bytes.
+            return chunker.cutReusing(counted.content(), index.hints(p.operator(), p.partition()))
                     .flatMapSequential(chunk -> index.reusable(chunk.sha256(), chunk.length()).map(Mono::just)
                             .orElseGet(() -> index.once(chunk.sha256(), () -> putChunk(id, token, chunk, codec, uploaded))), CHUNKS_IN_FLIGHT, 1)
                     .collectList()

@@ -11,7 +11,9 @@ public final class Chunk {
     private static final HexFormat HEX = HexFormat.of();
 
     private final long offset;
-    private final byte[] bytes;
+    /** Null for a chunk matched from a hint and handed on without its bytes ({@link Chunker#cutReusing}). */
+    private final byte @org.jspecify.annotations.Nullable [] bytes;
+    private final int length;
     private final byte[] sha256;
 
     /**
@@ -24,7 +26,32 @@ public final class Chunk {
     public Chunk(long offset, byte[] bytes, byte[] sha256) {
         this.offset = offset;
         this.bytes = bytes;
+        this.length = bytes.length;
         this.sha256 = sha256;
+    }
+
+    private Chunk(long offset, int length, byte[] sha256) {
+        this.offset = offset;
+        this.bytes = null;
+        this.length = length;
+        this.sha256 = sha256;
+    }
+
+    /** A chunk known by its place, length and digest, whose bytes the caller already has elsewhere. */
+    static Chunk withoutBytes(long offset, int length, byte[] sha256) {
+        return new Chunk(offset, length, sha256);
+    }
+
+    /** @return whether the chunk carries its bytes (false only for a chunk a hint matched, from {@link Chunker#cutReusing}) */
+    public boolean hasBytes() {
+        return bytes != null;
+    }
+
+    private byte[] bytes() {
+        if (bytes == null) {
+            throw new IllegalStateException("chunk " + sha256() + " matched a hint and carries no bytes: the caller has them already");
+        }
+        return bytes;
     }
 
     /** Offset of the first byte in the chunked stream. */
@@ -36,13 +63,13 @@ public final class Chunk {
     /** Length in bytes. */
     /** @return its length in bytes */
     public int length() {
-        return bytes.length;
+        return length;
     }
 
     /** The bytes, as a read-only view (no copy). */
     /** @return a read-only view of its bytes (not a copy) */
     public ByteBuffer data() {
-        return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
+        return ByteBuffer.wrap(bytes()).asReadOnlyBuffer();
     }
 
     /** SHA-256 of the bytes, lower-case hex: the chunk's name. */
@@ -59,7 +86,8 @@ public final class Chunk {
      * @return the stored bytes
      */
     public ByteBuffer encodeWith(ChunkCodec codec) {
-        return ByteBuffer.wrap(codec.encode(bytes, bytes.length)).asReadOnlyBuffer();
+        byte[] b = bytes();
+        return ByteBuffer.wrap(codec.encode(b, b.length)).asReadOnlyBuffer();
     }
 
     /**
@@ -93,6 +121,6 @@ public final class Chunk {
 
     @Override
     public String toString() {
-        return "Chunk[offset=" + offset + ", length=" + bytes.length + ", sha256=" + sha256() + "]";
+        return "Chunk[offset=" + offset + ", length=" + length + ", sha256=" + sha256() + "]";
     }
 }

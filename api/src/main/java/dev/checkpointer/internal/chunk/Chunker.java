@@ -58,6 +58,18 @@ public final class Chunker {
     }
 
     /**
+     * As {@link #cut}, but a chunk that a hint matched comes without its bytes ({@link Chunk#hasBytes()} false): it
+     * is the parent's chunk, which the caller has already, so its bytes are neither copied nor kept.
+     *
+     * @param source the bytes; subscribed once per subscription to the result
+     * @param previous the partition's chunks in the parent checkpoint, in order (may be empty)
+     * @return the chunks in order; none for an empty input
+     */
+    public Flux<Chunk> cutReusing(Flux<ByteBuffer> source, List<Hint> previous) {
+        return FastCdc.chunks(source, sizes, previous, new FastCdc.Stats(), false);
+    }
+
+    /**
      * A chunk of the parent checkpoint, as a hint.
      *
      * @param sha256 lower-case hex SHA-256 of its bytes

@@ -70,9 +70,15 @@ final class FastCdc {
      * @return the chunks in order; the last may be shorter than the minimum; none for an empty input
      */
     static Flux<Chunk> chunks(Flux<ByteBuffer> source, ChunkSizes sizes, List<Chunker.Hint> hints, Stats stats) {
+        return chunks(source, sizes, hints, stats, true);
+    }
+
+    /** As {@link #chunks(Flux, ChunkSizes, List, Stats)}; without {@code hintedBytes}, a chunk a hint matched comes without its bytes. */
+    static Flux<Chunk> chunks(Flux<ByteBuffer> source, ChunkSizes sizes, List<Chunker.Hint> hints, Stats stats, boolean hintedBytes) {
         Hints parsed = Hints.of(hints);
         return Flux.defer(() -> {
             Cutter cutter = new Cutter(sizes, parsed, stats);
+            cutter.hintedBytes = hintedBytes;
             return source.concatMap(buffer -> {
                 ByteBuffer in = buffer.duplicate();
                 return Flux.<Chunk>generate(sink -> {
@@ -249,6 +255,9 @@ final class FastCdc {
         Cutter(ChunkSizes sizes) {
             this(sizes, Hints.NONE, new Stats());
         }
+
+        /** Whether a chunk a hint matched is emitted with a copy of its bytes (the caller may already have them). */
+        boolean hintedBytes = true;
 
         Cutter(ChunkSizes sizes, Hints hints, Stats stats) {
             this.min = sizes.min();
@@ -467,7 +476,7 @@ final class FastCdc {
 
         /** Emits {@code work[0, len)} with its digest; {@code viaHint} is the hint it matched, or -1 if scanned. */
         private Chunk emit(int len, byte[] digest, int viaHint) {
-            Chunk c = new Chunk(offset, Arrays.copyOf(work, len), digest);
+            Chunk c = viaHint >= 0 && !hintedBytes ? Chunk.withoutBytes(offset, len, digest) : new Chunk(offset, Arrays.copyOf(work, len), digest);
             offset += len;
             filled -= len;
             if (filled > 0) {

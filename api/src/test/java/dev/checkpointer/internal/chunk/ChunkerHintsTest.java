@@ -4,6 +4,7 @@ import static dev.checkpointer.internal.chunk.FastCdcTest.names;
 import static dev.checkpointer.internal.chunk.FastCdcTest.random;
 import static dev.checkpointer.internal.chunk.FastCdcTest.split;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -338,6 +339,23 @@ class ChunkerHintsTest {
         List<Chunk> parent = reference(data);
         List<Chunk> chunks = new Chunker(SMALL).cut(split(data, List.of(10_000)), hintsOf(parent)).collectList().block();
         assertThat(names(chunks)).isEqualTo(names(parent));
+    }
+
+    @Test
+    void cutReusingHandsOutHintedChunksWithoutTheirBytesAndEveryOtherChunkWithThem() {
+        byte[] data = random(11, 300_000);
+        List<Chunk> parent = reference(data);
+        byte[] edited = data.clone();
+        for (int i = 150_000; i < 150_500; i++) {
+            edited[i] ^= 0x55;
+        }
+        List<Chunk> chunks = new Chunker(SMALL).cutReusing(split(edited, List.of(10_000)), hintsOf(parent)).collectList().block();
+        assertThat(names(chunks)).isEqualTo(names(reference(edited)));
+        java.util.Set<String> before = parent.stream().map(Chunk::sha256).collect(java.util.stream.Collectors.toSet());
+        assertThat(chunks).allSatisfy(c -> assertThat(c.hasBytes()).as(c.toString()).isEqualTo(!before.contains(c.sha256())));
+        assertThat(chunks).filteredOn(c -> !c.hasBytes()).hasSizeGreaterThan(chunks.size() / 2);
+        Chunk known = chunks.stream().filter(c -> !c.hasBytes()).findFirst().orElseThrow();
+        assertThatThrownBy(known::data).isInstanceOf(IllegalStateException.class).hasMessageContaining("no bytes");
     }
 
     @Test
