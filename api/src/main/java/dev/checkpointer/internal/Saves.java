@@ -282,7 +282,9 @@ final class Saves {
     private Mono<ChunkIndex> indexFor(View v, Snapshot s) {
         Manifest.Link head = v.head();
         if (head == null || !ctx.config.chunking().enabled() || s.partitions().stream().noneMatch(p -> uploader.isChunked(p.payload()))) {
-            return Mono.just(ChunkIndex.NONE);
+            // A fresh index per attempt, also with nothing to reuse: NONE is shared by every checkpointer of the JVM, and
+            // its map of this attempt's uploads would hand one save's chunk (or its failed upload) to every other.
+            return Mono.just(ChunkIndex.NONE.forAttempt());
         }
         ChunkIndex known = lastBase.get();
         if (head.equals(known.base())) {
