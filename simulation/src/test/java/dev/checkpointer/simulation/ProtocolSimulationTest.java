@@ -56,6 +56,9 @@ class ProtocolSimulationTest {
         long zombies;
         long crashes;
         long violations;
+        long chunked;
+        long chunksWritten;
+        long chunksReused;
         final long started = System.nanoTime();
         final long cpuStarted = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
 
@@ -68,6 +71,9 @@ class ProtocolSimulationTest {
             zombies += r.zombies();
             crashes += r.crashes();
             violations += r.failed() ? 1 : 0;
+            chunked += r.schedule().params().chunking() != 0 ? 1 : 0;
+            chunksWritten += r.chunksWritten();
+            chunksReused += r.chunksReused();
         }
 
         @Override
@@ -75,9 +81,11 @@ class ProtocolSimulationTest {
             double secs = (System.nanoTime() - started) / 1e9;
             double cpu = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStarted) / 1e9;
             return String.format("simulation: %d schedules in %.1f s wall, %.1f s CPU of this thread (%.0f/s wall); per schedule %.0f steps, %.0f store calls, %.1f saves "
-                    + "(%.1f successes), %.2f zombies, %.2f crashes; %d schedules with a violation",
+                    + "(%.1f successes), %.2f zombies, %.2f crashes; %d with chunking writers, %d chunks written, %d chunk references reused "
+                    + "by successful saves; %d schedules with a violation",
                     schedules, secs, cpu, schedules / secs, (double) steps / schedules, (double) calls / schedules, (double) saves / schedules,
-                    (double) successes / schedules, (double) zombies / schedules, (double) crashes / schedules, violations);
+                    (double) successes / schedules, (double) zombies / schedules, (double) crashes / schedules, chunked, chunksWritten, chunksReused,
+                    violations);
         }
     }
 
