@@ -138,6 +138,11 @@ final class SimStore {
         write(key, new Obj(bytes, nextEtag(), time.storeNow()), by);
     }
 
+    /** Removes an object directly, bypassing calls (for tests of the oracles). */
+    void removeRaw(String key, SimProcess by) {
+        write(key, null, by);
+    }
+
     /** Number of changes applied so far (a cheap "did anything change" test for oracles). */
     long mutations() {
         return mutations;
