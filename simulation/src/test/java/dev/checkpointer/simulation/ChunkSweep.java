@@ -3,7 +3,9 @@ package dev.checkpointer.simulation;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A long seeded sweep of chunk schedules (the mix of {@link ChunkSimulationTest}, drawn from seeds instead of by
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class ChunkSweep {
     @Test
+    @Timeout(value = 24, unit = TimeUnit.HOURS) // a sweep runs as long as it is asked to (the build's default is 180 s)
     void sweep() {
         int n = Integer.getInteger("sim.chunk.sweep", 0);
         assumeTrue(n > 0, "no -Dsim.chunk.sweep given");
