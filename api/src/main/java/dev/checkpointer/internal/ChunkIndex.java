@@ -19,11 +19,12 @@ import reactor.core.publisher.Mono;
  * What one save attempt may reuse instead of uploading: the chunks of the checkpoint it is prepared on (its base,
  * the head it read), and the chunks it has itself uploaded so far.
  *
- * <p>Only the base's chunks, not those of older retained checkpoints: the base cannot leave the chain while it is
- * the head without moving the pointer (deleting the head rewinds the pointer first), and a save publishes only on the
- * head it was prepared on, so every chunk a published checkpoint reuses is referenced by its parent, which was
- * retained when it published. Reusing a chunk of an older member would race an explicit {@code delete} of that
- * member, which tombstones it without moving the pointer.
+ * <p>Only the base's chunks, not those of older retained checkpoints. A save publishes only on the head it was
+ * prepared on (or, in this process, on a newer head that references every chunk it reused), and that head is
+ * retained when it publishes, so every chunk a published checkpoint reuses is referenced by its parent. The base
+ * may meanwhile be deleted ({@code delete} of the head replaces it by a tombstone without moving the pointer): while
+ * the head is a tombstone, garbage collection decides no chunk at all, so a save prepared on it still finds the
+ * chunks it reuses. Reusing a chunk of an older member would race an explicit {@code delete} of that member.
  */
 final class ChunkIndex {
     /** No base (never handed to a save as is: {@link #forAttempt()} gives each attempt its own uploads). */

@@ -128,7 +128,9 @@ final class Janitor {
                 tombstone.add(m);
             }
         }
-        Set<String> liveChunks = liveChunks(newestFirst, kept);
+        // A tombstoned head hides the chunks it referenced, and a save prepared on it may still publish reusing them
+        // (delete does not move the pointer): while the head is a tombstone, retention deletes no chunk.
+        Set<String> liveChunks = newestFirst.get(0).tombstone() ? null : liveChunks(newestFirst, kept);
         if (!ctx.on(Rule.FLOOR_FIRST)) {
             return new Plan(0, expired, tombstone, liveChunks); // proof mode: delete without raising the floor
         }
@@ -466,6 +468,11 @@ final class Janitor {
                         unknownBelow = Math.max(unknownBelow, s.id().value());
                     }
                     continue;
+                }
+                if (s.member().tombstone() && s.id().value() == p.id()) {
+                    // A tombstoned head: a save prepared on it may still publish, reusing chunks its tombstone no
+                    // longer lists (delete does not move the pointer). No chunk is decided until the head moves.
+                    chunksUnknownBelow = Math.max(chunksUnknownBelow, p.id());
                 }
                 if (!s.member().tombstone()) {
                     if (s.member().chunks() == null) {

@@ -4,6 +4,7 @@ import dev.checkpointer.Checkpoint;
 import dev.checkpointer.CheckpointId;
 import dev.checkpointer.CheckpointMetadata;
 import dev.checkpointer.Checkpointer;
+import dev.checkpointer.Chunking;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.Payload;
@@ -26,7 +27,8 @@ import reactor.core.publisher.Mono;
  * <ul>
  *   <li>{@link Writer}: {@code save()} of 1 to 3 partitions tagged with a unique save id; with its own epoch
  *       (claimed by the checkpointer) or with the shared coordinator term as an explicit epoch; some with
- *       retention.</li>
+ *       retention; some chunking (their large partitions change a little from save to save, so they reuse the
+ *       head's chunks), some of those compressing with zstd.</li>
  *   <li>{@link Coordinator}: {@code begin()}, {@code stage()} through its own checkpointer or its worker's, then
  *       {@code commit()} or {@code abort()}; sometimes {@code abort()} of an id another coordinator began.</li>
  *   <li>{@link Pruner}: {@code prune()}, with a skewed clock and a grace period.</li>
@@ -76,7 +78,7 @@ final class Actors {
         /** The current process, started (or restarted) when needed. */
         SimProcess process(Simulation sim) {
             if (process == null || process.crashed()) {
-                process = sim.newProcess(name + "." + (++generation), skew(), retention(), grace());
+                process = sim.newProcess(name + "." + (++generation), skew(), retention(), grace(), chunking());
             }
             return process;
         }
@@ -91,6 +93,10 @@ final class Actors {
 
         Duration grace() {
             return Duration.ofHours(1);
+        }
+
+        Chunking chunking() {
+            return Chunking.off();
         }
 
         /** A writer whose process stalls is replaced by a successor; the stalled one becomes a zombie. */
@@ -113,11 +119,18 @@ final class Actors {
     static final class Writer extends Actor {
         final boolean sharedEpoch;
         final int keepLast;
+        final Chunking chunking;
 
-        Writer(String name, boolean sharedEpoch, int keepLast) {
+        Writer(String name, boolean sharedEpoch, int keepLast, Chunking chunking) {
             super(name);
             this.sharedEpoch = sharedEpoch;
             this.keepLast = keepLast;
+            this.chunking = chunking;
+        }
+
+        @Override
+        Chunking chunking() {
+            return chunking;
         }
 
         @Override
@@ -133,7 +146,8 @@ final class Actors {
         @Override
         void start(Simulation sim, Choices c) {
             SimProcess p = process(sim);
-            String tag = sim.newTag();
+            // A chunking writer's saves carry the chunked content (Content): large partitions that change a little.
+            String tag = sim.newTag() + (chunking.enabled() ? Content.CHUNKED : "");
             Snapshot.Builder b = Snapshot.builder().metadata("save", tag);
             for (Content.Part part : Content.of(tag)) {
                 b.partition(part.operator(), part.partition(), Payload.of(part.bytes()));
@@ -177,7 +191,7 @@ final class Actors {
         void start(Simulation sim, Choices c) {
             SimProcess p = process(sim);
             if (worker == null || worker.crashed()) {
-                worker = sim.newProcess(name + "w." + (++workerGeneration), Duration.ZERO, Retention.keepAll(), Duration.ofHours(1));
+                worker = sim.newProcess(name + "w." + (++workerGeneration), Duration.ZERO, Retention.keepAll(), Duration.ofHours(1), Chunking.off());
             }
             SimProcess w = worker;
             int mode = c.next(4);

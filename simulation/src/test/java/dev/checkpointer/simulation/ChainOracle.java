@@ -27,6 +27,12 @@ import org.jspecify.annotations.Nullable;
  *       manifest (parent = head, epoch &gt;= pointer epoch) all its objects too.</li>
  *   <li><b>I6</b> head id, epoch and floor never decrease.</li>
  *   <li><b>I7</b> a save that reported {@code ConcurrentCheckpointException} never appears on the chain.</li>
+ *   <li><b>I8</b> every chunk a live member in [floor, head] references exists and decodes to its SHA-256 (and each
+ *       chunked entry's digest is the digest of its chunks' digests, its size their sum): every retained checkpoint
+ *       stays fully restorable.</li>
+ *   <li><b>I9</b> (with {@link Oracle}'s check of deletions above the head) every chunk a publishable prepared
+ *       manifest references exists and decodes to its digest: no chunk a save that can still publish may reference is
+ *       deleted before it publishes, whether it was uploaded by that save or reused from the head.</li>
  * </ul>
  * Decoded objects and digests are cached by ETag, so a step costs little more than the walk itself.
  */
@@ -179,9 +185,9 @@ final class ChainOracle {
                         oracle.fail("I7", "save " + tag + " reported ConcurrentCheckpointException but is on the chain as " + at.id());
                     }
                 }
-                checkArtifacts(at.id(), body, objects, "chain member");
-                if (!body.path("formatVersion").asText("").startsWith("2.")) {
-                    return live; // a format-1 member: the v1 history below is not a v2 chain
+                checkArtifacts(at.id(), body, objects, "chain member", "I8");
+                if (body.path("formatVersion").asText("").startsWith("1.")) {
+                    return live; // a format-1 member: the v1 history below is not a v2 chain (2.x and 3.x, chunked, are)
                 }
                 at = link(body.path("parent"));
             } else if (o != null && "checkpointer-tombstone".equals(format) && at.sha().equals(text(root.path("tombstone"), "manifestSha256"))) {
@@ -208,13 +214,20 @@ final class ChainOracle {
             }
             JsonNode m = manifest(e.getValue());
             if (m != null && m.path("epoch").asLong() >= p.epoch() && java.util.Objects.equals(link(m.path("parent")), head)) {
-                checkArtifacts(m.path("id").asLong(), m, objects, "publishable prepared manifest");
+                checkArtifacts(m.path("id").asLong(), m, objects, "publishable prepared manifest", "I9");
             }
         }
     }
 
-    private void checkArtifacts(long id, JsonNode body, Map<String, SimStore.Obj> objects, String what) {
+    private void checkArtifacts(long id, JsonNode body, Map<String, SimStore.Obj> objects, String what, String chunkCheck) {
         for (JsonNode e : body.path("partitions")) {
+            JsonNode cs = e.get("chunks");
+            if (cs != null && cs.isArray() && !cs.isEmpty()) {
+                if (!checkChunks(id, e, cs, objects, what, chunkCheck)) {
+                    return;
+                }
+                continue;
+            }
             String key = text(e, "key");
             if (key == null) {
                 continue;
@@ -232,6 +245,26 @@ final class ChainOracle {
                 return;
             }
         }
+    }
+
+    /** The chunks of one chunked entry; false (after failing {@code check}) when one is missing or wrong. */
+    private boolean checkChunks(long id, JsonNode e, JsonNode cs, Map<String, SimStore.Obj> objects, String what, String check) {
+        String name = e.path("operator").asText() + "/" + e.path("partition").asText();
+        long total = 0;
+        for (JsonNode c : cs) {
+            Chunks.Ref ref = Chunks.Ref.of(c);
+            total += ref.size();
+            String problem = oracle.chunks().problem(ref, objects.get(ref.key()));
+            if (problem != null) {
+                oracle.fail(check, what + " " + id + " partition " + name + " references chunk " + problem);
+                return false;
+            }
+        }
+        if (total != e.path("size").asLong(-1) || !Chunks.listDigest(cs).equals(text(e, "sha256"))) {
+            oracle.fail(check, what + " " + id + " partition " + name + ": its size or digest is not that of its chunks");
+            return false;
+        }
+        return true;
     }
 
     private void remember(long id, String sha, String how) {

@@ -68,6 +68,124 @@ class ChainOracleTest {
         return Oracle.Layout.dir(id) + "counts/0.abcd.snapshot";
     }
 
+    /** A chunk: its reference's JSON, after storing its object (zstd-compressed when asked). */
+    private String chunk(long firstId, String token, byte[] bytes, boolean zstd) {
+        String sha = SimStore.sha256(bytes);
+        byte[] stored = zstd ? com.github.luben.zstd.Zstd.compress(bytes, 3) : bytes;
+        store.putRaw(Chunks.key(firstId, sha, token), stored, writer);
+        return "{\"sha256\":\"" + sha + "\",\"size\":" + bytes.length + (zstd ? ",\"codec\":\"zstd\",\"stored\":" + stored.length : "")
+                + ",\"firstId\":" + firstId + ",\"token\":\"" + token + "\"}";
+    }
+
+    /** A format-3.0 manifest with one chunked partition; returns the file's SHA-256. */
+    private String chunkedManifest(long id, long epoch, @Nullable String parent, String tag, byte[][] parts, String... chunks) {
+        long size = 0;
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (byte[] b : parts) {
+            size += b.length;
+            md.update(java.util.HexFormat.of().parseHex(SimStore.sha256(b)));
+        }
+        String body = "{\"formatVersion\":\"3.0\",\"id\":" + id + ",\"epoch\":" + epoch + ",\"createdAt\":\"2026-01-01T00:00:00Z\",\"writerId\":\"t\""
+                + (parent == null ? "" : ",\"parent\":" + parent)
+                + ",\"partitions\":[{\"operator\":\"counts\",\"partition\":0,\"kind\":\"SNAPSHOT\",\"offset\":0,\"size\":" + size
+                + ",\"sha256\":\"" + java.util.HexFormat.of().formatHex(md.digest()) + "\",\"chunks\":[" + String.join(",", chunks) + "]}]"
+                + ",\"metadata\":{\"save\":\"" + tag + "\"}}";
+        String file = "{\"format\":\"checkpointer-manifest\",\"bodySha256\":\"" + SimStore.sha256(body.getBytes(StandardCharsets.UTF_8))
+                + "\",\"manifest\":" + body + "}\n";
+        put(Oracle.Layout.manifest(id), file);
+        return SimStore.sha256(file.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static final byte[] A = "aaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] B = "ccccccccccccccccccccddddddddddddd".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] C = "eeeeeeeeeeeeeeffffffffffffffffffff".getBytes(StandardCharsets.UTF_8);
+
+    /** Checkpoint 1 with chunks A (zstd) and B; checkpoint 2 on it reusing A and adding C. Returns 2's digest. */
+    private String chunkedChain() {
+        pointer(0, null, null, 1, 0);
+        String a = chunk(1, "t1", A, true);
+        String b = chunk(1, "t1", B, false);
+        String m1 = chunkedManifest(1, 1, null, "s1", new byte[][] {A, B}, a, b);
+        pointer(1, m1, null, 1, 0);
+        String c = chunk(2, "t2", C, false);
+        String m2 = chunkedManifest(2, 1, link(1, m1), "s2", new byte[][] {A, C}, a, c);
+        pointer(2, m2, link(1, m1), 1, 0);
+        return m2;
+    }
+
+    @Test
+    void aChunkedChainWithReusedAndCompressedChunksPasses() {
+        chunkedChain();
+        oracle.finish();
+        assertThat(check()).isEqualTo("none");
+    }
+
+    @Test
+    void aLiveMemberLosingAReusedChunkIsI8() {
+        chunkedChain();
+        store.removeRaw(Chunks.key(1, SimStore.sha256(A), "t1"), writer);
+        oracle.afterStep(++step);
+        assertThat(check()).isEqualTo("I8");
+    }
+
+    @Test
+    void aCompressedChunkThatDoesNotDecodeToItsDigestIsI8() {
+        chunkedChain();
+        put(Chunks.key(1, SimStore.sha256(A), "t1"), "not a zstd frame");
+        assertThat(check()).isEqualTo("I8");
+    }
+
+    @Test
+    void aChunkOnlyAnExpiredMemberReferencesMayGo() {
+        String m2 = chunkedChain();
+        pointer(2, m2, link(1, sha(1)), 1, 2); // floor 2: member 1 expired
+        store.removeRaw(Chunks.key(1, SimStore.sha256(B), "t1"), writer);
+        oracle.afterStep(++step);
+        oracle.finish();
+        assertThat(check()).isEqualTo("none");
+    }
+
+    @Test
+    void aPublishablePreparedManifestLosingAChunkOfItsTombstonedHeadIsI9() {
+        String m2 = chunkedChain();
+        oracle.deleteIssued(2);
+        put(Oracle.Layout.manifest(2), "{\"format\":\"checkpointer-tombstone\",\"bodySha256\":\"x\",\"tombstone\":{\"formatVersion\":\"2.0\",\"id\":2,"
+                + "\"manifestSha256\":\"" + m2 + "\",\"epoch\":1,\"parent\":" + link(1, sha(1)) + "}}");
+        String c = "{\"sha256\":\"" + SimStore.sha256(C) + "\",\"size\":" + C.length + ",\"firstId\":2,\"token\":\"t2\"}";
+        chunkedManifest(3, 1, link(2, m2), "s3", new byte[][] {C}, c); // prepared on the (tombstoned) head, reusing C
+        assertThat(check()).isEqualTo("none");
+        store.removeRaw(Chunks.key(2, SimStore.sha256(C), "t2"), writer); // only the tombstoned head referenced it
+        oracle.afterStep(++step);
+        assertThat(check()).isEqualTo("I9");
+    }
+
+    @Test
+    void aChunkAboveTheHeadDeletedByAnotherProcessIsI9() {
+        chunkedChain();
+        chunk(3, "t3", C, false);
+        store.removeRaw(Chunks.key(3, SimStore.sha256(C), "t3"), new SimProcess("p0.1", Duration.ZERO));
+        assertThat(check()).isEqualTo("I9");
+    }
+
+    @Test
+    void aChunkAboveTheHeadDeletedByTheSaveThatWroteItIsNot() {
+        chunkedChain();
+        chunk(3, "t3", C, false);
+        store.removeRaw(Chunks.key(3, SimStore.sha256(C), "t3"), writer);
+        oracle.afterStep(++step);
+        oracle.finish();
+        assertThat(check()).isEqualTo("none");
+    }
+
+    private String sha(long id) {
+        return SimStore.sha256(store.objects().get(Oracle.Layout.manifest(id)).bytes());
+    }
+
     private String check() {
         return oracle.violation() == null ? "none" : oracle.violation().check;
     }

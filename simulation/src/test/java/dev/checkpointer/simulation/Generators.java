@@ -36,14 +36,58 @@ final class Generators {
                 Arbitraries.integers().between(0, 20), Arbitraries.integers().between(0, 20),
                 Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.integers().between(2, 4))
                 .as((a, b, c, d, e, f, g, h) -> new int[] {a, b, c, d, e, f, g, h});
-        return Combinators.combine(actors, faults).as((a, f) -> {
-            int[] v = new int[17];
+        return Combinators.combine(actors, faults, chunking()).as((a, f, k) -> {
+            int[] v = new int[18];
             System.arraycopy(a, 0, v, 0, 8);
             System.arraycopy(f, 0, v, 8, 8);
             v[16] = Schedule.Params.ruleMask(disabled);
+            v[17] = k;
             return Schedule.Params.of(v);
         });
     }
+
+    /**
+     * Which writers chunk (see {@link Schedule.Params#chunking}): none in seven schedules of eight (a chunked
+     * schedule costs several times as much: about 16 chunk uploads per large partition, each checked), any mix of
+     * chunking writers and codecs in the eighth. {@link ChunkSimulationTest} runs chunking writers in every schedule.
+     */
+    static Arbitrary<Integer> chunking() {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(7, Arbitraries.just(0)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, CHUNKING_HI)));
+    }
+
+    /**
+     * Parameters for the chunk schedules: one or two chunking writers of their own epoch (so one passes the other's
+     * base), sometimes a shared-epoch writer, pruners, an explicit deleter, retention keepLast(1..3) on any of them,
+     * every fault; shrinking towards one chunking writer and nothing else.
+     */
+    static Arbitrary<Schedule.Params> chunkParams() {
+        Arbitrary<int[]> actors = Combinators.combine(
+                Arbitraries.integers().between(1, 2), Arbitraries.integers().between(0, 1), Arbitraries.integers().between(0, 1),
+                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(1, 2), Arbitraries.integers().between(0, 1),
+                Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 63))
+                .as((a, b, c, d, e, f, g, h) -> new int[] {a, b, c, d, e, f, g, h});
+        Arbitrary<int[]> faults = Combinators.combine(
+                Arbitraries.integers().between(0, Schedule.Params.GRACE.length - 1),
+                Arbitraries.integers().between(0, Schedule.Params.SKEW.length - 1),
+                Arbitraries.integers().between(0, Schedule.Params.SKEW.length - 1),
+                Arbitraries.integers().between(0, 20), Arbitraries.integers().between(0, 20),
+                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.integers().between(2, 4))
+                .as((a, b, c, d, e, f, g, h) -> new int[] {a, b, c, d, e, f, g, h});
+        // Bit 0 always: the first own writer chunks; the others, and the codecs, as drawn.
+        return Combinators.combine(actors, faults, Arbitraries.integers().between(0, CHUNKING_HI / 2)).as((a, f, k) -> {
+            int[] v = new int[18];
+            System.arraycopy(a, 0, v, 0, 8);
+            System.arraycopy(f, 0, v, 8, 8);
+            v[17] = 1 | (k << 1);
+            return Schedule.Params.of(v);
+        });
+    }
+
+    /** Bounds for {@link #fromSeed} of the chunk schedules (as {@link #chunkParams()}; the 17th is the chunking mask). */
+    static final int[] CHUNK_LO = {1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1};
+    static final int[] CHUNK_HI = {2, 1, 1, 2, 2, 1, 3, 63, 4, 5, 5, 20, 20, 2, 2, 4, 63};
 
     /** A choice sequence. */
     static Arbitrary<List<Integer>> choices() {
@@ -51,14 +95,20 @@ final class Generators {
                 .withSizeDistribution(net.jqwik.api.RandomDistribution.uniform());
     }
 
-    /** A schedule drawn from a seed, within the given bounds per parameter (inclusive). */
+    /**
+     * A schedule drawn from a seed, within the given bounds per parameter (inclusive). Bounds of 16 values leave
+     * chunking off (and draw exactly what they drew before chunking existed); a 17th bound is the chunking mask's.
+     */
     static Schedule fromSeed(long seed, int[] lo, int[] hi, Set<Rule> disabled) {
         SplittableRandom r = new SplittableRandom(seed);
-        int[] v = new int[17];
+        int[] v = new int[18];
         for (int i = 0; i < 16; i++) {
             v[i] = lo[i] + r.nextInt(hi[i] - lo[i] + 1);
         }
         v[16] = Schedule.Params.ruleMask(disabled);
+        if (lo.length > 16) {
+            v[17] = lo[16] + r.nextInt(hi[16] - lo[16] + 1);
+        }
         int n = 100 + r.nextInt(MAX_CHOICES - 100);
         List<Integer> cs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -67,7 +117,10 @@ final class Generators {
         return new Schedule(Schedule.Params.of(v), List.copyOf(cs));
     }
 
-    /** Bounds that let every parameter take every value. */
+    /** Largest chunking mask: every writer chunks, both kinds compress. */
+    static final int CHUNKING_HI = 63;
+
+    /** Bounds that let every parameter take every value (chunking off: see {@link #fromSeed}). */
     static final int[] ALL_LO = {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
     static final int[] ALL_HI = {2, 2, 2, 2, 2, 1, 3, 63, 4, 5, 5, 20, 20, 2, 2, 4};
 }

@@ -42,6 +42,18 @@ import org.jspecify.annotations.Nullable;
  *       (by SHA-256), unless that checkpoint's deletion is legitimate.</li>
  *   <li><b>BB6</b> the {@code id} in {@code _latest} never decreases.</li>
  * </ul>
+ * BB4 covers chunks: every chunk a successful save's entries list (its own or reused from its parent) must stay, and
+ * decode to its digest, until the deletion of that checkpoint is legitimate; so a chunk shared by several
+ * checkpoints may go only once every one of them that reported success may go.
+ *
+ * <h2>Chunks (white-box, on any engine that writes them)</h2>
+ * <ul>
+ *   <li><b>I9</b> a chunk under an id above the head ({@code chunks/{firstId}/…} with {@code firstId > head.id} when
+ *       it is deleted) is deleted only by the process that wrote it (a save cleaning up its own attempt), never by
+ *       prune, retention, delete or another writer: a save that can still publish may reference it. The other half
+ *       of I9, chunks at or below the head that a publishable prepared manifest references, is checked by
+ *       {@link ChainOracle}.</li>
+ * </ul>
  *
  * <h2>Legitimate deletion</h2>
  * The deletion of checkpoint {@code id} is legitimate at a moment when, before that moment, either
@@ -100,7 +112,11 @@ final class Oracle implements SimStore.Observer {
     private long lastPointerId = -1;
     private boolean pointerChecked = true;
 
-    private record Watch(Success success, @Nullable PartitionEntry entry) {}
+    private record Watch(Success success, @Nullable PartitionEntry entry, Chunks.@Nullable Ref chunk) {}
+
+    private final Chunks chunks = new Chunks();
+    /** chunk key -> the process that first wrote it. */
+    private final Map<String, String> chunkWriter = new HashMap<>();
 
     Oracle(SimStore store, int minKeepLast) {
         this.store = store;
@@ -121,7 +137,17 @@ final class Oracle implements SimStore.Observer {
         return store;
     }
 
+    /** The checks that may fail (null: all); LIVE and CRASH always may. For negative tests: one check at a time. */
+    private @Nullable Set<String> only;
+
+    void only(@Nullable Set<String> checks) {
+        this.only = checks;
+    }
+
     void fail(String check, String message) {
+        if (only != null && !only.contains(check) && !check.equals("LIVE") && !check.equals("CRASH")) {
+            return;
+        }
         if (violation == null) {
             violation = new Violation(check, message + " (at step " + step + ")");
         }
@@ -146,10 +172,14 @@ final class Oracle implements SimStore.Observer {
         if (legitimatelyDeleted(id)) {
             return;
         }
-        watch(s, null, Layout.manifest(id));
+        watch(s, null, null, Layout.manifest(id));
         for (PartitionEntry e : m.partitions()) {
             if (e.key() != null) {
-                watch(s, e, e.key());
+                watch(s, e, null, e.key());
+            }
+            for (dev.checkpointer.ChunkRef c : e.chunks()) {
+                Chunks.Ref ref = new Chunks.Ref(c.sha256(), c.size(), c.codec(), c.firstId().value(), c.token());
+                watch(s, e, ref, ref.key());
             }
         }
     }
@@ -242,8 +272,8 @@ final class Oracle implements SimStore.Observer {
 
     // --------------------------------------------------------------------------------------------- the store
 
-    private void watch(Success s, @Nullable PartitionEntry e, String key) {
-        Watch w = new Watch(s, e);
+    private void watch(Success s, @Nullable PartitionEntry e, Chunks.@Nullable Ref chunk, String key) {
+        Watch w = new Watch(s, e, chunk);
         String problem = problem(w, key, store.objects().get(key));
         if (problem != null) {
             fail("BB4", "checkpoint " + s.id() + " (save " + s.tag() + ", success reported by " + s.by() + ") was not whole when its success was reported: "
@@ -255,6 +285,9 @@ final class Oracle implements SimStore.Observer {
 
     /** What is wrong with the object at {@code key} for a watch, or null. */
     private @Nullable String problem(Watch w, String key, SimStore.@Nullable Obj obj) {
+        if (w.chunk() != null) {
+            return chunks.problem(w.chunk(), obj);
+        }
         if (obj == null) {
             return key + " is gone";
         }
@@ -280,6 +313,14 @@ final class Oracle implements SimStore.Observer {
     public void changed(String key, SimStore.@Nullable Obj before, SimStore.@Nullable Obj after, SimProcess by) {
         if (after == null) {
             removedBy.put(key, by.name() + " at step " + step);
+        }
+        long firstId = Chunks.firstIdOf(key);
+        if (firstId > 0) {
+            if (after != null) {
+                chunkWriter.putIfAbsent(key, by.name());
+            } else {
+                checkChunkDeletion(key, firstId, by);
+            }
         }
         if (key.equals(LATEST)) {
             pointerChecked = false;
@@ -312,6 +353,23 @@ final class Oracle implements SimStore.Observer {
                 it.remove();
             }
         }
+    }
+
+    /** I9: a chunk above the head is deleted only by the process that wrote it. */
+    private void checkChunkDeletion(String key, long firstId, SimProcess by) {
+        SimStore.Obj p = store.objects().get(LATEST);
+        JsonNode root = p == null ? null : parse(p);
+        long head = root == null ? 0 : pointerBody(root).path("id").asLong(0);
+        String writer = chunkWriter.get(key);
+        if (firstId > head && !by.name().equals(writer)) {
+            fail("I9", by.name() + " deleted chunk " + key + " (written by " + writer + "), above the head " + head
+                    + ": a save that can still publish may reference it");
+        }
+    }
+
+    /** The oracles' reading of chunks (shared, so that a decoded object is hashed once). */
+    Chunks chunks() {
+        return chunks;
     }
 
     /** The parsed JSON of a stored object, cached by ETag; null when it is not JSON. */
@@ -391,6 +449,24 @@ final class Oracle implements SimStore.Observer {
 
     List<Success> successes() {
         return successes;
+    }
+
+    /** Distinct chunk objects written so far. */
+    int chunksWritten() {
+        return chunkWriter.size();
+    }
+
+    /** Chunk references in successful checkpoints that reuse a chunk an earlier checkpoint wrote. */
+    int chunksReused() {
+        int n = 0;
+        for (Success s : successes) {
+            for (PartitionEntry e : s.manifest().partitions()) {
+                for (dev.checkpointer.ChunkRef c : e.chunks()) {
+                    n += c.firstId().value() < s.id() ? 1 : 0;
+                }
+            }
+        }
+        return n;
     }
 
     /** Key helpers (the layout is part of the wire format, not of the engine's internals). */

@@ -37,10 +37,13 @@ record Schedule(Params params, List<Integer> choices) {
      * @param crashWeight weight of "crash a process" events
      * @param pageSize keys per page of a listing (2..4)
      * @param disabled protocol rules switched off (ignored by the v1 engine)
+     * @param chunking which writers chunk, one bit each (own writers first, then shared: bits 0-3), and which of
+     *        those compress with zstd (bit 4: own writers, bit 5: shared writers); 0 (and absent, in schedules
+     *        encoded before chunking existed) = none
      */
     record Params(int ownWriters, int sharedWriters, int coordinators, int pruners, int readers, int deleters,
             int keepLast, int retentionMask, int grace, int skew0, int skew1, int transientPct, int lostPct,
-            int stallWeight, int crashWeight, int pageSize, Set<Rule> disabled) {
+            int stallWeight, int crashWeight, int pageSize, Set<Rule> disabled, int chunking) {
 
         /** Grace periods a pruner may have, in seconds. */
         static final long[] GRACE = {0, 1, 30, 600, 3600};
@@ -55,12 +58,22 @@ record Schedule(Params params, List<Integer> choices) {
 
         int[] ints() {
             return new int[] {ownWriters, sharedWriters, coordinators, pruners, readers, deleters, keepLast, retentionMask,
-                    grace, skew0, skew1, transientPct, lostPct, stallWeight, crashWeight, pageSize, ruleMask(disabled)};
+                    grace, skew0, skew1, transientPct, lostPct, stallWeight, crashWeight, pageSize, ruleMask(disabled), chunking};
         }
 
         static Params of(int[] v) {
             return new Params(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
-                    rules(v[16]));
+                    rules(v[16]), v.length > 17 ? v[17] : 0);
+        }
+
+        /** Whether writer {@code index} (own writers 0-1, shared writers 2-3) chunks its large partitions. */
+        boolean chunks(int index) {
+            return (chunking & (1 << index)) != 0;
+        }
+
+        /** Whether writer {@code index}, when it chunks, compresses its chunks with zstd. */
+        boolean zstd(int index) {
+            return (chunking & (1 << (index < 2 ? 4 : 5))) != 0;
         }
 
         Params withDisabled(Set<Rule> rules) {

@@ -93,6 +93,8 @@ final class SimStore {
     private final java.util.function.@Nullable Consumer<String> note;
     private final boolean logging;
     private Observer observer = (k, b, a, p) -> { };
+    /** Keys a process's batched delete removes besides those it asked for (a deliberately broken engine, for negative tests). */
+    private java.util.function.Function<SimProcess, List<String>> extraDeletes = p -> List.of();
     private long etags;
     private long calls;
     private long mutations;
@@ -106,6 +108,14 @@ final class SimStore {
 
     void observe(Observer o) {
         this.observer = Objects.requireNonNull(o);
+    }
+
+    /**
+     * Breaks the engine on purpose, for the tests that show an invariant can fail: every batched delete a process
+     * sends also removes the keys {@code extra} names for it (computed when the delete lands).
+     */
+    void sabotage(java.util.function.Function<SimProcess, List<String>> extra) {
+        this.extraDeletes = Objects.requireNonNull(extra);
     }
 
     /** The store as one process sees it. */
@@ -126,6 +136,11 @@ final class SimStore {
     /** Writes an object directly, bypassing calls and conditions (for tests of the oracles). */
     void putRaw(String key, byte[] bytes, SimProcess by) {
         write(key, new Obj(bytes, nextEtag(), time.storeNow()), by);
+    }
+
+    /** Removes an object directly, bypassing calls (for tests of the oracles). */
+    void removeRaw(String key, SimProcess by) {
+        write(key, null, by);
     }
 
     /** Number of changes applied so far (a cheap "did anything change" test for oracles). */
@@ -376,6 +391,7 @@ final class SimStore {
                 }
                 return call("deleteAll", String.join(",", copy), true, () -> {
                     copy.forEach(k -> write(k, null, process));
+                    extraDeletes.apply(process).forEach(k -> write(k, null, process));
                     return Boolean.TRUE;
                 }).then();
             });

@@ -2,6 +2,7 @@ package dev.checkpointer.simulation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.checkpointer.Checkpointer;
+import dev.checkpointer.Chunking;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.Retention;
 import dev.checkpointer.RetrySettings;
@@ -38,12 +39,17 @@ final class Simulation {
     static final int MAX_STEPS = 200;
     /** Most steps of settling; more means the engine does not come to rest. */
     static final int MAX_SETTLE_STEPS = 4000;
+    /** Chunked writers cut partitions of this many bytes or more (well above the inline threshold of 16). */
+    static final long CHUNK_THRESHOLD = 256;
+    /** Chunked writers' average chunk size (the smallest allowed): a partition of 1 KiB is about 16 chunks. */
+    static final int CHUNK_AVERAGE = 64;
+
     /** Retries without jitter, so that backoff is a pure function of the schedule. */
     static final RetrySettings RETRY = new RetrySettings(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 4, Duration.ofSeconds(30), 0.0);
 
     /** What a run found. */
     record Result(Schedule schedule, Oracle.@Nullable Violation violation, int steps, long calls, int saves, int successes,
-            int zombies, int crashes, int consumed, @Nullable List<String> log) {
+            int zombies, int crashes, int consumed, int chunksWritten, int chunksReused, @Nullable List<String> log) {
         boolean failed() {
             return violation != null;
         }
@@ -85,12 +91,12 @@ final class Simulation {
         for (int i = 0; i < clamp(p.ownWriters(), 0, 2); i++) {
             boolean r = k > 0 && (p.retentionMask() & (1 << i)) != 0;
             anyRetention |= r;
-            actors.add(new Actors.Writer("w" + i, false, r ? k : 0));
+            actors.add(new Actors.Writer("w" + i, false, r ? k : 0, chunking(p, i)));
         }
         for (int i = 0; i < clamp(p.sharedWriters(), 0, 2); i++) {
             boolean r = k > 0 && (p.retentionMask() & (1 << (2 + i))) != 0;
             anyRetention |= r;
-            actors.add(new Actors.Writer("e" + i, true, r ? k : 0));
+            actors.add(new Actors.Writer("e" + i, true, r ? k : 0, chunking(p, 2 + i)));
         }
         for (int i = 0; i < clamp(p.coordinators(), 0, 2); i++) {
             actors.add(new Actors.Coordinator("c" + i));
@@ -121,6 +127,15 @@ final class Simulation {
         add(Event.CRASH, clamp(p.crashWeight(), 0, 2));
     }
 
+    /** The chunking of writer {@code index} (own writers 0-1, shared writers 2-3). */
+    private static Chunking chunking(Schedule.Params p, int index) {
+        if (!p.chunks(index)) {
+            return Chunking.off();
+        }
+        Chunking c = Chunking.on().withAverageChunkSize(CHUNK_AVERAGE).withThreshold(CHUNK_THRESHOLD);
+        return p.zstd(index) ? c.withZstd(3) : c;
+    }
+
     private void add(Event e, int weight) {
         for (int i = 0; i < weight; i++) {
             table.add(e);
@@ -129,6 +144,19 @@ final class Simulation {
 
     private static int clamp(int v, int lo, int hi) {
         return Math.max(lo, Math.min(hi, v));
+    }
+
+    /**
+     * A deliberately broken engine, to show that the chunk invariants can fail: the pruners' batched deletes also
+     * remove chunks that a correct prune never deletes.
+     */
+    enum Sabotage {
+        /** The engine as it is. */
+        NONE,
+        /** Prune forgets what the chain references: every chunk at or below the head goes with its deletes (I8). */
+        PRUNE_IGNORES_CHUNK_REFERENCES,
+        /** Prune sweeps chunks above the head too, where saves that can still publish write (I9). */
+        PRUNE_SWEEPS_ABOVE_THE_HEAD
     }
 
     /** Runs a schedule, stopping at the first violation. */
@@ -143,11 +171,46 @@ final class Simulation {
      * @param stopAtViolation whether to stop at the first violation (false runs the whole schedule, e.g. to measure)
      */
     static Result run(Schedule schedule, boolean keepLog, boolean stopAtViolation) {
+        return run(schedule, keepLog, stopAtViolation, Sabotage.NONE, null);
+    }
+
+    /**
+     * Runs a schedule against a deliberately broken engine, judged by some checks only (null: all).
+     */
+    static Result run(Schedule schedule, boolean keepLog, boolean stopAtViolation, Sabotage sabotage, java.util.@Nullable Set<String> checks) {
         try (SimTime time = SimTime.install()) {
             Simulation sim = new Simulation(schedule, time, keepLog);
             sim.stopAtViolation = stopAtViolation;
+            sim.oracle.only(checks);
+            if (sabotage != Sabotage.NONE) {
+                sim.store.sabotage(p -> sim.sabotaged(p, sabotage));
+            }
             return sim.execute();
         }
+    }
+
+    /** The chunks a sabotaged pruner's batched delete removes besides what it asked for. */
+    private List<String> sabotaged(SimProcess p, Sabotage sabotage) {
+        if (!p.name().startsWith("p")) {
+            return List.of();
+        }
+        SimStore.Obj po = store.objects().get(Oracle.LATEST);
+        JsonNode root = po == null ? null : oracle.parse(po);
+        long head = root == null ? 0 : Oracle.pointerBody(root).path("id").asLong(0);
+        List<String> keys = new ArrayList<>();
+        for (String key : store.objectsFrom(Chunks.AREA).keySet()) {
+            long first = Chunks.firstIdOf(key);
+            if (first < 0) {
+                break;
+            }
+            if (sabotage == Sabotage.PRUNE_SWEEPS_ABOVE_THE_HEAD ? first > head : first <= head) {
+                keys.add(key);
+            }
+        }
+        if (!keys.isEmpty()) {
+            note("sabotage: " + p.name() + " also deletes " + keys.size() + " chunk(s)");
+        }
+        return keys;
     }
 
     private Result execute() {
@@ -181,7 +244,8 @@ final class Simulation {
             note("VIOLATION " + oracle.violation().getMessage());
         }
         int ok = oracle.successes().size();
-        return new Result(schedule, oracle.violation(), step, store.callsIssued(), saves, ok, zombies, crashes, choices.position(), log);
+        return new Result(schedule, oracle.violation(), step, store.callsIssued(), saves, ok, zombies, crashes, choices.position(),
+                oracle.chunksWritten(), oracle.chunksReused(), log);
     }
 
     private static String stackTrace(Throwable e) {
@@ -364,7 +428,7 @@ final class Simulation {
     // --------------------------------------------------------------------------------------------- for actors
 
     /** Starts a process for an actor: a new checkpointer (the real engine) over a new store handle. */
-    SimProcess newProcess(String name, Duration skew, Retention retention, Duration grace) {
+    SimProcess newProcess(String name, Duration skew, Retention retention, Duration grace, Chunking chunking) {
         SimProcess p = new SimProcess(name, skew);
         processes.add(p);
         SimStore.Handle handle = store.handle(p);
@@ -379,9 +443,11 @@ final class Simulation {
                 .maxConcurrentUploads(2)
                 .retention(retention)
                 .orphanGracePeriod(grace)
+                .chunking(chunking)
                 .build());
         p.checkpointer(cp);
-        note("start process " + name + (skew.isZero() ? "" : " skew " + skew) + (retention.isActive() ? " " + retention : ""));
+        note("start process " + name + (skew.isZero() ? "" : " skew " + skew) + (retention.isActive() ? " " + retention : "")
+                + (chunking.enabled() ? " " + chunking : ""));
         return p;
     }
 
