@@ -49,7 +49,7 @@ import reactor.core.publisher.Mono;
  * chunks of {@value #AVERAGE} bytes on average: 1024 chunks, as many as the 1 GiB state of benchmark P7 at the
  * default 1 MiB average. What a scattered change costs relative to the state depends only on the number of chunks
  * and the number of edited places, not on the bytes per chunk, so this measures the P7 ratio at a size an emulator
- * serves in seconds.
+ * serves in a minute or two.
  */
 public abstract class IncrementalCheckpointContract {
     /** Bound on any single blocking wait in these tests. */
@@ -349,6 +349,7 @@ public abstract class IncrementalCheckpointContract {
         Manifest afterRestart = restarted.save(snapshot(edited)).block(TIMEOUT);
         assertThat(again.bytes()).as("restarted process, unchanged state: chunk bytes").isZero();
         assertThat(again.requests()).as("restarted process, unchanged state: chunk requests").isZero();
+        report("[%s] restarted process, unchanged state: %d chunk bytes in %d PUTs", emulator(), again.bytes(), again.requests());
         assertThat(afterRestart.parent().orElseThrow().id()).isEqualTo(changedCp.id());
         assertRestores(again, afterRestart.id(), edited);
     }
