@@ -252,8 +252,22 @@ public abstract class IncrementalCheckpointContract {
         }
     }
 
+    /**
+     * Prints a measured figure, and appends it to {@code target/incremental-checkpoints.txt} of the module under test
+     * (surefire's own output file is replaced by each execution of a module that has several).
+     */
     private static void report(String line, Object... args) {
-        System.out.println(String.format(Locale.ROOT, line, args));
+        String text = String.format(Locale.ROOT, line, args);
+        System.out.println(text);
+        try {
+            java.nio.file.Path target = java.nio.file.Path.of("target");
+            if (java.nio.file.Files.isDirectory(target)) {
+                java.nio.file.Files.writeString(target.resolve("incremental-checkpoints.txt"), text + System.lineSeparator(),
+                        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            }
+        } catch (java.io.IOException e) {
+            System.out.println("(could not append to target/incremental-checkpoints.txt: " + e + ")");
+        }
     }
 
     @Test
