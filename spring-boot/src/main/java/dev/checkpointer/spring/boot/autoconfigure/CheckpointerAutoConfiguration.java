@@ -215,6 +215,8 @@ public class CheckpointerAutoConfiguration {
         b.operationTimeout(p.getOperationTimeout());
         b.retry(p.getRetry().toSettings());
         b.retention(p.getRetention().toRetention());
+        // zstd-jni is looked for where the engine loads it from.
+        b.chunking(p.getChunking().toChunking(dev.checkpointer.Chunking.class.getClassLoader()));
         if (p.getWriterId() != null) {
             b.writerId(p.getWriterId());
         }

@@ -102,6 +102,11 @@ public class CheckpointerProperties {
     private final Retention retention = new Retention();
 
     /**
+     * Incremental checkpoints: large partitions cut into content-defined chunks, only new chunks uploaded.
+     */
+    private final Chunking chunking = new Chunking();
+
+    /**
      * The actuator health indicator.
      */
     private final Health health = new Health();
@@ -363,6 +368,15 @@ public class CheckpointerProperties {
      */
     public Retention getRetention() {
         return retention;
+    }
+
+    /**
+     * Incremental checkpoint settings ({@code checkpointer.chunking.*}).
+     *
+     * @return the chunking settings
+     */
+    public Chunking getChunking() {
+        return chunking;
     }
 
     /**
@@ -680,6 +694,185 @@ public class CheckpointerProperties {
          */
         public void setPinned(List<Long> pinned) {
             this.pinned = pinned == null ? new ArrayList<>() : pinned;
+        }
+    }
+
+    /** How new chunks are stored: {@code checkpointer.chunking.compression}. */
+    public enum Compression {
+        /** As they are. */
+        NONE,
+        /** Compressed with zstd (needs com.github.luben:zstd-jni on the class path). */
+        ZSTD
+    }
+
+    /**
+     * Incremental checkpoints: {@code checkpointer.chunking.*}. Off by default; when on, partitions of at least
+     * {@code threshold} bytes are cut into content-defined chunks and a save uploads only the chunks the checkpoint it
+     * is saved on does not already have. Checkpoints with chunked partitions are written in manifest format 3.0, which
+     * library versions before 0.3 refuse to read: turn it on once every reader of the location is upgraded.
+     */
+    public static class Chunking {
+        private static final String PREFIX = "checkpointer.chunking.";
+        /** Whether zstd-jni is on the class path (checked once: compression=zstd needs it at every save). */
+        private static final String ZSTD_CLASS = "com.github.luben.zstd.Zstd";
+
+        /**
+         * Whether large partitions are cut into chunks so that unchanged parts are not uploaded again.
+         */
+        private boolean enabled;
+
+        /**
+         * Partitions of at least this size are chunked; smaller ones are written whole.
+         */
+        private DataSize threshold = DataSize.ofBytes(dev.checkpointer.Chunking.DEFAULT_THRESHOLD);
+
+        /**
+         * Average chunk size: a power of two from 64B to 32MB. Smaller chunks find more unchanged data around
+         * scattered edits, at the cost of more requests per save and a longer manifest (about 150 bytes per chunk).
+         */
+        private DataSize averageChunkSize = DataSize.ofBytes(dev.checkpointer.Chunking.DEFAULT_AVERAGE);
+
+        /**
+         * How new chunks are stored: none or zstd (zstd needs com.github.luben:zstd-jni on the class path).
+         */
+        private Compression compression = Compression.NONE;
+
+        /**
+         * zstd level, 1 to 22 (default 3); only with compression=zstd.
+         */
+        private Integer zstdLevel;
+
+        /** Creates the default: chunking off. */
+        public Chunking() {}
+
+        /**
+         * The settings as the core's value type. Every setting is checked, also while chunking is off, so that a
+         * mistake shows at startup rather than on the day it is turned on.
+         *
+         * @param classLoader where zstd-jni is looked for when compression is zstd
+         * @return the setting for {@link dev.checkpointer.CheckpointerBuilder#chunking}
+         * @throws dev.checkpointer.InvalidInputException naming the offending property
+         */
+        public dev.checkpointer.Chunking toChunking(@org.jspecify.annotations.Nullable ClassLoader classLoader) {
+            dev.checkpointer.Chunking c = dev.checkpointer.Chunking.on();
+            c = named("threshold", c, x -> x.withThreshold(threshold.toBytes()));
+            long average = averageChunkSize.toBytes();
+            if (average > Integer.MAX_VALUE) {
+                throw new dev.checkpointer.InvalidInputException(PREFIX + "average-chunk-size: must be a power of two from 64 to "
+                        + dev.checkpointer.Chunking.MAX_AVERAGE + " bytes, got " + average);
+            }
+            c = named("average-chunk-size", c, x -> x.withAverageChunkSize((int) average));
+            if (compression == Compression.ZSTD) {
+                int level = zstdLevel == null ? 3 : zstdLevel;
+                c = named("zstd-level", c, x -> x.withZstd(level));
+                if (!org.springframework.util.ClassUtils.isPresent(ZSTD_CLASS, classLoader)) {
+                    throw new dev.checkpointer.InvalidInputException(PREFIX + "compression=zstd needs com.github.luben:zstd-jni on the class path"
+                            + " (add the dependency, or set " + PREFIX + "compression=none)");
+                }
+            } else if (zstdLevel != null) {
+                throw new dev.checkpointer.InvalidInputException(PREFIX + "zstd-level is set but " + PREFIX + "compression is none"
+                        + " (set " + PREFIX + "compression=zstd, or remove the level)");
+            }
+            return enabled ? c : dev.checkpointer.Chunking.off();
+        }
+
+        private static dev.checkpointer.Chunking named(String property, dev.checkpointer.Chunking c,
+                java.util.function.UnaryOperator<dev.checkpointer.Chunking> set) {
+            try {
+                return set.apply(c);
+            } catch (dev.checkpointer.InvalidInputException e) {
+                throw new dev.checkpointer.InvalidInputException(PREFIX + property + ": " + e.getMessage());
+            }
+        }
+
+        /**
+         * Whether chunking is on.
+         *
+         * @return true when checkpointer.chunking.enabled=true
+         */
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        /**
+         * Sets whether chunking is on.
+         *
+         * @param enabled true to chunk large partitions
+         */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /**
+         * The size from which a partition is chunked.
+         *
+         * @return the threshold
+         */
+        public DataSize getThreshold() {
+            return threshold;
+        }
+
+        /**
+         * Sets the size from which a partition is chunked.
+         *
+         * @param threshold at least 1 byte, for example {@code 4MB}
+         */
+        public void setThreshold(DataSize threshold) {
+            this.threshold = threshold;
+        }
+
+        /**
+         * The average chunk size.
+         *
+         * @return the size
+         */
+        public DataSize getAverageChunkSize() {
+            return averageChunkSize;
+        }
+
+        /**
+         * Sets the average chunk size.
+         *
+         * @param averageChunkSize a power of two from 64B to 32MB, for example {@code 1MB}
+         */
+        public void setAverageChunkSize(DataSize averageChunkSize) {
+            this.averageChunkSize = averageChunkSize;
+        }
+
+        /**
+         * How new chunks are stored.
+         *
+         * @return the compression
+         */
+        public Compression getCompression() {
+            return compression;
+        }
+
+        /**
+         * Sets how new chunks are stored.
+         *
+         * @param compression none or zstd
+         */
+        public void setCompression(Compression compression) {
+            this.compression = compression;
+        }
+
+        /**
+         * The zstd level.
+         *
+         * @return the level, or null when unset (3)
+         */
+        public Integer getZstdLevel() {
+            return zstdLevel;
+        }
+
+        /**
+         * Sets the zstd level.
+         *
+         * @param zstdLevel 1 to 22
+         */
+        public void setZstdLevel(Integer zstdLevel) {
+            this.zstdLevel = zstdLevel;
         }
     }
 
