@@ -14,7 +14,7 @@ import java.util.Objects;
  * every chunk; reads verify each chunk and the whole partition.
  *
  * <p><b>Compatibility.</b> A checkpoint with chunked partitions is written in manifest format 3.0, which library
- * versions before 0.3 refuse to read (with a clear "upgrade" error, never wrong bytes). Turn chunking on once every
+ * versions that predate chunking refuse to read (with a clear "upgrade" error, never wrong bytes). Turn chunking on once every
  * reader of the location runs a version that reads it. Checkpoints without chunked partitions keep format 2.0.
  *
  * <p>Compression ({@link #withZstd(int)}) needs {@code com.github.luben:zstd-jni} on the class path. The SHA-256 is
