@@ -63,7 +63,9 @@ class GoldenLocationsTest {
             keys.add(manifestKey(c.manifest().id()));
             for (PartitionEntry e : c.manifest().partitions()) {
                 assertThat(read(c, e.operator(), e.partition())).as("%s of %s", e.name(), listed.id()).hasSize((int) e.size());
-                if (!e.isInline()) {
+                if (e.isChunked()) {
+                    e.chunks().forEach(chunk -> keys.add(chunk.key()));
+                } else if (!e.isInline()) {
                     keys.add(e.key());
                 }
             }
@@ -76,7 +78,22 @@ class GoldenLocationsTest {
         try (var dirs = Files.list(GOLDEN)) {
             assertThat(dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()))
                     .as("a new golden location needs a test here too")
-                    .containsExactlyInAnyOrder("v1-location", "v1-claim-only", "v2-location", "v2-claim-only", "v2-pipeline", "entries");
+                    .containsExactlyInAnyOrder("v1-location", "v1-claim-only", "v2-location", "v2-claim-only", "v2-pipeline", "v3-chunks", "entries");
+        }
+    }
+
+    @Test
+    void aChunkedLocationRestoresEveryPartitionFromSharedUncompressedAndCompressedChunksAndPruneKeepsThemAll() {
+        String location = copyOf("v3-chunks");
+        try (Checkpointer cp = open(location)) {
+            Manifest head = cp.latest().block(Compat.T).manifest();
+            assertThat(head.formatVersion()).isEqualTo("3.0");
+            assertThat(head.partitions()).anyMatch(e -> e.chunks().stream().anyMatch(c -> c.codec().equals("zstd")));
+            assertThat(head.partitions()).anyMatch(e -> e.chunks().stream().anyMatch(c -> c.firstId().value() == 1));
+            Set<String> keys = readEverything(cp);
+            assertThat(keys).containsExactlyInAnyOrderElementsOf(Compat.storeKeys(location));
+            cp.prune().block(Compat.T);
+            assertThat(Compat.storeKeys(location)).containsExactlyInAnyOrderElementsOf(keys);
         }
     }
 
