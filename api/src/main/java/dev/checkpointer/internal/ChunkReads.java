@@ -60,9 +60,21 @@ final class ChunkReads {
         });
     }
 
-    /** Each chunk is fetched and verified on a worker, so chunks are hashed on every core while they arrive in order. */
+    /**
+     * Each chunk is fetched and verified on a worker, so chunks are hashed on every core while they arrive in order.
+     * A chunk's failure is handed out in its place too: every chunk before it reaches the reader first, and the ones
+     * fetched ahead of it are cancelled then (a failure surfacing early would make what a reader saw depend on timing).
+     */
     private Flux<ByteBuffer> chunks(PartitionEntry e) {
-        return Flux.fromIterable(e.chunks()).flatMapSequential(c -> chunk(c).subscribeOn(Schedulers.parallel()), CONCURRENCY, 1);
+        return Flux.fromIterable(e.chunks())
+                .flatMapSequential(c -> chunk(c).subscribeOn(Schedulers.parallel()).materialize(), CONCURRENCY, 1)
+                .handle((signal, sink) -> {
+                    if (signal.isOnNext()) {
+                        sink.next(signal.get());
+                    } else if (signal.isOnError()) {
+                        sink.error(signal.getThrowable());
+                    }
+                });
     }
 
     /** One chunk, verified; the request and its body are retried together. */

@@ -45,6 +45,9 @@ class ChunkedCheckpointTest {
         return b;
     }
 
+    /** How long a clean-up test waits for late writes and their deletes to settle before it fails. */
+    private static final Duration SETTLE = Duration.ofSeconds(30);
+
     private static Checkpointer checkpointer(MapStore store, Chunking chunking) {
         return Checkpointer.builder().store(store).chunking(chunking).orphanGracePeriod(Duration.ZERO).build();
     }
@@ -432,7 +435,8 @@ class ChunkedCheckpointTest {
     @Test
     void aSaveFailingMidwayRemovesTheChunksItUploadedAndNothingElse() {
         MapStore store = new MapStore();
-        Checkpointer cp = checkpointer(store, CHUNKING);
+        Quiescing settling = new Quiescing(store);
+        Checkpointer cp = Checkpointer.builder().store(settling).chunking(CHUNKING).orphanGracePeriod(Duration.ZERO).build();
         byte[] a = random(1 << 20, 17);
         Manifest first = cp.save(state(a)).block();
         Set<String> before = storedChunks(store);
@@ -443,6 +447,8 @@ class ChunkedCheckpointTest {
         StepVerifier.create(cp.save(Snapshot.builder().partition("op", 0, failing).build()))
                 .expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("source broke"))
                 .verify();
+        // Chunk PUTs sent before the failure may land after it, on other threads, and are deleted when they do.
+        settling.awaitSettled(() -> storedChunks(store).equals(before), SETTLE);
         assertThat(storedChunks(store)).isEqualTo(before);
         assertThat(read(cp, first.id(), 0)).isEqualTo(a);
         assertThat(cp.latest().block().manifest().id()).isEqualTo(first.id());
@@ -472,7 +478,8 @@ class ChunkedCheckpointTest {
     @Test
     void aChunkedPayloadLongerOrShorterThanDeclaredIsRefusedAndLeavesNoChunk() {
         MapStore store = new MapStore();
-        Checkpointer cp = checkpointer(store, CHUNKING);
+        Quiescing settling = new Quiescing(store);
+        Checkpointer cp = Checkpointer.builder().store(settling).chunking(CHUNKING).orphanGracePeriod(Duration.ZERO).build();
         byte[] b = random(300_000, 21);
         for (long declared : new long[] {b.length - 1, b.length + 1}) {
             Payload lying = Payload.of(() -> reactor.core.publisher.Flux.just(ByteBuffer.wrap(b)), declared);
@@ -481,6 +488,7 @@ class ChunkedCheckpointTest {
                             .satisfies(x -> assertThat(((InvalidInputException) x).code()).isEqualTo(dev.checkpointer.ErrorCode.PAYLOAD_LENGTH_MISMATCH)))
                     .verify();
         }
+        settling.awaitSettled(() -> storedChunks(store).isEmpty(), SETTLE);
         assertThat(storedChunks(store)).isEmpty();
         assertThat(cp.latest().blockOptional()).isEmpty();
     }
@@ -491,6 +499,7 @@ class ChunkedCheckpointTest {
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch landed = new java.util.concurrent.CountDownLatch(1);
         reactor.core.publisher.Sinks.Empty<Void> release = reactor.core.publisher.Sinks.empty();
+        java.util.concurrent.atomic.AtomicReference<String> held = new java.util.concurrent.atomic.AtomicReference<>();
         // The first chunk's PUT reaches the store and is held there until after the save is cancelled.
         dev.checkpointer.spi.ObjectStore holding = new dev.checkpointer.spi.ForwardingObjectStore(store) {
             private final java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
@@ -498,13 +507,15 @@ class ChunkedCheckpointTest {
             @Override
             public reactor.core.publisher.Mono<dev.checkpointer.spi.ObjectInfo> put(String key, Payload payload, dev.checkpointer.spi.PutOptions options) {
                 if (key.startsWith(ChunkRef.AREA) && first.compareAndSet(false, true)) {
+                    held.set(key);
                     started.countDown();
                     return release.asMono().then(super.put(key, payload, options)).doFinally(s -> landed.countDown());
                 }
                 return super.put(key, payload, options);
             }
         };
-        Checkpointer cp = Checkpointer.builder().store(holding).chunking(CHUNKING).build();
+        Quiescing settling = new Quiescing(holding);
+        Checkpointer cp = Checkpointer.builder().store(settling).chunking(CHUNKING).build();
         byte[] b = random(1 << 20, 22);
 
         StepVerifier.create(cp.save(Snapshot.builder().partition("op", 0, Payload.of(b)).build()))
@@ -512,9 +523,13 @@ class ChunkedCheckpointTest {
                 .thenCancel()
                 .verify();
         release.tryEmitEmpty();
-        await(landed); // its late landing has been handled by then: the clean-up runs in the same signal
+        await(landed);
+        // The other chunks' PUTs sent before the cancel land on other threads, and the held one's clean-up follows its
+        // landing: wait until no write is in flight and nothing is left (or give up, and fail below).
+        settling.awaitSettled(() -> storedChunks(store).isEmpty(), SETTLE);
 
-        assertThat(store.calls()).as("chunks were stored around the cancel").anyMatch(c -> c.startsWith("put " + ChunkRef.AREA));
+        List<String> calls = store.calls();
+        assertThat(calls).as("the held chunk landed after the cancel and was deleted then").containsSubsequence("put " + held.get(), "delete " + held.get());
         assertThat(storedChunks(store)).as("what landed before and after the cancel is removed").isEmpty();
         assertThat(cp.latest().blockOptional()).isEmpty();
     }
