@@ -1,0 +1,237 @@
+package dev.checkpointer.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.checkpointer.Checkpoint;
+import dev.checkpointer.CheckpointListener;
+import dev.checkpointer.Checkpointer;
+import dev.checkpointer.CheckpointerBuilder;
+import dev.checkpointer.ChunkRef;
+import dev.checkpointer.Chunking;
+import dev.checkpointer.ErrorCode;
+import dev.checkpointer.IntegrityException;
+import dev.checkpointer.Manifest;
+import dev.checkpointer.PartitionEntry;
+import dev.checkpointer.Payload;
+import dev.checkpointer.RetrySettings;
+import dev.checkpointer.Snapshot;
+import dev.checkpointer.StoreException;
+import dev.checkpointer.spi.Buffers;
+import dev.checkpointer.spi.ByteRange;
+import dev.checkpointer.spi.ForwardingObjectStore;
+import dev.checkpointer.spi.ObjectContent;
+import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.store.memory.MemoryStore;
+import dev.checkpointer.testkit.FaultInjectingStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/**
+ * Chunked checkpoints under injected faults: a crash at every store call of a save that reuses chunks, transient
+ * errors and lost responses on chunk requests, corruption in transit, and a chunk request that never answers. The
+ * property is the one every save keeps: the newest checkpoint is whole (every chunk there, every byte verified), and
+ * once prune has run, what is left is exactly what the retained checkpoints reference.
+ */
+class ChunkedFaultTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final RetrySettings FAST = RetrySettings.defaults().withBackoff(Duration.ofMillis(1), 2, Duration.ofMillis(4)).withMaxAttempts(12);
+    /** 8 KiB chunks, so a 192 KiB partition is about 24 of them and an edit changes one or two. */
+    private static final Chunking CHUNKING = Chunking.on().withThreshold(64 * 1024).withAverageChunkSize(8 * 1024);
+    private static final int SIZE = 192 * 1024;
+    private static final byte[] BASE = random(SIZE, 42);
+    private static final byte[] TEXT = "{\"counter\":12345,\"key\":\"user-0001\"}\n".repeat(SIZE / 36 + 1).substring(0, SIZE).getBytes(StandardCharsets.UTF_8);
+
+    private static CheckpointerBuilder builder(ObjectStore store, boolean zstd) {
+        return Checkpointer.builder().store(store)
+                .chunking(zstd ? CHUNKING.withZstd(3) : CHUNKING)
+                .orphanGracePeriod(Duration.ZERO)
+                .retry(FAST);
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** Version {@code v} of the state: the base with a 2 KiB edit at a place that moves with v, in both partitions. */
+    private static Snapshot snapshot(long v) {
+        byte[] blob = BASE.clone();
+        byte[] text = TEXT.clone();
+        int at = (int) ((v * 37_813) % (SIZE - 2048));
+        System.arraycopy(random(2048, v), 0, blob, at, 2048);
+        byte[] digits = Long.toString(1_000_000 + v).getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 2048; i += digits.length + 1) {
+            System.arraycopy(digits, 0, text, Math.min(SIZE - digits.length, at + i), digits.length);
+        }
+        return Snapshot.builder()
+                .partition("blob", 0, Payload.of(blob))
+                .partition("text", 0, Payload.of(text))
+                .partition("small", 0, Payload.of(random(300, v))) // inline: chunking leaves it alone
+                .offsets("src", Map.of("0", Long.toString(v)))
+                .build();
+    }
+
+    /** Reads every partition and checks it is exactly the state of one version, which it returns. */
+    private static long verifiedVersion(Checkpoint c) {
+        long v = Long.parseLong(c.manifest().offsets().get("src").get("0"));
+        for (Snapshot.Partition p : snapshot(v).partitions()) {
+            byte[] want = Buffers.join(p.payload().content()).block(TIMEOUT);
+            assertThat(Buffers.toArray(c.read(p.operator(), p.partition()).block(TIMEOUT))).as(p.operator() + "/" + p.partition()).isEqualTo(want);
+        }
+        assertThat(c.manifest().partition("blob", 0).orElseThrow().isChunked()).isTrue();
+        return v;
+    }
+
+    /** Every key the retained checkpoints reference, chunks included, and the pointer. */
+    private static Set<String> referencedKeys(Checkpointer cp) {
+        Set<String> keys = new HashSet<>();
+        for (Manifest m : cp.list().collectList().block(TIMEOUT)) {
+            keys.add("checkpoints/" + m.id().padded() + "/manifest.json");
+            for (PartitionEntry e : m.partitions()) {
+                if (e.key() != null) {
+                    keys.add(e.key());
+                }
+                e.chunks().stream().map(ChunkRef::key).forEach(keys::add);
+            }
+        }
+        keys.add("_latest");
+        return keys;
+    }
+
+    @ParameterizedTest(name = "write takes effect before the crash: {0}, zstd: {1}")
+    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void aCrashAtAnyCallOfASaveReusingChunksLeavesThePreviousOrTheNewCheckpointWhole(boolean afterEffect, boolean zstd) {
+        // How many calls does a save make that reuses its head's chunks, from a fresh process?
+        FaultInjectingStore probe = new FaultInjectingStore(MemoryStore.create());
+        builder(probe, zstd).build().save(snapshot(1)).block(TIMEOUT);
+        FaultInjectingStore probe2 = new FaultInjectingStore(MemoryStore.reopen(probe.wrapped()));
+        builder(probe2, zstd).build().save(snapshot(2)).block(TIMEOUT);
+        long callsPerSave = probe2.callCount();
+        long chunkPuts = probe2.calls().stream().filter(c -> c.operation().equals("put") && c.key().startsWith(ChunkRef.AREA)).count();
+        assertThat(chunkPuts).as("the second save puts its changed chunks only").isBetween(2L, 12L);
+
+        int sawOld = 0;
+        int sawNew = 0;
+        for (long k = 0; k < callsPerSave; k++) {
+            FaultInjectingStore base = new FaultInjectingStore(MemoryStore.create());
+            builder(base, zstd).build().save(snapshot(1)).block(TIMEOUT);
+            FaultInjectingStore dying = new FaultInjectingStore(MemoryStore.reopen(base.wrapped()));
+            dying.crashAfter(k, afterEffect);
+            StepVerifier.create(builder(dying, zstd).build().save(snapshot(2)))
+                    .expectErrorSatisfies(e -> assertThat(reactor.core.Exceptions.unwrapMultiple(e)).isNotEmpty()
+                            .allSatisfy(x -> assertThat(x).isInstanceOf(StoreException.class).hasMessageContaining("simulated crash")))
+                    .verify(TIMEOUT);
+
+            Checkpointer recovered = builder(MemoryStore.reopen(base.wrapped()), zstd).build();
+            long version = verifiedVersion(recovered.latest().block(TIMEOUT));
+            assertThat(version).as("crash after %d calls", k).isIn(1L, 2L);
+            if (version == 1) {
+                sawOld++;
+            } else {
+                sawNew++;
+            }
+            // The next save reuses the recovered head's chunks; once the head has passed what the crash left,
+            // prune removes exactly that debris, chunks included.
+            Manifest next = recovered.save(snapshot(3)).block(TIMEOUT);
+            assertThat(verifiedVersion(recovered.load(next.id()).block(TIMEOUT))).isEqualTo(3);
+            recovered.prune().block(TIMEOUT);
+            assertThat(base.keys()).as("crash after %d calls", k).containsExactlyInAnyOrderElementsOf(referencedKeys(recovered));
+            for (Manifest m : recovered.list().collectList().block(TIMEOUT)) {
+                verifiedVersion(recovered.load(m.id()).block(TIMEOUT));
+            }
+        }
+        assertThat(sawOld).isPositive();
+        if (afterEffect) {
+            assertThat(sawNew).as("a crash right after the manifest is written still commits").isPositive();
+        }
+    }
+
+    @ParameterizedTest(name = "zstd: {0}")
+    @ValueSource(booleans = {false, true})
+    void transientErrorsThrottlingAndLostResponsesOnChunksNeverLoseOrCorruptACheckpoint(boolean zstd) {
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        store.inject(FaultInjectingStore.Plan.none().withTransientRate(0.2).withThrottleRate(0.05).withAfterEffectRate(0.5).withSeed(zstd ? 11 : 7));
+        List<String> retried = new CopyOnWriteArrayList<>();
+        Checkpointer cp = builder(store, zstd).retry(FAST.withMaxAttempts(20)).listener(new CheckpointListener() {
+            @Override
+            public void onRetry(String operation, int attempt, Throwable error) {
+                retried.add(operation);
+            }
+        }).build();
+        for (long v = 1; v <= 25; v++) {
+            Manifest m = cp.save(snapshot(v)).block(TIMEOUT);
+            assertThat(m.id().value()).isEqualTo(v);
+            assertThat(verifiedVersion(cp.latest().block(TIMEOUT))).isEqualTo(v);
+        }
+        assertThat(retried).contains("put", "get");
+        store.clearFaults();
+        cp.prune().block(TIMEOUT);
+        assertThat(store.keys()).containsExactlyInAnyOrderElementsOf(referencedKeys(cp));
+        assertThat(cp.list().count().block(TIMEOUT)).isEqualTo(25);
+        verifiedVersion(cp.load(cp.list().blockFirst(TIMEOUT).id()).block(TIMEOUT));
+    }
+
+    @ParameterizedTest(name = "zstd: {0}")
+    @ValueSource(booleans = {false, true})
+    void aChunkCorruptedInTransitIsRetriedOrRefusedAndNeverHandedOut(boolean zstd) {
+        FaultInjectingStore store = new FaultInjectingStore(MemoryStore.create());
+        Manifest m = builder(store, zstd).build().save(snapshot(1)).block(TIMEOUT);
+        byte[] want = Buffers.join(snapshot(1).partitions().get(0).payload().content()).block(TIMEOUT);
+        FaultInjectingStore flipping = new FaultInjectingStore(MemoryStore.reopen(store.wrapped()))
+                .inject(FaultInjectingStore.Plan.none().withCorruptReadRate(0.05).withSeed(zstd ? 5 : 3));
+        Checkpoint c = builder(MemoryStore.reopen(store.wrapped()), zstd).build().load(m.id()).block(TIMEOUT);
+        Checkpoint viaFlipping = builder(flipping, zstd).build().load(m.id()).onErrorResume(IntegrityException.class, e -> Mono.just(c)).block(TIMEOUT);
+        int correct = 0;
+        int refused = 0;
+        for (int i = 0; i < 40; i++) {
+            try {
+                byte[] got = Buffers.toArray(viaFlipping.read("blob", 0).block(TIMEOUT));
+                assertThat(got).as("bytes handed out are the bytes saved").isEqualTo(want);
+                correct++;
+            } catch (IntegrityException e) {
+                assertThat(e.getMessage()).contains(ChunkRef.AREA);
+                refused++;
+            }
+        }
+        // About 24 chunks a read at 5%: most reads meet a flipped bit, and none hands one out.
+        assertThat(refused).as("corruption was met").isPositive();
+        assertThat(correct + refused).isEqualTo(40);
+    }
+
+    @Test
+    void aChunkRequestThatNeverAnswersFailsTheReadAtTheOperationDeadlineAndNamesTheChunk() {
+        ObjectStore memory = MemoryStore.create();
+        Manifest m = builder(memory, false).build().save(snapshot(1)).block(TIMEOUT);
+        ChunkRef stuck = m.partition("blob", 0).orElseThrow().chunks().get(5);
+        ObjectStore hanging = new ForwardingObjectStore(MemoryStore.reopen(memory)) {
+            @Override
+            public Mono<ObjectContent> get(String key, ByteRange range) {
+                return key.equals(stuck.key()) ? Mono.never() : super.get(key, range);
+            }
+        };
+        StepVerifier.withVirtualTime(() -> builder(hanging, false).operationTimeout(Duration.ofSeconds(2)).build()
+                        .load(m.id()).flatMap(c -> c.read("blob", 0)))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(1999))
+                .thenAwait(Duration.ofMillis(1))
+                .expectErrorSatisfies(e -> {
+                    assertThat(e).isInstanceOf(StoreException.class);
+                    assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_TRANSIENT);
+                    assertThat(e.getMessage()).contains(stuck.key(), "operation deadline");
+                })
+                .verify(TIMEOUT);
+    }
+}
