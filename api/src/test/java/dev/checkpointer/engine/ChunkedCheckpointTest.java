@@ -494,6 +494,34 @@ class ChunkedCheckpointTest {
     }
 
     @Test
+    void aChunkStoredAsIsDeclaresItsSha256AndACompressedOneLeavesTheChecksumToTheStore() {
+        for (boolean zstd : new boolean[] {false, true}) {
+            MapStore store = new MapStore();
+            java.util.Map<String, java.util.Optional<String>> declared = new java.util.concurrent.ConcurrentHashMap<>();
+            dev.checkpointer.spi.ObjectStore recording = new dev.checkpointer.spi.ForwardingObjectStore(store) {
+                @Override
+                public reactor.core.publisher.Mono<dev.checkpointer.spi.ObjectInfo> put(String key, Payload payload, dev.checkpointer.spi.PutOptions options) {
+                    if (key.startsWith(ChunkRef.AREA)) {
+                        declared.put(key, options.declaredSha256());
+                    }
+                    return super.put(key, payload, options);
+                }
+            };
+            byte[] text = "abcdefgh-0123456789".repeat(60_000).getBytes(StandardCharsets.UTF_8);
+            Manifest m = Checkpointer.builder().store(recording).chunking(zstd ? CHUNKING.withZstd(3) : CHUNKING).build().save(state(text)).block();
+            List<ChunkRef> chunks = m.partition("op", 0).orElseThrow().chunks();
+            assertThat(declared.keySet()).containsExactlyInAnyOrderElementsOf(chunks.stream().map(ChunkRef::key).distinct().toList());
+            for (ChunkRef c : chunks) {
+                // SHA-256 of the bytes as stored: the chunk's own digest when stored as is. A compressed chunk's stored
+                // bytes are covered by the store's native checksum, computed by its client (S3 CRC32C, GCS crc32c,
+                // Azure Content-MD5), and the chunk's digest is checked after decoding on every read.
+                assertThat(declared.get(c.key())).as("zstd %s", zstd).isEqualTo(zstd ? java.util.Optional.empty() : java.util.Optional.of(c.sha256()));
+                assertThat(c.compressed()).isEqualTo(zstd);
+            }
+        }
+    }
+
+    @Test
     void aCancelledChunkedSaveRemovesWhatItUploadedEvenWhatLandsAfterTheCancel() throws Exception {
         MapStore store = new MapStore();
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);

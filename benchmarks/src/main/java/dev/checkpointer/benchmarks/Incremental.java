@@ -292,8 +292,8 @@ final class Incremental {
                             Report.fmt(ratio), size(state) + " state, " + size(store.chunkBytesReceived.get()) + " put", Report.fmt(ratio), "report it", ""});
                     if (p.medianRatio() < 0.80) {
                         notes.add(String.format(Locale.ROOT, "- **P9**: the save runs at %.2f of raw zstd-jni. Besides compressing, it cuts every byte"
-                                + " with FastCDC and hashes it (SHA-256 of each chunk, and of its compressed bytes for the store's checksum), on the"
-                                + " same cores; the baseline only compresses.", p.medianRatio()));
+                                + " with FastCDC and hashes it (SHA-256 of each chunk; the compressed bytes are left to the store's native checksum), on"
+                                + " the same cores; the baseline only compresses.", p.medianRatio()));
                     }
                 }
             });
