@@ -31,6 +31,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -89,16 +90,21 @@ final class Uploader {
     /**
      * Uploads one partition as content-defined chunks: a chunk the index knows is referenced, not uploaded; a new one
      * is stored (compressed when configured) under {@code chunks/{id}/{sha256}.{token}}. Memory: the chunker's one
-     * working array plus the chunks in flight ({@value #CHUNKS_IN_FLIGHT} per partition), each upload holding a permit.
+     * working array (none for bytes in an array: they are cut where they lie and each chunk is a view of them) plus
+     * the chunks in flight ({@value #CHUNKS_IN_FLIGHT} per partition), each upload holding a permit.
      */
     Mono<PartitionEntry> uploadChunked(CheckpointId id, Snapshot.Partition p, String token, UploadLog uploaded, ChunkIndex index) {
         return Mono.defer(() -> {
             Chunking cfg = config.chunking();
             ChunkCodec codec = ChunkCodec.of(cfg.codec(), cfg.level());
             Chunker chunker = chunker();
-            VerifyingPayload counted = VerifyingPayload.of(p.payload(), "partition " + p.operator() + "/" + p.partition());
-            // A chunk a hint matched is the base's chunk: reused, so the chunker need not copy its bytes.
-            return chunker.cutReusing(counted.content(), index.hints(p.operator(), p.partition()))
+            List<Chunker.Hint> hints = index.hints(p.operator(), p.partition());
+            // A chunk a hint matched is the base's chunk: reused, so the chunker need not copy its bytes. Bytes the
+            // caller holds in an array are cut where they lie (the chunks are views of it), a stream is copied in.
+            Optional<Payloads.ArrayRange> whole = p.payload() instanceof Payloads.BufferPayload bp ? bp.array() : Optional.empty();
+            Flux<Chunk> chunks = whole.map(a -> chunker.cutReusing(a.array(), a.from(), a.to(), hints))
+                    .orElseGet(() -> chunker.cutReusing(VerifyingPayload.of(p.payload(), "partition " + p.operator() + "/" + p.partition()).content(), hints));
+            return chunks
                     .flatMapSequential(chunk -> index.reusable(chunk.sha256(), chunk.length()).map(Mono::just)
                             .orElseGet(() -> index.once(chunk.sha256(), () -> putChunk(id, token, chunk, codec, uploaded))), CHUNKS_IN_FLIGHT, 1)
                     .collectList()

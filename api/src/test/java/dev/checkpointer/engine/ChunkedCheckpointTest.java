@@ -494,6 +494,30 @@ class ChunkedCheckpointTest {
     }
 
     @Test
+    void everyFormOfInMemoryPayloadIsCutIntoTheSameChunks() {
+        // An array (or a heap buffer over part of one) is cut where it lies, other forms are streamed through the
+        // chunker's working array: the chunks must be the same, and each reads back.
+        byte[] b = random(1 << 20, 26);
+        byte[] padded = new byte[b.length + 777];
+        System.arraycopy(b, 0, padded, 333, b.length);
+        ByteBuffer direct = ByteBuffer.allocateDirect(b.length).put(b).flip();
+        List<Payload> forms = List.of(Payload.of(b), Payload.of(ByteBuffer.wrap(padded, 333, b.length)), Payload.of(ByteBuffer.wrap(b).asReadOnlyBuffer()),
+                Payload.of(direct), Payload.of(() -> reactor.core.publisher.Flux.just(ByteBuffer.wrap(b, 0, 1000), ByteBuffer.wrap(b, 1000, b.length - 1000)), b.length));
+        List<String> reference = null;
+        for (Payload form : forms) {
+            MapStore store = new MapStore();
+            Checkpointer cp = checkpointer(store, CHUNKING);
+            Manifest m = cp.save(Snapshot.builder().partition("op", 0, form).build()).block();
+            List<String> digests = m.partition("op", 0).orElseThrow().chunks().stream().map(ChunkRef::sha256).toList();
+            if (reference == null) {
+                reference = digests;
+            }
+            assertThat(digests).as("%s", form).hasSizeGreaterThan(4).isEqualTo(reference);
+            assertThat(read(cp, m.id(), 0)).as("%s", form).isEqualTo(b);
+        }
+    }
+
+    @Test
     void aChunkStoredAsIsDeclaresItsSha256AndACompressedOneLeavesTheChecksumToTheStore() {
         for (boolean zstd : new boolean[] {false, true}) {
             MapStore store = new MapStore();

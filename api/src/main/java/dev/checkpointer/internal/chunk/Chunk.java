@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.HexFormat;
 
 /**
- * One chunk cut by {@link FastCdc}: where it starts in the stream, its bytes and their SHA-256. Owns its array
- * (never shared with the input or another chunk).
+ * One chunk cut by {@link FastCdc}: where it starts in the stream, its bytes and their SHA-256. Cut from a stream, it
+ * owns its array (never shared with the input or another chunk); cut from a whole array the caller keeps unchanged
+ * for the save ({@link Chunker#cutReusing(byte[], int, int, java.util.List)}), it is a view of its range of that array.
  */
 public final class Chunk {
     private static final HexFormat HEX = HexFormat.of();
@@ -13,6 +14,8 @@ public final class Chunk {
     private final long offset;
     /** Null for a chunk matched from a hint and handed on without its bytes ({@link Chunker#cutReusing}). */
     private final byte @org.jspecify.annotations.Nullable [] bytes;
+    /** Where the chunk starts in {@code bytes}. */
+    private final int from;
     private final int length;
     private final byte[] sha256;
 
@@ -24,22 +27,25 @@ public final class Chunk {
      * @param sha256 their SHA-256
      */
     public Chunk(long offset, byte[] bytes, byte[] sha256) {
-        this.offset = offset;
-        this.bytes = bytes;
-        this.length = bytes.length;
-        this.sha256 = sha256;
+        this(offset, bytes, 0, bytes.length, sha256);
     }
 
-    private Chunk(long offset, int length, byte[] sha256) {
+    private Chunk(long offset, byte @org.jspecify.annotations.Nullable [] bytes, int from, int length, byte[] sha256) {
         this.offset = offset;
-        this.bytes = null;
+        this.bytes = bytes;
+        this.from = from;
         this.length = length;
         this.sha256 = sha256;
     }
 
+    /** A chunk that is {@code bytes[from, from + length)} of an array its owner keeps unchanged while the chunk is used. */
+    static Chunk view(long offset, byte[] bytes, int from, int length, byte[] sha256) {
+        return new Chunk(offset, bytes, from, length, sha256);
+    }
+
     /** A chunk known by its place, length and digest, whose bytes the caller already has elsewhere. */
     static Chunk withoutBytes(long offset, int length, byte[] sha256) {
-        return new Chunk(offset, length, sha256);
+        return new Chunk(offset, null, 0, length, sha256);
     }
 
     /** @return whether the chunk carries its bytes (false only for a chunk a hint matched, from {@link Chunker#cutReusing}) */
@@ -69,7 +75,7 @@ public final class Chunk {
     /** The bytes, as a read-only view (no copy). */
     /** @return a read-only view of its bytes (not a copy) */
     public ByteBuffer data() {
-        return ByteBuffer.wrap(bytes()).asReadOnlyBuffer();
+        return ByteBuffer.wrap(bytes(), from, length).slice().asReadOnlyBuffer();
     }
 
     /** SHA-256 of the bytes, lower-case hex: the chunk's name. */
@@ -86,8 +92,7 @@ public final class Chunk {
      * @return the stored bytes
      */
     public ByteBuffer encodeWith(ChunkCodec codec) {
-        byte[] b = bytes();
-        return ByteBuffer.wrap(codec.encode(b, b.length)).asReadOnlyBuffer();
+        return codec.encode(bytes(), from, length).asReadOnlyBuffer();
     }
 
     /**

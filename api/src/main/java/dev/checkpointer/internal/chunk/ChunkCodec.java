@@ -2,6 +2,7 @@ package dev.checkpointer.internal.chunk;
 
 import dev.checkpointer.IntegrityException;
 import dev.checkpointer.InvalidInputException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -16,7 +17,17 @@ public sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
     String name();
 
     /** The stored form of {@code bytes[0, length)} (a new array, or {@code bytes} itself for {@link #NONE}). */
-    byte[] encode(byte[] bytes, int length);
+    default byte[] encode(byte[] bytes, int length) {
+        ByteBuffer b = encode(bytes, 0, length);
+        return b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.array().length == b.remaining() ? b.array()
+                : Arrays.copyOfRange(b.array(), b.arrayOffset() + b.position(), b.arrayOffset() + b.limit());
+    }
+
+    /**
+     * The stored form of {@code bytes[from, from + length)}, without a copy where it can: a view of {@code bytes} for
+     * {@link #NONE}, of the encoder's output array (as long as the encoding needed) otherwise.
+     */
+    ByteBuffer encode(byte[] bytes, int from, int length);
 
     /**
      * The original bytes of a stored form that decodes to exactly {@code size} bytes.
@@ -94,8 +105,8 @@ public sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
         }
 
         @Override
-        public byte[] encode(byte[] bytes, int length) {
-            return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
+        public ByteBuffer encode(byte[] bytes, int from, int length) {
+            return ByteBuffer.wrap(bytes, from, length).slice();
         }
 
         @Override

@@ -70,6 +70,21 @@ public final class Chunker {
     }
 
     /**
+     * As {@link #cutReusing(Flux, List)}, over {@code array[from, to)} read where it lies: nothing is copied, and each
+     * chunk with bytes is a view of its range of the array, which the caller must keep unchanged while the chunks are
+     * used. The chunks are exactly those the stream form cuts from the same bytes.
+     *
+     * @param array the bytes
+     * @param from the first byte
+     * @param to after the last byte
+     * @param previous the partition's chunks in the parent checkpoint, in order (may be empty)
+     * @return the chunks in order; none for an empty range
+     */
+    public Flux<Chunk> cutReusing(byte[] array, int from, int to, List<Hint> previous) {
+        return FastCdc.chunks(array, from, to, sizes, previous, new FastCdc.Stats(), false);
+    }
+
+    /**
      * A chunk of the parent checkpoint, as a hint.
      *
      * @param sha256 lower-case hex SHA-256 of its bytes

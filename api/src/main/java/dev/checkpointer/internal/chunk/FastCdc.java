@@ -21,7 +21,8 @@ import reactor.core.publisher.Flux;
  * <p>Streaming and bounded: the input is copied, at most {@value #STEP} bytes at a time, into one working array of
  * at most the maximum chunk size (it starts at twice the average and grows when a chunk needs it), scanned there
  * and hashed (SHA-256) right after it is accepted into the chunk, so at most one maximum-size chunk is ever buffered; each emitted chunk gets its own array of exactly its length. Chunks are
- * emitted on demand (one input buffer may yield many).
+ * emitted on demand (one input buffer may yield many). Bytes the caller holds in one array are read where they lie
+ * instead, by the same cutter: nothing is copied and each chunk is a view of its range of the array.
  *
  * <p>Boundary hints: given the chunks the same partition was cut into before, a chunk whose bytes are one of them
  * is recognised by its SHA-256 (computed anyway) and not scanned, so unchanged data costs one SHA-256 pass; the
@@ -99,6 +100,42 @@ final class FastCdc {
             }));
         });
     }
+
+    /**
+     * Cuts {@code array[from, to)} into chunks without copying it: the chunks are views of the array, which the
+     * caller keeps unchanged while they are used. The same chunks, boundaries and digests as {@link #chunks} over the
+     * same bytes, hints or none: it is the same {@link Cutter}, reading its input where it lies instead of copying it
+     * into its working array.
+     */
+    static Flux<Chunk> chunks(byte[] array, int from, int to, ChunkSizes sizes, List<Chunker.Hint> hints, Stats stats, boolean hintedBytes) {
+        if (from < 0 || to < from || to > array.length) {
+            throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") of an array of " + array.length);
+        }
+        Hints parsed = Hints.of(hints);
+        return Flux.defer(() -> {
+            Cutter cutter = new Cutter(sizes, parsed, stats, array, from, to);
+            cutter.hintedBytes = hintedBytes;
+            boolean[] ended = {false};
+            return Flux.<Chunk>generate(sink -> {
+                Chunk c = null;
+                if (!ended[0]) {
+                    c = cutter.next(NO_INPUT);
+                    ended[0] = c == null;
+                }
+                if (c == null) {
+                    c = cutter.finish();
+                }
+                if (c != null) {
+                    sink.next(c);
+                } else {
+                    sink.complete();
+                }
+            });
+        });
+    }
+
+    /** The input a cutter over a whole array is given: it reads the array, never this. */
+    private static final ByteBuffer NO_INPUT = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     /** Work counters of a chunker (not thread-safe: one subscription at a time). */
     static final class Stats {
@@ -224,12 +261,21 @@ final class FastCdc {
         private final int max;
         private final long maskSmall;
         private final long maskLarge;
-        /** The working array: grows (doubling) up to the maximum chunk size as chunks need it, then stays. */
+        /**
+         * The working array: grows (doubling) up to the maximum chunk size as chunks need it, then stays. Over a whole
+         * array ({@link #whole}), it is that array, and the current chunk starts at {@link #base}.
+         */
         private byte[] work;
+        /** Whether the input is {@code work[base, end)} itself, read where it lies (nothing is copied). */
+        private final boolean whole;
+        /** Where the current chunk starts in {@code work}: 0 for a stream (its bytes are moved to the front). */
+        private int base;
+        /** Over a whole array: where the input ends in {@code work}. */
+        private final int end;
         private final Hints hints;
         private final Stats stats;
         private MessageDigest md = sha256();
-        /** Bytes of the current chunk (and possibly the start of the next ones) in {@code work}. */
+        /** Bytes of the current chunk (and possibly the start of the next ones) in {@code work}, from {@code base}. */
         private int filled;
         /** {@code md} holds exactly {@code work[0, hashed)}. */
         private int hashed;
@@ -260,6 +306,11 @@ final class FastCdc {
         boolean hintedBytes = true;
 
         Cutter(ChunkSizes sizes, Hints hints, Stats stats) {
+            this(sizes, hints, stats, null, 0, 0);
+        }
+
+        /** A cutter over {@code input[from, to)}, which it reads in place; or, with a null input, over a stream. */
+        Cutter(ChunkSizes sizes, Hints hints, Stats stats, byte @Nullable [] input, int from, int to) {
             this.min = sizes.min();
             this.avg = sizes.avg();
             this.max = sizes.max();
@@ -268,7 +319,10 @@ final class FastCdc {
             this.maskSmall = -1L << (64 - (sizes.bits() + 2));
             this.maskLarge = -1L << (64 - (sizes.bits() - 2));
             // Not the maximum at once: zeroing 8 MiB per 16 MiB partition cost about a tenth of the hinted throughput.
-            this.work = new byte[Math.min(max, 2 * avg)];
+            this.whole = input != null;
+            this.work = input != null ? input : new byte[Math.min(max, 2 * avg)];
+            this.base = from;
+            this.end = to;
             this.hints = hints;
             this.stats = stats;
             pickHint();
@@ -291,7 +345,7 @@ final class FastCdc {
                     pending = -1;
                     return emit(filled, pendingDigest, i);
                 }
-                if (!in.hasRemaining()) {
+                if (!hasInput(in)) {
                     return null;
                 }
                 pending = -1; // more input: the chunk goes on past the hint's end
@@ -301,11 +355,8 @@ final class FastCdc {
                 if (hint >= 0) {
                     int s = hints.size[hint];
                     if (filled < s) {
-                        if (in.hasRemaining()) {
-                            int k = Math.min(in.remaining(), Math.min(STEP, s - filled));
-                            room(filled + k);
-                            in.get(work, filled, k);
-                            filled += k;
+                        if (hasInput(in)) {
+                            take(in, Math.min(inputLeft(in), whole ? s - filled : Math.min(STEP, s - filled)));
                             if (inStep) { // the last chunk was a hint's: hash while the bytes are in the cache
                                 update(filled);
                             }
@@ -350,11 +401,8 @@ final class FastCdc {
                     if (scanned == max) {
                         return emit(max, md.digest(), -1);
                     }
-                } else if (in.hasRemaining()) {
-                    int k = Math.min(in.remaining(), Math.min(STEP, max - filled));
-                    room(filled + k);
-                    in.get(work, filled, k);
-                    filled += k;
+                } else if (hasInput(in)) {
+                    take(in, Math.min(inputLeft(in), whole ? max - filled : Math.min(STEP, max - filled)));
                 } else if (eof && filled > 0) {
                     update(filled);
                     return emit(filled, md.digest(), -1);
@@ -386,7 +434,7 @@ final class FastCdc {
             }
             cursor = i + 1;
             misses = 0;
-            if (filled > s || in.hasRemaining()) {
+            if (filled > s || hasInput(in)) {
                 goOn(goOn, s, h);
                 return null;
             }
@@ -418,6 +466,23 @@ final class FastCdc {
             hash = h;
         }
 
+        private boolean hasInput(ByteBuffer in) {
+            return whole ? base + filled < end : in.hasRemaining();
+        }
+
+        private int inputLeft(ByteBuffer in) {
+            return whole ? end - base - filled : in.remaining();
+        }
+
+        /** Adds the next {@code k} input bytes to the current chunk: copied from a stream, already in place over an array. */
+        private void take(ByteBuffer in, int k) {
+            if (!whole) {
+                room(filled + k);
+                in.get(work, filled, k);
+            }
+            filled += k;
+        }
+
         private void room(int n) {
             if (n > work.length) {
                 work = Arrays.copyOf(work, Math.min(max, Math.max(n, 2 * work.length)));
@@ -425,7 +490,7 @@ final class FastCdc {
         }
 
         private void update(int to) {
-            md.update(work, hashed, to - hashed);
+            md.update(work, base + hashed, to - hashed);
             stats.shaBytes += to - hashed;
             hashed = to;
         }
@@ -434,7 +499,7 @@ final class FastCdc {
         private long gearAt(int s) {
             long h = 0;
             int from = Math.max(min, s - 64);
-            for (int j = from; j < s; j++) {
+            for (int j = base + from; j < base + s; j++) {
                 h = (h << 1) + GEAR[work[j] & 0xff];
             }
             stats.gearBytes += Math.max(0, s - from);
@@ -445,22 +510,24 @@ final class FastCdc {
         private int scan(int from, int to) {
             long h = hash;
             int first = Math.max(from, min); // cut-point skipping: nothing below the minimum is hashed
-            int i = first;
-            int normal = Math.min(to, avg);
+            int b = base; // the loops run over positions in work; the chunk's lengths are relative to b
+            int i = b + first;
+            int normal = b + Math.min(to, avg);
+            int stop = b + to;
             byte[] w = work;
             long[] g = GEAR;
             long m = maskSmall;
             for (; i < normal; i++) {
                 h = (h << 1) + g[w[i] & 0xff];
                 if ((h & m) == 0) {
-                    return cutAt(i + 1, first);
+                    return cutAt(i + 1 - b, first);
                 }
             }
             m = maskLarge;
-            for (; i < to; i++) {
+            for (; i < stop; i++) {
                 h = (h << 1) + g[w[i] & 0xff];
                 if ((h & m) == 0) {
-                    return cutAt(i + 1, first);
+                    return cutAt(i + 1 - b, first);
                 }
             }
             hash = h;
@@ -476,10 +543,13 @@ final class FastCdc {
 
         /** Emits {@code work[0, len)} with its digest; {@code viaHint} is the hint it matched, or -1 if scanned. */
         private Chunk emit(int len, byte[] digest, int viaHint) {
-            Chunk c = viaHint >= 0 && !hintedBytes ? Chunk.withoutBytes(offset, len, digest) : new Chunk(offset, Arrays.copyOf(work, len), digest);
+            Chunk c = viaHint >= 0 && !hintedBytes ? Chunk.withoutBytes(offset, len, digest)
+                    : whole ? Chunk.view(offset, work, base, len, digest) : new Chunk(offset, Arrays.copyOf(work, len), digest);
             offset += len;
             filled -= len;
-            if (filled > 0) {
+            if (whole) {
+                base += len;
+            } else if (filled > 0) {
                 System.arraycopy(work, len, work, 0, filled); // the start of the next chunk
             }
             hashed = 0;

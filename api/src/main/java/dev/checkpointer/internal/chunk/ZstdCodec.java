@@ -6,7 +6,7 @@ import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import dev.checkpointer.IntegrityException;
 import dev.checkpointer.InvalidInputException;
-import java.util.Arrays;
+import java.nio.ByteBuffer;
 
 /**
  * zstd (zstd-jni) per chunk: one frame per chunk, with its content size, so a chunk decodes on its own. A native
@@ -36,10 +36,11 @@ final class ZstdCodec implements ChunkCodec {
     }
 
     @Override
-    public byte[] encode(byte[] bytes, int length) {
+    public ByteBuffer encode(byte[] bytes, int from, int length) {
+        // Handed out as a view of the bound-sized output (no copy to trim it): held only while its upload runs.
         byte[] out = new byte[(int) Zstd.compressBound(length)];
-        int n = compress.get().compressByteArray(out, 0, out.length, bytes, 0, length);
-        return Arrays.copyOf(out, n);
+        int n = compress.get().compressByteArray(out, 0, out.length, bytes, from, length);
+        return ByteBuffer.wrap(out, 0, n);
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -56,33 +57,61 @@ public final class Payloads {
         return new SupplierPayload(content, length);
     }
 
-    /** An in-memory payload; {@link #buffer()} exposes it so the engine can skip copies. */
-    public record BufferPayload(ByteBuffer buffer) implements Payload {
-        /** Keeps a read-only view. */
-        public BufferPayload {
-            buffer = buffer.asReadOnlyBuffer();
+    /** An in-memory payload; {@link #buffer()} and {@link #array()} expose it so the engine can skip copies. */
+    public static final class BufferPayload implements Payload {
+        /** What the caller gave (the engine reads it and never writes or keeps it past the save). */
+        private final ByteBuffer source;
+        private final ByteBuffer view;
+
+        BufferPayload(ByteBuffer buffer) {
+            this.source = buffer;
+            this.view = buffer.asReadOnlyBuffer();
         }
 
         @Override
         public long length() {
-            return buffer.remaining();
+            return view.remaining();
         }
 
         @Override
         public Flux<ByteBuffer> content() {
-            return Flux.defer(() -> buffer.hasRemaining() ? Flux.just(buffer.duplicate()) : Flux.empty());
+            return Flux.defer(() -> view.hasRemaining() ? Flux.just(view.duplicate()) : Flux.empty());
         }
 
-        @Override
+        /** @return a read-only view of the bytes */
         public ByteBuffer buffer() {
-            return buffer.duplicate();
+            return view.duplicate();
+        }
+
+        /**
+         * The array that holds the bytes, for a reader that neither writes it nor keeps it past the save (the caller
+         * promised not to modify it until then: {@link Payload#of(byte[])}); empty when the bytes are in no accessible
+         * array (a direct or read-only buffer).
+         *
+         * @return the array and the range of it that holds the bytes
+         */
+        public Optional<ArrayRange> array() {
+            if (!source.hasArray()) {
+                return Optional.empty();
+            }
+            int from = source.arrayOffset() + source.position();
+            return Optional.of(new ArrayRange(source.array(), from, from + source.remaining()));
         }
 
         @Override
         public String toString() {
-            return "Payload[" + buffer.remaining() + " bytes in memory]";
+            return "Payload[" + view.remaining() + " bytes in memory]";
         }
     }
+
+    /**
+     * {@code array[from, to)}.
+     *
+     * @param array the array
+     * @param from the first byte
+     * @param to after the last byte
+     */
+    public record ArrayRange(byte[] array, int from, int to) {}
 
     record FilePayload(Path file, long length) implements Payload {
         @Override

@@ -40,6 +40,20 @@ class ChunkerHintsTest {
         return FastCdc.chunks(split(data, pieces), SMALL, hints, stats).collectList().block();
     }
 
+    /**
+     * The chunks cut from {@code data} read in place ({@link FastCdc#chunks(byte[], int, int, ChunkSizes, List,
+     * FastCdc.Stats, boolean)}), with random bytes before and after it in the array, so that a chunker reading past
+     * its range or forgetting where it starts cuts other chunks.
+     */
+    static List<Chunk> inPlace(byte[] data, List<Chunker.Hint> hints, long seed) {
+        Random r = new Random(seed);
+        int before = r.nextInt(100);
+        byte[] padded = new byte[before + data.length + r.nextInt(100)];
+        r.nextBytes(padded);
+        System.arraycopy(data, 0, padded, before, data.length);
+        return FastCdc.chunks(padded, before, before + data.length, SMALL, hints, new FastCdc.Stats(), true).collectList().block();
+    }
+
     static List<Chunker.Hint> hintsOf(List<Chunk> chunks) {
         return chunks.stream().map(c -> new Chunker.Hint(c.sha256(), c.length())).toList();
     }
@@ -83,6 +97,9 @@ class ChunkerHintsTest {
         List<Chunk> chunks = hinted(now, pieces, hintsOf(reference(parent)), stats);
         assertThat(names(chunks)).isEqualTo(names(reference(now)));
         assertReassembles(chunks, now);
+        List<Chunk> inPlace = inPlace(now, hintsOf(reference(parent)), seed);
+        assertThat(names(inPlace)).as("read in place").isEqualTo(names(chunks));
+        assertReassembles(inPlace, now);
     }
 
     /**
@@ -125,6 +142,9 @@ class ChunkerHintsTest {
         List<Chunk> chunks = hinted(now, pieces, hints, stats);
         assertThat(names(chunks)).as("%s, %d hints", adversary, hints.size()).isEqualTo(names(reference(now)));
         assertReassembles(chunks, now);
+        List<Chunk> inPlace = inPlace(now, hints, seed);
+        assertThat(names(inPlace)).as("%s read in place", adversary).isEqualTo(names(chunks));
+        assertReassembles(inPlace, now);
     }
 
     static List<Chunker.Hint> adversarial(Adversary adversary, byte[] parent, byte[] now, Random r) {
@@ -339,6 +359,26 @@ class ChunkerHintsTest {
         List<Chunk> parent = reference(data);
         List<Chunk> chunks = new Chunker(SMALL).cut(split(data, List.of(10_000)), hintsOf(parent)).collectList().block();
         assertThat(names(chunks)).isEqualTo(names(parent));
+    }
+
+    @Test
+    void anArrayReadInPlaceIsNotCopiedItsChunksAreViewsAndHintedOnesComeWithoutBytes() {
+        byte[] parent = random(31, 200_000);
+        byte[] edited = edited(parent, 32, 2, 3_000);
+        byte[] array = new byte[edited.length + 20];
+        System.arraycopy(edited, 0, array, 10, edited.length);
+        FastCdc.Stats stats = new FastCdc.Stats();
+        List<Chunk> chunks = FastCdc.chunks(array, 10, 10 + edited.length, SMALL, hintsOf(reference(parent)), stats, false).collectList().block();
+        assertThat(names(chunks)).isEqualTo(names(reference(edited)));
+        assertThat(chunks).filteredOn(c -> !c.hasBytes()).hasSizeGreaterThan(chunks.size() / 2);
+        assertThat(stats.shaBytes).as("%s", stats).isLessThanOrEqualTo(edited.length + 2L * SMALL.max());
+        Chunk scanned = chunks.stream().filter(Chunk::hasBytes).findFirst().orElseThrow();
+        byte first = scanned.data().get(0);
+        array[10 + (int) scanned.offset()] ^= 1; // a view, not a copy: it sees the array
+        assertThat(scanned.data().get(0)).isEqualTo((byte) (first ^ 1));
+        assertThat(scanned.data().remaining()).isEqualTo(scanned.length());
+        assertThatThrownBy(() -> FastCdc.chunks(array, 5, array.length + 1, SMALL, List.of(), stats, true)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThat(FastCdc.chunks(array, 7, 7, SMALL, List.of(), stats, true).collectList().block()).isEmpty();
     }
 
     @Test
