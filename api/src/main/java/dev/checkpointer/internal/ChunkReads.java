@@ -8,6 +8,7 @@ import dev.checkpointer.internal.chunk.Chunk;
 import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ByteRange;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.BiFunction;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -33,21 +34,27 @@ final class ChunkReads {
         this.gone = gone;
     }
 
-    /** The whole partition in one buffer of exactly its size (read-only), after every chunk was verified. */
+    /**
+     * The whole partition in one buffer of exactly its size (read-only), after every chunk was verified. Chunks are
+     * fetched {@value #CONCURRENCY} at a time in any order, each written into its own range (the first failure ends
+     * the read).
+     */
     Mono<ByteBuffer> read(PartitionEntry e) {
         return Mono.defer(() -> {
             checkWhole(e);
             if (e.size() > Integer.MAX_VALUE - 16) {
                 return Mono.error(new InvalidInputException("partition " + e.name() + " has " + e.size() + " bytes, too many for one buffer: use stream()"));
             }
+            // Each chunk is fetched, copied (or decoded) straight into its place and verified there on a worker, in
+            // whatever order they arrive: no buffer per chunk, and the bytes are read from memory once.
             byte[] all = new byte[(int) e.size()];
-            int[] at = {0};
-            return chunks(e)
-                    .doOnNext(b -> {
-                        int n = b.remaining();
-                        b.get(all, at[0], n);
-                        at[0] += n;
-                    })
+            List<ChunkRef> chunks = e.chunks();
+            int[] at = new int[chunks.size()];
+            for (int i = 1; i < at.length; i++) {
+                at[i] = at[i - 1] + (int) chunks.get(i - 1).size();
+            }
+            return Flux.range(0, chunks.size())
+                    .flatMap(i -> chunkInto(chunks.get(i), all, at[i]).subscribeOn(Schedulers.parallel()), CONCURRENCY, 1)
                     .then(Mono.fromCallable(() -> ByteBuffer.wrap(all).asReadOnlyBuffer()));
         });
     }
@@ -85,16 +92,33 @@ final class ChunkReads {
             read = calls.retried("get", key, c.size(), () -> calls.store().get(key, ByteRange.ALL)
                     .flatMap(content -> VerifiedBody.read(content.body(), key, (int) c.size(), c.sha256())));
         } else {
-            read = calls.retried("get", key, c.storedSize(), () -> calls.store().get(key, ByteRange.ALL)
-                            .flatMap(content -> {
-                                if (content.info().size() != c.storedSize()) {
-                                    return Mono.error(new IntegrityException(key, "size=" + c.storedSize(), "size=" + content.info().size()));
-                                }
-                                return Buffers.join(content.body(), c.storedSize());
-                            }))
+            read = calls.retried("get", key, c.storedSize(), () -> calls.store().get(key, ByteRange.ALL).flatMap(content -> stored(c, content)))
                     .map(stored -> ByteBuffer.wrap(Chunk.decode(key, c.codec(), stored, (int) c.size(), c.sha256())).asReadOnlyBuffer());
         }
         return read.onErrorMap(Context::isNotFound, nf -> gone.apply(key, nf));
+    }
+
+    /** One chunk into {@code dest[at, at + size)}, verified there; the request and its body are retried together. */
+    private Mono<Void> chunkInto(ChunkRef c, byte[] dest, int at) {
+        String key = c.key();
+        Mono<Void> read;
+        if (!c.compressed()) {
+            VerifiedRange range = new VerifiedRange(dest, at, (int) c.size(), key, c.sha256());
+            read = calls.retried("get", key, c.size(), () -> calls.store().get(key, ByteRange.ALL).flatMap(content -> range.fill(content.body())));
+        } else {
+            // Decoded only once the stored bytes are all here, outside the retries: one decode writes the range.
+            read = calls.retried("get", key, c.storedSize(), () -> calls.store().get(key, ByteRange.ALL).flatMap(content -> stored(c, content)))
+                    .doOnNext(stored -> Chunk.decodeInto(key, c.codec(), stored, dest, at, (int) c.size(), c.sha256()))
+                    .then();
+        }
+        return read.onErrorMap(Context::isNotFound, nf -> gone.apply(key, nf));
+    }
+
+    private static Mono<byte[]> stored(ChunkRef c, dev.checkpointer.spi.ObjectContent content) {
+        if (content.info().size() != c.storedSize()) {
+            return Mono.error(new IntegrityException(c.key(), "size=" + c.storedSize(), "size=" + content.info().size()));
+        }
+        return Buffers.join(content.body(), c.storedSize());
     }
 
     /** The entry's digest must be that of its chunks' digests, or a verified chunk would not make a verified whole. */

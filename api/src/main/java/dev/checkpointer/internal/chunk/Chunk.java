@@ -116,6 +116,38 @@ public final class Chunk {
         return bytes;
     }
 
+    /**
+     * Decodes a stored chunk into {@code dest[at, at + size)} and checks it against its digest there; nothing outside
+     * that range is written.
+     *
+     * @param key the object it was read from, for messages
+     * @param codec its codec's name
+     * @param stored its stored bytes
+     * @param dest where it goes
+     * @param at where it starts in {@code dest}
+     * @param size its length when decoded
+     * @param sha256 the digest it must have
+     * @throws dev.checkpointer.IntegrityException when it does not decode to {@code size} bytes with that digest
+     * @throws dev.checkpointer.InvalidInputException for an unknown codec, or zstd without zstd-jni
+     */
+    public static void decodeInto(String key, String codec, byte[] stored, byte[] dest, int at, int size, String sha256) {
+        ChunkCodec.forReading(codec).decode(key, stored, dest, at, size);
+        java.security.MessageDigest md = digest();
+        md.update(dest, at, size);
+        String actual = HEX.formatHex(md.digest());
+        if (!actual.equals(sha256)) {
+            throw new dev.checkpointer.IntegrityException(key, sha256, actual);
+        }
+    }
+
+    private static java.security.MessageDigest digest() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256, which every Java platform must provide", e);
+        }
+    }
+
     private static byte[] sha256(byte[] bytes) {
         try {
             return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);

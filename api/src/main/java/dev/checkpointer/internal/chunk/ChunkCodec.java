@@ -37,6 +37,13 @@ public sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
     byte[] decode(String key, byte[] stored, int size);
 
     /**
+     * Decodes a stored form into {@code dest[at, at + size)}, writing nothing outside that range.
+     *
+     * @throws IntegrityException when the stored bytes do not decode to exactly {@code size} bytes
+     */
+    void decode(String key, byte[] stored, byte[] dest, int at, int size);
+
+    /**
      * The codec recorded as {@code name}; zstd at {@code level} (ignored for {@code none}).
      *
      * @throws InvalidInputException for an unknown name, or zstd without zstd-jni on the class path
@@ -115,6 +122,11 @@ public sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
                 throw new IntegrityException(key, "size=" + size, "size=" + stored.length);
             }
             return stored;
+        }
+
+        @Override
+        public void decode(String key, byte[] stored, byte[] dest, int at, int size) {
+            System.arraycopy(decode(key, stored, size), 0, dest, at, size);
         }
 
         @Override

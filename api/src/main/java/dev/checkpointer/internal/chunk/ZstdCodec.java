@@ -46,16 +46,22 @@ final class ZstdCodec implements ChunkCodec {
     @Override
     public byte[] decode(String key, byte[] stored, int size) {
         byte[] out = new byte[size];
+        decode(key, stored, out, 0, size);
+        return out;
+    }
+
+    @Override
+    public void decode(String key, byte[] stored, byte[] dest, int at, int size) {
         int n;
         try {
-            n = decompress.get().decompressByteArray(out, 0, size, stored, 0, stored.length);
+            // zstd writes at most size bytes from at: a frame that holds more fails ("destination buffer too small").
+            n = decompress.get().decompressByteArray(dest, at, size, stored, 0, stored.length);
         } catch (ZstdException e) {
             throw new IntegrityException(key, "a zstd frame of " + size + " bytes", "undecodable (" + e.getMessage() + ")");
         }
         if (n != size) {
             throw new IntegrityException(key, "size=" + size, "size=" + n);
         }
-        return out;
     }
 
     @Override

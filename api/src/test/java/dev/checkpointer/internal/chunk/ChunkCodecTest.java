@@ -69,4 +69,26 @@ class ChunkCodecTest {
         assertThatThrownBy(() -> ChunkCodec.zstd(0)).isInstanceOf(InvalidInputException.class).hasMessageContaining("zstd level");
         assertThatThrownBy(() -> ChunkCodec.zstd(99)).isInstanceOf(InvalidInputException.class).hasMessageContaining("zstd level");
     }
+
+    @Test
+    void decodingIntoARangeWritesOnlyThatRangeAndRefusesAFrameThatHoldsMore() {
+        for (ChunkCodec codec : List.of(ChunkCodec.NONE, ChunkCodec.of("zstd", 3))) {
+            byte[] plain = StateCorpus.mixed(2, 100_000);
+            byte[] stored = codec.encode(plain, plain.length);
+            byte[] dest = new byte[plain.length + 20];
+            java.util.Arrays.fill(dest, (byte) 7);
+            codec.decode("k", stored, dest, 10, plain.length);
+            assertThat(java.util.Arrays.copyOfRange(dest, 10, 10 + plain.length)).isEqualTo(plain);
+            assertThat(java.util.Arrays.copyOfRange(dest, 0, 10)).containsOnly((byte) 7);
+            assertThat(java.util.Arrays.copyOfRange(dest, 10 + plain.length, dest.length)).containsOnly((byte) 7);
+
+            // A stored chunk that decodes to more than its recorded size: refused, and nothing past the range written.
+            byte[] guard = new byte[plain.length];
+            java.util.Arrays.fill(guard, (byte) 9);
+            assertThatThrownBy(() -> codec.decode("k", stored, guard, 0, plain.length - 1000)).isInstanceOf(IntegrityException.class);
+            assertThat(java.util.Arrays.copyOfRange(guard, plain.length - 1000, plain.length)).containsOnly((byte) 9);
+            // And one that decodes to fewer.
+            assertThatThrownBy(() -> codec.decode("k", stored, new byte[plain.length + 1], 0, plain.length + 1)).isInstanceOf(IntegrityException.class);
+        }
+    }
 }
