@@ -581,7 +581,10 @@ class ChunkedCheckpointTest {
         settling.awaitSettled(() -> storedChunks(store).isEmpty(), SETTLE);
 
         List<String> calls = store.calls();
-        assertThat(calls).as("the held chunk landed after the cancel and was deleted then").containsSubsequence("put " + held.get(), "delete " + held.get());
+        // Landed after the cancel (released only then), and deleted then: by the abandoned save's log or by the late
+        // landing's own undo, whichever comes first.
+        assertThat(calls).as("the held chunk was put").contains("put " + held.get());
+        assertThat(store.keys()).as("the held chunk is gone").doesNotContain(held.get());
         assertThat(storedChunks(store)).as("what landed before and after the cancel is removed").isEmpty();
         assertThat(cp.latest().blockOptional()).isEmpty();
     }
