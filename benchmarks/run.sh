@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs the benchmark set (about 12 minutes on a quiet 2-core machine, half of them the incremental rows P6b,
-# P6c, P7, P8 and P9; 20 or more when it is busy) and writes benchmarks/target/results/latest.md.
+# P6b-u, P7, P8 and P9; 20 or more when it is busy) and writes benchmarks/target/results/latest.md.
 #   --record       also copy the results to benchmarks/results/latest.md (the committed figures)
 #   --rounds N     interleaved baseline/subject pairs per timed ratio (default 5)
 #   --only P1,P6   run only these rows (ids as in the results table)
