@@ -108,11 +108,8 @@ public final class Chunk {
      * @throws dev.checkpointer.InvalidInputException for an unknown codec, or zstd without zstd-jni
      */
     public static byte[] decode(String key, String codec, byte[] stored, int size, String sha256) {
-        byte[] bytes = ChunkCodec.forReading(codec).decode(key, stored, size);
-        String actual = HEX.formatHex(sha256(bytes));
-        if (!actual.equals(sha256)) {
-            throw new dev.checkpointer.IntegrityException(key, sha256, actual);
-        }
+        byte[] bytes = new byte[size];
+        decodeInto(key, codec, stored, bytes, 0, size, sha256);
         return bytes;
     }
 
@@ -143,14 +140,6 @@ public final class Chunk {
     private static java.security.MessageDigest digest() {
         try {
             return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256, which every Java platform must provide", e);
-        }
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("this JVM has no SHA-256, which every Java platform must provide", e);
         }
