@@ -149,10 +149,14 @@ final class Incremental {
                         + " about %d places per GiB at 1%%; ", u.places(), u.ratio(), fit));
             }
             if (u.edits().equals("runs") && u.average() != Chunking.DEFAULT_AVERAGE) {
-                sb.append(String.format(Locale.ROOT, "with %s chunks they put %.3f, of which the manifest (%d bytes per chunk of the state) is %s. ",
+                sb.append(String.format(Locale.ROOT, "with %s chunks they put %.3f, of which the manifest (%d bytes per chunk of the state) is %s; ",
                         size(u.average()), u.ratio(), Math.round((u.uploaded() - u.chunkBytes()) / ((double) u.stateBytes() / u.average())),
                         size(u.uploaded() - u.chunkBytes())));
             }
+        }
+        if (sb.toString().endsWith("; ")) {
+            sb.setLength(sb.length() - 2);
+            sb.append(". ");
         }
         all.stream().filter(u -> u.edits().equals("scattered")).findFirst().ifPresent(u -> sb.append(String.format(Locale.ROOT,
                 "Scattered 100-byte edits (%d places per GiB) outnumber the chunks (1,024 per GiB at 1 MiB, 16,384 at 64 KiB), so nearly every"
