@@ -11,7 +11,6 @@ import dev.checkpointer.Chunking;
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.IntegrityException;
 import dev.checkpointer.Manifest;
-import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.Payload;
 import dev.checkpointer.RetrySettings;
 import dev.checkpointer.Snapshot;
@@ -25,11 +24,9 @@ import dev.checkpointer.store.memory.MemoryStore;
 import dev.checkpointer.testkit.FaultInjectingStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -95,68 +92,30 @@ class ChunkedFaultTest {
         return v;
     }
 
-    /** Every key the retained checkpoints reference, chunks included, and the pointer. */
-    private static Set<String> referencedKeys(Checkpointer cp) {
-        Set<String> keys = new HashSet<>();
-        for (Manifest m : cp.list().collectList().block(TIMEOUT)) {
-            keys.add("checkpoints/" + m.id().padded() + "/manifest.json");
-            for (PartitionEntry e : m.partitions()) {
-                if (e.key() != null) {
-                    keys.add(e.key());
-                }
-                e.chunks().stream().map(ChunkRef::key).forEach(keys::add);
-            }
-        }
-        keys.add("_latest");
-        return keys;
-    }
 
     @ParameterizedTest(name = "write takes effect before the crash: {0}, zstd: {1}")
     @CsvSource({"false,false", "true,false", "false,true", "true,true"})
     void aCrashAtAnyCallOfASaveReusingChunksLeavesThePreviousOrTheNewCheckpointWhole(boolean afterEffect, boolean zstd) {
-        // How many calls does a save make that reuses its head's chunks, from a fresh process?
-        FaultInjectingStore probe = new FaultInjectingStore(MemoryStore.create());
-        builder(probe, zstd).build().save(snapshot(1)).block(TIMEOUT);
-        FaultInjectingStore probe2 = new FaultInjectingStore(MemoryStore.reopen(probe.wrapped()));
-        builder(probe2, zstd).build().save(snapshot(2)).block(TIMEOUT);
-        long callsPerSave = probe2.callCount();
-        long chunkPuts = probe2.calls().stream().filter(c -> c.operation().equals("put") && c.key().startsWith(ChunkRef.AREA)).count();
+        CrashSweep.Fixture fixture = new CrashSweep.Fixture() {
+            @Override
+            public CheckpointerBuilder builder(ObjectStore store) {
+                return ChunkedFaultTest.builder(store, zstd);
+            }
+
+            @Override
+            public Snapshot snapshot(long v) {
+                return ChunkedFaultTest.snapshot(v);
+            }
+
+            @Override
+            public long verifiedVersion(Checkpoint c) {
+                return ChunkedFaultTest.verifiedVersion(c);
+            }
+        };
+        // The second save, from a fresh process, reuses its head's chunks and puts only the changed ones.
+        long chunkPuts = CrashSweep.probe(fixture).calls().stream().filter(c -> c.operation().equals("put") && c.key().startsWith(ChunkRef.AREA)).count();
         assertThat(chunkPuts).as("the second save puts its changed chunks only").isBetween(2L, 12L);
-
-        int sawOld = 0;
-        int sawNew = 0;
-        for (long k = 0; k < callsPerSave; k++) {
-            FaultInjectingStore base = new FaultInjectingStore(MemoryStore.create());
-            builder(base, zstd).build().save(snapshot(1)).block(TIMEOUT);
-            FaultInjectingStore dying = new FaultInjectingStore(MemoryStore.reopen(base.wrapped()));
-            dying.crashAfter(k, afterEffect);
-            StepVerifier.create(builder(dying, zstd).build().save(snapshot(2)))
-                    .expectErrorSatisfies(e -> assertThat(reactor.core.Exceptions.unwrapMultiple(e)).isNotEmpty()
-                            .allSatisfy(x -> assertThat(x).isInstanceOf(StoreException.class).hasMessageContaining("simulated crash")))
-                    .verify(TIMEOUT);
-
-            Checkpointer recovered = builder(MemoryStore.reopen(base.wrapped()), zstd).build();
-            long version = verifiedVersion(recovered.latest().block(TIMEOUT));
-            assertThat(version).as("crash after %d calls", k).isIn(1L, 2L);
-            if (version == 1) {
-                sawOld++;
-            } else {
-                sawNew++;
-            }
-            // The next save reuses the recovered head's chunks; once the head has passed what the crash left,
-            // prune removes exactly that debris, chunks included.
-            Manifest next = recovered.save(snapshot(3)).block(TIMEOUT);
-            assertThat(verifiedVersion(recovered.load(next.id()).block(TIMEOUT))).isEqualTo(3);
-            recovered.prune().block(TIMEOUT);
-            assertThat(base.keys()).as("crash after %d calls", k).containsExactlyInAnyOrderElementsOf(referencedKeys(recovered));
-            for (Manifest m : recovered.list().collectList().block(TIMEOUT)) {
-                verifiedVersion(recovered.load(m.id()).block(TIMEOUT));
-            }
-        }
-        assertThat(sawOld).isPositive();
-        if (afterEffect) {
-            assertThat(sawNew).as("a crash right after the manifest is written still commits").isPositive();
-        }
+        CrashSweep.run(fixture, afterEffect);
     }
 
     @ParameterizedTest(name = "zstd: {0}")
@@ -179,7 +138,7 @@ class ChunkedFaultTest {
         assertThat(retried).contains("put", "get");
         store.clearFaults();
         cp.prune().block(TIMEOUT);
-        assertThat(store.keys()).containsExactlyInAnyOrderElementsOf(referencedKeys(cp));
+        assertThat(store.keys()).containsExactlyInAnyOrderElementsOf(CrashSweep.referencedKeys(cp));
         assertThat(cp.list().count().block(TIMEOUT)).isEqualTo(25);
         verifiedVersion(cp.load(cp.list().blockFirst(TIMEOUT).id()).block(TIMEOUT));
     }

@@ -8,7 +8,6 @@ import dev.checkpointer.Checkpointer;
 import dev.checkpointer.CheckpointerBuilder;
 import dev.checkpointer.ErrorCode;
 import dev.checkpointer.Manifest;
-import dev.checkpointer.PartitionEntry;
 import dev.checkpointer.Payload;
 import dev.checkpointer.RetrySettings;
 import dev.checkpointer.SaveOutcome;
@@ -17,14 +16,10 @@ import dev.checkpointer.StoreException;
 import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.store.memory.MemoryStore;
 import dev.checkpointer.testkit.FaultInjectingStore;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -79,60 +74,26 @@ class EngineFaultTest {
         return v;
     }
 
-    private static Set<String> referencedKeys(Checkpointer cp) {
-        Set<String> keys = new HashSet<>();
-        for (Manifest m : cp.list().collectList().block(TIMEOUT)) {
-            keys.add("checkpoints/" + m.id().padded() + "/manifest.json");
-            m.partitions().stream().map(PartitionEntry::key).filter(k -> k != null).forEach(keys::add);
-        }
-        keys.add("_latest");
-        return keys;
-    }
 
     @ParameterizedTest(name = "write takes effect before the crash: {0}")
     @ValueSource(booleans = {false, true})
     void aCrashAtAnyCallOfASaveLeavesThePreviousOrTheNewCheckpointWhole(boolean afterEffect) {
-        // How many calls does a save make, from a fresh process?
-        FaultInjectingStore probe = new FaultInjectingStore(MemoryStore.create());
-        builder(probe).build().save(snapshot(1)).block(TIMEOUT);
-        FaultInjectingStore probe2 = new FaultInjectingStore(MemoryStore.reopen(probe.wrapped()));
-        builder(probe2).build().save(snapshot(2)).block(TIMEOUT);
-        long callsPerSave = probe2.callCount();
-        assertThat(callsPerSave).isGreaterThan(8);
-
-        int sawOld = 0;
-        int sawNew = 0;
-        for (long k = 0; k < callsPerSave; k++) {
-            FaultInjectingStore base = new FaultInjectingStore(MemoryStore.create());
-            builder(base).build().save(snapshot(1)).block(TIMEOUT);
-            FaultInjectingStore dying = new FaultInjectingStore(MemoryStore.reopen(base.wrapped()));
-            dying.crashAfter(k, afterEffect);
-            StepVerifier.create(builder(dying).build().save(snapshot(2)))
-                    // Two uploads in flight may both hit the crash: Reactor then reports them together.
-                    .expectErrorSatisfies(e -> assertThat(reactor.core.Exceptions.unwrapMultiple(e)).isNotEmpty()
-                            .allSatisfy(x -> assertThat(x).isInstanceOf(StoreException.class).hasMessageContaining("simulated crash")))
-                    .verify(TIMEOUT);
-
-            Checkpointer recovered = builder(MemoryStore.reopen(base.wrapped())).build();
-            long version = verifiedVersion(recovered.latest().block(TIMEOUT));
-            assertThat(version).as("crash after %d calls", k).isIn(1L, 2L);
-            if (version == 1) {
-                sawOld++;
-            } else {
-                sawNew++;
+        CrashSweep.run(new CrashSweep.Fixture() {
+            @Override
+            public CheckpointerBuilder builder(dev.checkpointer.spi.ObjectStore store) {
+                return EngineFaultTest.builder(store);
             }
-            // The location stays writable, and once the head has passed whatever the crash left behind, that is
-            // debris prune removes, and only that (before, a save that may still commit could need it).
-            Manifest next = recovered.save(snapshot(3)).block(TIMEOUT);
-            assertThat(verifiedVersion(recovered.load(next.id()).block(TIMEOUT))).isEqualTo(3);
-            recovered.prune().block(TIMEOUT);
-            assertThat(base.keys()).as("crash after %d calls", k).containsExactlyInAnyOrderElementsOf(referencedKeys(recovered));
-            assertThat(verifiedVersion(recovered.latest().block(TIMEOUT))).isEqualTo(3);
-        }
-        assertThat(sawOld).isPositive();
-        if (afterEffect) {
-            assertThat(sawNew).as("a crash right after the manifest is written still commits").isPositive();
-        }
+
+            @Override
+            public Snapshot snapshot(long v) {
+                return EngineFaultTest.snapshot(v);
+            }
+
+            @Override
+            public long verifiedVersion(Checkpoint c) {
+                return EngineFaultTest.verifiedVersion(c);
+            }
+        }, afterEffect);
     }
 
     @Test
