@@ -24,26 +24,7 @@ final class Generators {
 
     /** Parameters, every field shrinking towards its simplest value. */
     static Arbitrary<Schedule.Params> params(Set<Rule> disabled) {
-        Arbitrary<int[]> actors = Combinators.combine(
-                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2),
-                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(1, 2), Arbitraries.integers().between(0, 1),
-                Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 63))
-                .as((a, b, c, d, e, f, g, h) -> new int[] {a, b, c, d, e, f, g, h});
-        Arbitrary<int[]> faults = Combinators.combine(
-                Arbitraries.integers().between(0, Schedule.Params.GRACE.length - 1),
-                Arbitraries.integers().between(0, Schedule.Params.SKEW.length - 1),
-                Arbitraries.integers().between(0, Schedule.Params.SKEW.length - 1),
-                Arbitraries.integers().between(0, 20), Arbitraries.integers().between(0, 20),
-                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.integers().between(2, 4))
-                .as((a, b, c, d, e, f, g, h) -> new int[] {a, b, c, d, e, f, g, h});
-        return Combinators.combine(actors, faults, chunking()).as((a, f, k) -> {
-            int[] v = new int[18];
-            System.arraycopy(a, 0, v, 0, 8);
-            System.arraycopy(f, 0, v, 8, 8);
-            v[16] = Schedule.Params.ruleMask(disabled);
-            v[17] = k;
-            return Schedule.Params.of(v);
-        });
+        return params(new int[] {0, 0, 0, 0, 1, 0, 0, 0}, new int[] {2, 2, 2, 2, 2, 1, 3, 63}, chunking(), Schedule.Params.ruleMask(disabled), k -> k);
     }
 
     /**
@@ -63,10 +44,22 @@ final class Generators {
      * every fault; shrinking towards one chunking writer and nothing else.
      */
     static Arbitrary<Schedule.Params> chunkParams() {
+        // Bit 0 always: the first own writer chunks; the others, and the codecs, as drawn.
+        return params(new int[] {1, 0, 0, 0, 1, 0, 0, 0}, new int[] {2, 1, 1, 2, 2, 1, 3, 63}, Arbitraries.integers().between(0, CHUNKING_HI / 2), 0,
+                k -> 1 | (k << 1));
+    }
+
+    /**
+     * Parameters from the actors' bounds (8 values, inclusive), every fault, a rule mask and a chunking mask drawn by
+     * {@code chunking} and mapped by {@code mask}.
+     */
+    private static Arbitrary<Schedule.Params> params(int[] lo, int[] hi, Arbitrary<Integer> chunking, int ruleMask,
+            java.util.function.IntUnaryOperator mask) {
         Arbitrary<int[]> actors = Combinators.combine(
-                Arbitraries.integers().between(1, 2), Arbitraries.integers().between(0, 1), Arbitraries.integers().between(0, 1),
-                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(1, 2), Arbitraries.integers().between(0, 1),
-                Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 63))
+                Arbitraries.integers().between(lo[0], hi[0]), Arbitraries.integers().between(lo[1], hi[1]),
+                Arbitraries.integers().between(lo[2], hi[2]), Arbitraries.integers().between(lo[3], hi[3]),
+                Arbitraries.integers().between(lo[4], hi[4]), Arbitraries.integers().between(lo[5], hi[5]),
+                Arbitraries.integers().between(lo[6], hi[6]), Arbitraries.integers().between(lo[7], hi[7]))
                 .as((a, b, c, d, e, f, g, h) -> new int[] {a, b, c, d, e, f, g, h});
         Arbitrary<int[]> faults = Combinators.combine(
                 Arbitraries.integers().between(0, Schedule.Params.GRACE.length - 1),
@@ -75,12 +68,12 @@ final class Generators {
                 Arbitraries.integers().between(0, 20), Arbitraries.integers().between(0, 20),
                 Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.integers().between(2, 4))
                 .as((a, b, c, d, e, f, g, h) -> new int[] {a, b, c, d, e, f, g, h});
-        // Bit 0 always: the first own writer chunks; the others, and the codecs, as drawn.
-        return Combinators.combine(actors, faults, Arbitraries.integers().between(0, CHUNKING_HI / 2)).as((a, f, k) -> {
+        return Combinators.combine(actors, faults, chunking).as((a, f, k) -> {
             int[] v = new int[18];
             System.arraycopy(a, 0, v, 0, 8);
             System.arraycopy(f, 0, v, 8, 8);
-            v[17] = 1 | (k << 1);
+            v[16] = ruleMask;
+            v[17] = mask.applyAsInt(k);
             return Schedule.Params.of(v);
         });
     }
