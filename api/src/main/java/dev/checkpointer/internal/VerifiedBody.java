@@ -93,7 +93,14 @@ final class VerifiedBody {
 
     /** Copies {@code src} into {@link #joined} at {@code at}, hashing each step from the array right after copying it. */
     private void copyAndHash(ByteBuffer src, int at) {
-        byte[] out = joined;
+        copyAndHash(src, joined, at, md);
+    }
+
+    /**
+     * Copies {@code src} into {@code out} from {@code at}, feeding each step of {@value #STEP} bytes to {@code md} from
+     * {@code out} right after copying it, while it is still in the cache.
+     */
+    static void copyAndHash(ByteBuffer src, byte[] out, int at, MessageDigest md) {
         int pos = at;
         while (src.hasRemaining()) {
             int k = Math.min(STEP, src.remaining());

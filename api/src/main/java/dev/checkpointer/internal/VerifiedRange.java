@@ -9,7 +9,7 @@ import reactor.core.publisher.Mono;
 /**
  * Fills {@code dest[at, at + size)} with an object's body and checks its size and SHA-256, so that a chunked
  * partition is assembled without a buffer per chunk: each piece is copied into place and hashed from there right
- * after, while it is still in the cache, so the body is read from memory once.
+ * after, step by step while it is still in the cache ({@code VerifiedBody.copyAndHash}), so the body is read from memory once.
  *
  * <p>A body may be fetched more than once (the request and its body are retried together), and an attempt given up
  * (timed out, cancelled) may still be inside a copy on another thread when the next one starts. Each attempt takes a
@@ -18,9 +18,6 @@ import reactor.core.publisher.Mono;
  * is never written past its end: more bytes than expected fail before they are copied.
  */
 final class VerifiedRange {
-    /** Copy-then-hash step: small enough that the copied bytes are still in the cache when they are hashed. */
-    private static final int STEP = 128 * 1024;
-
     private final byte[] dest;
     private final int at;
     private final int size;
@@ -78,13 +75,7 @@ final class VerifiedRange {
         if ((long) count + n > size) {
             throw new IntegrityException(key, "size=" + size, "more than " + size + " bytes");
         }
-        int pos = at + count;
-        while (src.hasRemaining()) {
-            int k = Math.min(STEP, src.remaining());
-            src.get(dest, pos, k);
-            md.update(dest, pos, k);
-            pos += k;
-        }
+        VerifiedBody.copyAndHash(src, dest, at + count, md);
         count += n;
     }
 
