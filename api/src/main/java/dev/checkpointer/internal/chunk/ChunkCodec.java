@@ -44,11 +44,6 @@ public sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
     void decode(String key, byte[] stored, byte[] dest, int at, int size);
 
     /**
-     * The codec recorded as {@code name}; zstd at {@code level} (ignored for {@code none}).
-     *
-     * @throws InvalidInputException for an unknown name, or zstd without zstd-jni on the class path
-     */
-    /**
      * The codec to decode chunks recorded as {@code name}.
      *
      * @param name the recorded name
@@ -58,27 +53,17 @@ public sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
     static ChunkCodec forReading(String name) {
         return switch (name) {
             case "none" -> NONE;
-            case "zstd" -> Readers.zstd();
+            case "zstd" -> zstd(3); // the level plays no part in decoding
             default -> throw new InvalidInputException("unknown chunk codec '" + name + "': expected none or zstd");
         };
     }
 
-    /** One zstd decoder for every read (its level plays no part in decoding), created on first use. */
-    final class Readers {
-        private static volatile @org.jspecify.annotations.Nullable ChunkCodec zstd;
-
-        private Readers() {}
-
-        static ChunkCodec zstd() {
-            ChunkCodec z = zstd;
-            if (z == null) {
-                z = ChunkCodec.zstd(3);
-                zstd = z;
-            }
-            return z;
-        }
-    }
-
+    /**
+     * The codec recorded as {@code name}; zstd at {@code level} (ignored for {@code none}). The same instance for the
+     * same name and level: its native contexts are pooled for the life of the JVM, not per save.
+     *
+     * @throws InvalidInputException for an unknown name, or zstd without zstd-jni on the class path
+     */
     static ChunkCodec of(String name, int level) {
         return switch (name) {
             case "none" -> NONE;
@@ -99,7 +84,7 @@ public sealed interface ChunkCodec permits ChunkCodec.Identity, ZstdCodec {
             throw new InvalidInputException("zstd compression needs com.github.luben:zstd-jni on the class path (an optional"
                     + " dependency of checkpointer-api): add it, or configure no compression");
         }
-        return new ZstdCodec(level);
+        return ZstdCodec.at(level);
     }
 
     /** No compression. */

@@ -91,4 +91,75 @@ class ChunkCodecTest {
             assertThatThrownBy(() -> codec.decode("k", stored, new byte[plain.length + 1], 0, plain.length + 1)).isInstanceOf(IntegrityException.class);
         }
     }
+
+    @Test
+    void oneCodecPerLevelSoSavesDoNotEachCreateNativeContexts() {
+        // The engine looks its codec up per partition of every save: a new codec each time would create (and, zstd-jni
+        // freeing native memory only on close, leak) contexts per save.
+        assertThat(ChunkCodec.of("zstd", 3)).isSameAs(ChunkCodec.of("zstd", 3)).isSameAs(ChunkCodec.zstd(3))
+                .isSameAs(ChunkCodec.forReading("zstd"));
+        assertThat(ChunkCodec.of("zstd", 5)).isNotSameAs(ChunkCodec.of("zstd", 3));
+    }
+
+    @Test
+    void nativeContextsAreReusedAcrossThreadsNotKeptPerThread() throws Exception {
+        // Level 11 is used by no other test here, so its pools start empty. A hundred threads, one after another (as a
+        // scheduler retires idle threads and starts new ones), each compressing and decompressing a chunk: one context
+        // of each kind serves them all, where contexts kept per thread would be two hundred, never closed.
+        ZstdCodec codec = (ZstdCodec) ChunkCodec.zstd(11);
+        byte[] plain = StateCorpus.mixed(3, 64 << 10);
+        for (int i = 0; i < 100; i++) {
+            Thread t = new Thread(() -> {
+                byte[] stored = codec.encode(plain, plain.length);
+                assertThat(codec.decode("k", stored, plain.length)).isEqualTo(plain);
+            });
+            t.start();
+            t.join();
+        }
+        assertThat(codec.contextsCreated()).isEqualTo(2);
+        assertThat(codec.contextsOpen()).isEqualTo(2);
+
+        // Many at once: each task takes its own context, and no more than the bound stays open afterwards.
+        int threads = ZstdCodec.MAX_IDLE * 3;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
+        List<Thread> all = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    together.await();
+                    for (int k = 0; k < 20; k++) {
+                        byte[] stored = codec.encode(plain, plain.length);
+                        assertThat(codec.decode("k", stored, plain.length)).isEqualTo(plain);
+                    }
+                } catch (Throwable e) {
+                    failed.compareAndSet(null, e);
+                }
+            });
+            all.add(t);
+            t.start();
+        }
+        for (Thread t : all) {
+            t.join();
+        }
+        assertThat(failed.get()).isNull();
+        // Contexts returned beyond the bound were closed: what stays open once the work ends is what the pools keep.
+        assertThat(codec.contextsOpen()).isEqualTo(codec.contextsIdle()).isLessThanOrEqualTo(2L * ZstdCodec.MAX_IDLE);
+    }
+
+    @Test
+    void aContextThatFailedToDecodeIsClosedNotReused() {
+        ZstdCodec codec = (ZstdCodec) ChunkCodec.zstd(13); // pools of their own (see above)
+        byte[] plain = StateCorpus.mixed(4, 32 << 10);
+        byte[] stored = codec.encode(plain, plain.length);
+        assertThat(codec.decode("k", stored, plain.length)).isEqualTo(plain);
+        int idle = codec.contextsIdle();
+        byte[] garbage = stored.clone();
+        garbage[0] ^= 0x7f;
+        long open = codec.contextsOpen();
+        assertThatThrownBy(() -> codec.decode("k", garbage, plain.length)).isInstanceOf(IntegrityException.class);
+        assertThat(codec.contextsIdle()).as("the failed decoder is not returned").isEqualTo(idle - 1);
+        assertThat(codec.contextsOpen()).as("but closed").isEqualTo(open - 1);
+        assertThat(codec.decode("k", stored, plain.length)).isEqualTo(plain);
+    }
 }
