@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.function.BiFunction;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Reads a chunked partition: its chunks fetched with bounded concurrency and handed on in order, each decoded and
@@ -24,13 +23,15 @@ final class ChunkReads {
     static final int CONCURRENCY = 4;
 
     private final StoreCalls calls;
+    private final CpuWork cpu;
     private final BiFunction<String, Throwable, RuntimeException> gone;
 
     /**
      * @param gone the error for a chunk object that no longer exists (its key and the store's error)
      */
-    ChunkReads(StoreCalls calls, BiFunction<String, Throwable, RuntimeException> gone) {
+    ChunkReads(StoreCalls calls, CpuWork cpu, BiFunction<String, Throwable, RuntimeException> gone) {
         this.calls = calls;
+        this.cpu = cpu;
         this.gone = gone;
     }
 
@@ -54,7 +55,7 @@ final class ChunkReads {
                 at[i] = at[i - 1] + (int) chunks.get(i - 1).size();
             }
             return Flux.range(0, chunks.size())
-                    .flatMap(i -> chunkInto(chunks.get(i), all, at[i]).subscribeOn(Schedulers.parallel()), CONCURRENCY, 1)
+                    .flatMap(i -> cpu.on(chunkInto(chunks.get(i), all, at[i])), CONCURRENCY, 1)
                     .then(Mono.fromCallable(() -> ByteBuffer.wrap(all).asReadOnlyBuffer()));
         });
     }
@@ -74,7 +75,7 @@ final class ChunkReads {
      */
     private Flux<ByteBuffer> chunks(PartitionEntry e) {
         return Flux.fromIterable(e.chunks())
-                .flatMapSequential(c -> chunk(c).subscribeOn(Schedulers.parallel()).materialize(), CONCURRENCY, 1)
+                .flatMapSequential(c -> cpu.on(chunk(c)).materialize(), CONCURRENCY, 1)
                 .handle((signal, sink) -> {
                     if (signal.isOnNext()) {
                         sink.next(signal.get());

@@ -29,6 +29,8 @@ final class Context {
     final StoreCalls calls;
     final ProtocolRules.Settings rules;
     final LocationState state = new LocationState();
+    /** Where hashing, chunking, compression and verification run (see {@link CpuWork}). */
+    final CpuWork cpu;
     private final RandomGenerator random;
 
     Context(EngineConfig config, ProtocolRules.Settings rules) {
@@ -36,6 +38,7 @@ final class Context {
         this.store = config.store();
         this.calls = new StoreCalls(store, config.retry(), config.operationTimeout(), config.listeners());
         this.rules = rules;
+        this.cpu = new CpuWork(store.describe());
         RandomGenerator r = rules.random();
         this.random = r != null ? r : new SecureRandom();
     }

@@ -22,10 +22,10 @@ final class DefaultCheckpoint implements Checkpoint {
     private final StoreCalls calls;
     private final ChunkReads chunks;
 
-    DefaultCheckpoint(Manifest manifest, StoreCalls calls) {
+    DefaultCheckpoint(Manifest manifest, StoreCalls calls, CpuWork cpu) {
         this.manifest = manifest;
         this.calls = calls;
-        this.chunks = new ChunkReads(calls, this::gone);
+        this.chunks = new ChunkReads(calls, cpu, this::gone);
     }
 
     @Override

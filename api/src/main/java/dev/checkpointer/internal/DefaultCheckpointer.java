@@ -245,8 +245,11 @@ final class DefaultCheckpointer implements Checkpointer {
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true) && ctx.config.ownsStore()) {
-            ctx.store.close();
+        if (closed.compareAndSet(false, true)) {
+            ctx.cpu.close();
+            if (ctx.config.ownsStore()) {
+                ctx.store.close();
+            }
         }
     }
 

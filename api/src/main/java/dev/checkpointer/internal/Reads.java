@@ -329,6 +329,6 @@ final class Reads {
     }
 
     private Checkpoint checkpoint(Manifest m) {
-        return new DefaultCheckpoint(m, ctx.calls);
+        return new DefaultCheckpoint(m, ctx.calls, ctx.cpu);
     }
 }

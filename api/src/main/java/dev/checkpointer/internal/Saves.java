@@ -68,7 +68,7 @@ final class Saves {
         this.protocol = protocol;
         this.janitor = janitor;
         this.reads = reads;
-        this.uploader = new Uploader(ctx.calls, new AsyncPermits(ctx.config.maxConcurrentUploads()), ctx.config);
+        this.uploader = new Uploader(ctx.calls, new AsyncPermits(ctx.config.maxConcurrentUploads()), ctx.config, ctx.cpu);
     }
 
     // ------------------------------------------------------------------------------------------------- save
@@ -309,7 +309,7 @@ final class Saves {
     /** One partition: inlined when small (no request), chunked when large and chunking is on, else uploaded under a key unique to this call. */
     private Mono<PartitionEntry> stageOne(CheckpointId id, Snapshot.Partition p, UploadLog uploaded, ChunkIndex index, String chunkToken) {
         if (uploader.isChunked(p.payload())) {
-            return Uploader.onWorker(uploader.uploadChunked(id, p, chunkToken, uploaded, index));
+            return ctx.cpu.on(uploader.uploadChunked(id, p, chunkToken, uploaded, index));
         }
         return stageOne(id, p, uploaded);
     }
@@ -319,7 +319,7 @@ final class Saves {
         if (uploader.isSmall(p.payload())) {
             return uploader.readSmall(p).map(small -> PartitionEntry.inline(p.operator(), p.partition(), p.kind(), small.bytes(), small.sha256()));
         }
-        return Uploader.onWorker(uploader.upload(id, p, ctx.newToken(), uploaded));
+        return ctx.cpu.on(uploader.upload(id, p, ctx.newToken(), uploaded));
     }
 
     /** The result of a commit step: the manifest, or null when its id was taken and a save may try a fresh one. */

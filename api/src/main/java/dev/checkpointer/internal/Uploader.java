@@ -33,7 +33,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Uploads partitions: SHA-256 computed while the bytes stream, one request per partition (or per part for
@@ -50,11 +49,13 @@ final class Uploader {
     private final StoreCalls calls;
     private final AsyncPermits permits;
     private final EngineConfig config;
+    private final CpuWork cpu;
 
-    Uploader(StoreCalls calls, AsyncPermits permits, EngineConfig config) {
+    Uploader(StoreCalls calls, AsyncPermits permits, EngineConfig config, CpuWork cpu) {
         this.calls = calls;
         this.permits = permits;
         this.config = config;
+        this.cpu = cpu;
     }
 
     /** Whether a partition is small enough to travel in the manifest. */
@@ -116,7 +117,7 @@ final class Uploader {
     private Mono<ChunkRef> putChunk(CheckpointId id, String token, Chunk chunk, ChunkCodec codec, UploadLog uploaded) {
         String key = ChunkRef.keyOf(id, chunk.sha256(), token);
         Mono<ByteBuffer> stored = codec == ChunkCodec.NONE ? Mono.just(chunk.data())
-                : Mono.fromCallable(() -> chunk.encodeWith(codec)).subscribeOn(Schedulers.parallel());
+                : cpu.on(Mono.fromCallable(() -> chunk.encodeWith(codec)));
         return stored.flatMap(bytes -> {
             // The manifest's digest is of the chunk itself, checked on every read after decoding. The stored bytes are
             // covered on the way by a checksum too: the chunk's SHA-256 when stored as is, else the store's native
@@ -318,9 +319,4 @@ final class Uploader {
     record Small(Snapshot.Partition partition, byte[] bytes, String sha256) {}
 
     private record Part(int number, ByteBuffer bytes, AsyncPermits.Permit permit) {}
-
-    /** Subscribes the upload of one partition on the parallel scheduler so that hashing uses every core. */
-    static <T> Mono<T> onWorker(Mono<T> work) {
-        return work.subscribeOn(Schedulers.parallel());
-    }
 }
