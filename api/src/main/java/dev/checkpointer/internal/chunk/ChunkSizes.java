@@ -15,7 +15,6 @@ public record ChunkSizes(int min, int avg, int max) {
     /** 256 KiB, 1 MiB, 8 MiB. */
     public static final ChunkSizes DEFAULT = ofAverage(1 << 20);
 
-    /** The largest maximum allowed. */
     /** The largest maximum chunk size. */
     public static final int MAX_MAX = 256 << 20;
 

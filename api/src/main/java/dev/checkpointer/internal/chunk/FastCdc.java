@@ -48,6 +48,11 @@ final class FastCdc {
 
     private FastCdc() {}
 
+    /** The gear table's value for a byte (for tests that check the cutter against FastCDC's definition). */
+    static long gear(byte b) {
+        return GEAR[b & 0xff];
+    }
+
     /**
      * Cuts a stream into chunks, without hints.
      *

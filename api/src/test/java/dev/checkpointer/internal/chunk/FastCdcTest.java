@@ -148,6 +148,53 @@ class FastCdcTest {
     }
 
     /**
+     * FastCDC as defined, one byte at a time: from the minimum on, the gear hash of the bytes since the minimum is
+     * checked after each byte against the small mask below the average and the large one from it; a chunk ends after
+     * the first byte that meets it, or at the maximum. The cutter's faster loops must cut exactly here.
+     */
+    static List<Integer> definedLengths(byte[] data, ChunkSizes sizes) {
+        long small = -1L << (64 - (sizes.bits() + 2));
+        long large = -1L << (64 - (sizes.bits() - 2));
+        List<Integer> out = new ArrayList<>();
+        for (int start = 0; start < data.length; ) {
+            int n = Math.min(data.length - start, sizes.max());
+            int len = n;
+            long h = 0;
+            for (int i = sizes.min(); i < n; i++) {
+                h = (h << 1) + FastCdc.gear(data[start + i]);
+                if ((h & (i < sizes.avg() ? small : large)) == 0) {
+                    len = i + 1;
+                    break;
+                }
+            }
+            out.add(len);
+            start += len;
+        }
+        return out;
+    }
+
+    @Property(tries = 300)
+    void chunksEndWhereFastCdcsDefinitionEndsThem(@ForAll long seed, @ForAll @IntRange(min = 0, max = 400_000) int size,
+            @ForAll @IntRange(min = 9, max = 16) int averageBits, @ForAll @IntRange(min = 0, max = 3) int entropy) {
+        // Random bytes, and bytes drawn from 2, 4 or 8 values (a low-entropy state cuts differently, and at the maximum).
+        byte[] data = random(seed, size);
+        if (entropy > 0) {
+            for (int i = 0; i < data.length; i++) {
+                data[i] &= (byte) ((1 << entropy) - 1);
+            }
+        }
+        ChunkSizes sizes = ChunkSizes.ofAverage(1 << averageBits);
+        List<Integer> defined = definedLengths(data, sizes);
+        List<Integer> streamed = chunks(split(data, List.of(70_001, 3, 4096)), sizes).stream().map(Chunk::length).toList();
+        assertThat(streamed).isEqualTo(defined);
+        byte[] around = new byte[data.length + 20];
+        System.arraycopy(data, 0, around, 10, data.length);
+        List<Integer> inPlace = FastCdc.chunks(around, 10, 10 + data.length, sizes, List.of(), new FastCdc.Stats(), true)
+                .map(Chunk::length).collectList().block();
+        assertThat(inPlace).isEqualTo(defined);
+    }
+
+    /**
      * The gear table and masks are a storage format: these boundaries must never move, or chunks already stored
      * would no longer deduplicate against new saves. Change only with a new chunking format version.
      */
