@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.NonBlocking;
 import reactor.core.scheduler.Scheduler;
@@ -56,11 +55,6 @@ final class CpuWork {
     /** {@code work} subscribed on the pool. */
     <T> Mono<T> on(Mono<T> work) {
         return Mono.defer(() -> work.subscribeOn(current())).onErrorMap(this::closedDuringSchedule, this::closedError);
-    }
-
-    /** {@code work} subscribed on the pool. */
-    <T> Flux<T> on(Flux<T> work) {
-        return Flux.defer(() -> work.subscribeOn(current())).onErrorMap(this::closedDuringSchedule, this::closedError);
     }
 
     /** Lets the pool finish the work it was given, then retires its threads; later work runs on {@code Schedulers.parallel()}. */
@@ -111,7 +105,10 @@ final class CpuWork {
         made.dispose(); // started no thread yet: threads start with their first task
         ThreadPoolExecutor own = new ThreadPoolExecutor(THREADS, THREADS, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), CpuThread::new);
         own.allowCoreThreadTimeOut(true);
-        return new Bound(parallel, Schedulers.fromExecutorService(own, "checkpointer-cpu"), own);
+        // Trampolining workers: the tasks of one worker run in order and one at a time (Reactor's Worker contract), while
+        // the tasks of all workers share the pool's one queue. A worker of fromExecutorService would run its tasks on
+        // several threads at once.
+        return new Bound(parallel, Schedulers.fromExecutor(own, true), own);
     }
 
     private static boolean isReactors(Scheduler s) {
