@@ -96,22 +96,7 @@ class ChunkedFaultTest {
     @ParameterizedTest(name = "write takes effect before the crash: {0}, zstd: {1}")
     @CsvSource({"false,false", "true,false", "false,true", "true,true"})
     void aCrashAtAnyCallOfASaveReusingChunksLeavesThePreviousOrTheNewCheckpointWhole(boolean afterEffect, boolean zstd) {
-        CrashSweep.Fixture fixture = new CrashSweep.Fixture() {
-            @Override
-            public CheckpointerBuilder builder(ObjectStore store) {
-                return ChunkedFaultTest.builder(store, zstd);
-            }
-
-            @Override
-            public Snapshot snapshot(long v) {
-                return ChunkedFaultTest.snapshot(v);
-            }
-
-            @Override
-            public long verifiedVersion(Checkpoint c) {
-                return ChunkedFaultTest.verifiedVersion(c);
-            }
-        };
+        CrashSweep.Fixture fixture = new CrashSweep.Fixture(store -> builder(store, zstd), ChunkedFaultTest::snapshot, ChunkedFaultTest::verifiedVersion);
         // The second save, from a fresh process, reuses its head's chunks and puts only the changed ones.
         long chunkPuts = CrashSweep.probe(fixture).calls().stream().filter(c -> c.operation().equals("put") && c.key().startsWith(ChunkRef.AREA)).count();
         assertThat(chunkPuts).as("the second save puts its changed chunks only").isBetween(2L, 12L);

@@ -16,6 +16,9 @@ import dev.checkpointer.testkit.FaultInjectingStore;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.LongFunction;
+import java.util.function.ToLongFunction;
 import reactor.test.StepVerifier;
 
 /**
@@ -28,15 +31,26 @@ final class CrashSweep {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     /** What a sweep saves and how it checks a checkpoint. */
-    interface Fixture {
-        /** A checkpointer builder over {@code store}, with the settings under test. */
-        CheckpointerBuilder builder(ObjectStore store);
+    /**
+     * What a sweep saves and checks.
+     *
+     * @param builder a checkpointer builder over a store, with the settings under test
+     * @param snapshot version {@code v} of the state
+     * @param verifiedVersion reads every partition of a checkpoint, checks it is exactly one version's state, and
+     *     returns that version
+     */
+    record Fixture(Function<ObjectStore, CheckpointerBuilder> builder, LongFunction<Snapshot> snapshot, ToLongFunction<Checkpoint> verifiedVersion) {
+        CheckpointerBuilder builder(ObjectStore store) {
+            return builder.apply(store);
+        }
 
-        /** Version {@code v} of the state. */
-        Snapshot snapshot(long v);
+        Snapshot snapshot(long v) {
+            return snapshot.apply(v);
+        }
 
-        /** Reads every partition of {@code c}, checks it is exactly one version's state, and returns that version. */
-        long verifiedVersion(Checkpoint c);
+        long verifiedVersion(Checkpoint c) {
+            return verifiedVersion.applyAsLong(c);
+        }
     }
 
     private CrashSweep() {}

@@ -78,22 +78,7 @@ class EngineFaultTest {
     @ParameterizedTest(name = "write takes effect before the crash: {0}")
     @ValueSource(booleans = {false, true})
     void aCrashAtAnyCallOfASaveLeavesThePreviousOrTheNewCheckpointWhole(boolean afterEffect) {
-        CrashSweep.run(new CrashSweep.Fixture() {
-            @Override
-            public CheckpointerBuilder builder(dev.checkpointer.spi.ObjectStore store) {
-                return EngineFaultTest.builder(store);
-            }
-
-            @Override
-            public Snapshot snapshot(long v) {
-                return EngineFaultTest.snapshot(v);
-            }
-
-            @Override
-            public long verifiedVersion(Checkpoint c) {
-                return EngineFaultTest.verifiedVersion(c);
-            }
-        }, afterEffect);
+        CrashSweep.run(new CrashSweep.Fixture(EngineFaultTest::builder, EngineFaultTest::snapshot, EngineFaultTest::verifiedVersion), afterEffect);
     }
 
     @Test
