@@ -56,6 +56,7 @@ final class ChunkReads {
             }
             return Flux.range(0, chunks.size())
                     .flatMap(i -> cpu.on(chunkInto(chunks.get(i), all, at[i])), CONCURRENCY, 1)
+                    .onErrorMap(FirstFailure::of)
                     .then(Mono.fromCallable(() -> ByteBuffer.wrap(all).asReadOnlyBuffer()));
         });
     }

@@ -152,6 +152,7 @@ final class Saves {
             return indexFor(v, snapshot)
                     .flatMap(index -> Flux.fromIterable(snapshot.partitions())
                             .flatMapSequential(p -> stageOne(chosen, p, attemptLog, index, chunkToken), ctx.config.maxConcurrentUploads())
+                            .onErrorMap(FirstFailure::of)
                             .collectList()
                             .map(entries -> new Staged(entries, index.base())))
                     .flatMap(staged -> sequencer.turn(chosen.value()).then(Mono.defer(() -> {

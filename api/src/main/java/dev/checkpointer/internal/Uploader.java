@@ -108,6 +108,7 @@ final class Uploader {
             return chunks
                     .flatMapSequential(chunk -> index.reusable(chunk.sha256(), chunk.length()).map(Mono::just)
                             .orElseGet(() -> index.once(chunk.sha256(), () -> putChunk(id, token, chunk, codec, uploaded))), CHUNKS_IN_FLIGHT, 1)
+                    .onErrorMap(FirstFailure::of)
                     .collectList()
                     .map(refs -> PartitionEntry.chunked(p.operator(), p.partition(), p.kind(), refs.stream().mapToLong(ChunkRef::size).sum(),
                             ChunkRef.listDigest(refs), refs));
