@@ -108,7 +108,15 @@ class FastCdcTest {
     void anEditInTheMiddleChangesOnlyTheChunksNearIt(@ForAll long seed, @ForAll @IntRange(min = 100_000, max = 900_000) int where,
             @ForAll @IntRange(min = 1, max = 64) int length, @ForAll boolean insert) {
         byte[] data = random(seed, 1_000_000); // about 240 chunks
-        List<Chunk> changed = changed(data, edit(data, where, random(~seed, length), insert));
+        byte[] patch = random(~seed, length);
+        if (!insert) {
+            // An overwrite that changes every byte it covers: a random byte equal to the one it replaces (1 in 256 for a
+            // one-byte overwrite) would be no edit at all, and no chunk would change.
+            for (int i = 0; i < length; i++) {
+                patch[i] = (byte) (data[where + i] ^ (patch[i] | 1));
+            }
+        }
+        List<Chunk> changed = changed(data, edit(data, where, patch, insert));
         // Most digests are shared: the changed chunks are few, and all of them start within a chunk before the edit
         // and end a few chunks after it (the boundaries resynchronise at the first cut point both streams share).
         assertThat(changed).as("chunks not shared after a %d-byte %s at %d", length, insert ? "insert" : "overwrite", where)
