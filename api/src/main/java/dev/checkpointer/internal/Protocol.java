@@ -368,11 +368,24 @@ final class Protocol {
     /**
      * The create failed with an unknown outcome (every attempt's response lost, or a permanent error after an
      * attempt that may have landed). Claims the key with an abort marker: if that lands, the manifest never will.
+     *
+     * <p>That it never will does not mean that it never did. A create that landed late may have been rolled forward
+     * by another writer, built on (its chunks reused by later checkpoints) and then expired, which removes the key
+     * again; the marker then lands on an empty key. The floor tells the two apart, read after the marker landed (it
+     * only rises): at or above it, a published manifest is never removed, only replaced by its tombstone, so an
+     * empty key means the manifest was never published, and the save's uploads can go. Below it the outcome is
+     * unknown, and the uploads stay: later checkpoints may reference them, and prune() removes them once nothing does.
      */
     private Mono<Prepared> settle(CheckpointId id, String sha, Manifest m, Throwable original) {
         byte[] marker = ManifestCodec.encodeAbort(id, ctx.now(), ctx.writerId());
         return ctx.calls.put(Layout.manifest(id), () -> Payload.of(marker), PutOptions.ifAbsent().withSha256(Sha256.hex(marker)))
-                .flatMap(info -> Mono.<Prepared>error(new NotCreated(original)))
+                .flatMap(info -> readPointer())
+                .flatMap(v -> v.kind() == Kind.LOST || v.floor() > id.value()
+                        ? Mono.<Prepared>error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "cannot tell whether checkpoint " + id
+                                + " was committed: its manifest's create had an unknown outcome, and "
+                                + (v.kind() == Kind.LOST ? "the pointer " + Layout.LATEST + " cannot be read to tell whether the id has expired"
+                                        : "the id has since expired below the floor " + v.floor()), original))
+                        : Mono.<Prepared>error(new NotCreated(original)))
                 .onErrorResume(Context::isPrecondition, e -> whoHolds(id, sha, m))
                 .onErrorResume(e -> !(e instanceof NotCreated) && !(e instanceof IdTaken) && !(e instanceof CheckpointException ce && !(ce instanceof StoreException)),
                         e -> {

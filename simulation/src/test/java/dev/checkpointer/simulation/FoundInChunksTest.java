@@ -31,6 +31,20 @@ class FoundInChunksTest {
     }
 
     /**
+     * w0's create of manifest 1 (chunked) outlives its request: the retry fails, the first attempt lands later. e0
+     * rolls checkpoint 1 forward and builds on it, reusing its chunks up to checkpoint 15; retention (keep 1) expires
+     * checkpoint 1, which removes its manifest key. w0 then settles its unknown create with an abort marker, which
+     * lands on the empty key, took that for "never created" and deleted its uploads: BB4, "checkpoint 15 … was
+     * damaged by w0.1: chunks/…01/ff1a….8c44e9ef30ca4931 is gone". Found by a 300,000-schedule run of the long
+     * profile. Fix (Protocol.settle): an empty key proves "never published" only at or above the floor; below it the
+     * save's outcome is unknown and its uploads stay for prune().
+     */
+    @Test
+    void aCreateSettledAfterItsIdExpiredKeepsItsChunks() {
+        noViolation("s1.1.1.0.0.1.0.1.4.0.0.0.2.2.0.0.2.0.5_0.2" + ".0".repeat(66) + ".14.0.0.0.0.0.0.0.1i.0.2.5g");
+    }
+
+    /**
      * A chunked save on a location without a head used the engine's one static empty chunk index, whose map of
      * uploads in flight was then shared by every checkpointer of the JVM: a failed chunk upload failed every later
      * such save at once, and a successful one was handed to saves of other ids and other stores (a manifest naming a

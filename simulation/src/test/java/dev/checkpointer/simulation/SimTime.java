@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import reactor.core.publisher.Hooks;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -21,6 +22,12 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  * the simulation advances time.
  *
  * <p>The store stamps objects with {@link #storeNow()}; each process gets a {@link #clock(Duration)} skewed from it.
+ *
+ * <p>Reactor's scheduler factory and hooks are global to the JVM, so one simulated world runs at a time: {@link
+ * #install()} waits until the previous one is closed. Two at once would schedule each other's work and both lose
+ * determinism. That happens without the lock: jqwik's bounded shrinking runs on a pool thread and, when it times
+ * out, keeps running there while the next test starts (a CI run saw LIVE and spurious failures in the tests after a
+ * property whose shrinking outran its bound).
  */
 final class SimTime implements AutoCloseable {
     /** Virtual time 0 on the wall clock of the simulated world. */
@@ -44,7 +51,11 @@ final class SimTime implements AutoCloseable {
         }
     }
 
+    /** Held from {@link #install()} to {@link #close()}: one simulated world at a time in the JVM. */
+    private static final ReentrantLock WORLD = new ReentrantLock(true);
+
     private final VirtualTimeScheduler vts;
+    private boolean closed;
 
     private SimTime(VirtualTimeScheduler vts) {
         this.vts = vts;
@@ -52,11 +63,17 @@ final class SimTime implements AutoCloseable {
 
     /** Installs a fresh virtual-time scheduler; {@link #close()} removes it. */
     static SimTime install() {
-        VirtualTimeScheduler.reset();
-        // Errors that arrive after their subscriber is gone (a crashed process, a detached request) are normal here.
-        Hooks.onErrorDropped(e -> { });
-        Hooks.onNextDropped(v -> { });
-        return new SimTime(VirtualTimeScheduler.getOrSet(VirtualTimeScheduler.create()));
+        WORLD.lock();
+        try {
+            VirtualTimeScheduler.reset();
+            // Errors that arrive after their subscriber is gone (a crashed process, a detached request) are normal here.
+            Hooks.onErrorDropped(e -> { });
+            Hooks.onNextDropped(v -> { });
+            return new SimTime(VirtualTimeScheduler.getOrSet(VirtualTimeScheduler.create()));
+        } catch (RuntimeException | Error e) {
+            WORLD.unlock();
+            throw e;
+        }
     }
 
     /** Milliseconds since the start of the schedule. */
@@ -122,8 +139,16 @@ final class SimTime implements AutoCloseable {
 
     @Override
     public void close() {
-        VirtualTimeScheduler.reset();
-        Hooks.resetOnErrorDropped();
-        Hooks.resetOnNextDropped();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            VirtualTimeScheduler.reset();
+            Hooks.resetOnErrorDropped();
+            Hooks.resetOnNextDropped();
+        } finally {
+            WORLD.unlock();
+        }
     }
 }
