@@ -1,8 +1,10 @@
 package dev.checkpointer.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.checkpointer.Checkpoint;
+import dev.checkpointer.CheckpointException;
 import dev.checkpointer.CheckpointListener;
 import dev.checkpointer.Checkpointer;
 import dev.checkpointer.CheckpointerBuilder;
@@ -12,6 +14,7 @@ import dev.checkpointer.ErrorCode;
 import dev.checkpointer.IntegrityException;
 import dev.checkpointer.Manifest;
 import dev.checkpointer.Payload;
+import dev.checkpointer.Retention;
 import dev.checkpointer.RetrySettings;
 import dev.checkpointer.Snapshot;
 import dev.checkpointer.StoreException;
@@ -19,7 +22,9 @@ import dev.checkpointer.spi.Buffers;
 import dev.checkpointer.spi.ByteRange;
 import dev.checkpointer.spi.ForwardingObjectStore;
 import dev.checkpointer.spi.ObjectContent;
+import dev.checkpointer.spi.ObjectInfo;
 import dev.checkpointer.spi.ObjectStore;
+import dev.checkpointer.spi.PutOptions;
 import dev.checkpointer.store.memory.MemoryStore;
 import dev.checkpointer.testkit.FaultInjectingStore;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +38,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
 /**
@@ -178,5 +184,49 @@ class ChunkedFaultTest {
                     assertThat(e.getMessage()).contains(stuck.key(), "operation deadline");
                 })
                 .verify(TIMEOUT);
+    }
+
+    @Test
+    void aCreateSettledAfterItsCheckpointWasBuiltOnAndExpiredLeavesItsChunksToTheCheckpointsThatReuseThem() {
+        // Writer A's create of manifest 1 lands but its response is lost; A settles the outcome with an abort marker,
+        // held here until writer B has rolled checkpoint 1 forward, built 2 and 3 on it (reusing its chunks, which
+        // stay under chunks/1/) and expired it (keep 1), which empties the manifest key. The marker then lands on an
+        // empty key. That does not prove checkpoint 1 was never published: A must report an unknown outcome and
+        // delete nothing, or checkpoint 3 loses chunks (the simulation found this; FoundInChunksTest).
+        ObjectStore memory = MemoryStore.create();
+        String manifest1 = "checkpoints/00000000000000000001/manifest.json";
+        Sinks.Empty<Void> atMarker = Sinks.empty();
+        Sinks.Empty<Void> release = Sinks.empty();
+        java.util.concurrent.atomic.AtomicInteger puts = new java.util.concurrent.atomic.AtomicInteger();
+        ObjectStore held = new ForwardingObjectStore(memory) {
+            @Override
+            public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
+                if (key.equals(manifest1) && puts.incrementAndGet() == 2) {
+                    return Mono.defer(() -> {
+                        atMarker.tryEmitEmpty();
+                        return release.asMono();
+                    }).then(super.put(key, payload, options));
+                }
+                return super.put(key, payload, options);
+            }
+        };
+        FaultInjectingStore a = new FaultInjectingStore(held);
+        a.failOnce("put", "manifest.json", true);
+        java.util.concurrent.CompletableFuture<Manifest> saveA = builder(a, false).retry(RetrySettings.none()).build().save(snapshot(1)).toFuture();
+        atMarker.asMono().block(TIMEOUT);
+
+        Checkpointer b = builder(MemoryStore.reopen(memory), false).retention(Retention.keepLast(1)).build();
+        b.save(snapshot(2)).block(TIMEOUT);
+        Manifest third = b.save(snapshot(3)).block(TIMEOUT);
+        assertThat(third.partition("blob", 0).orElseThrow().chunks()).as("checkpoint 3 reuses chunks checkpoint 1 wrote")
+                .anyMatch(c -> c.firstId().value() == 1);
+        assertThat(MemoryStore.reopen(memory).head(manifest1).onErrorResume(e -> Mono.empty()).blockOptional(TIMEOUT))
+                .as("checkpoint 1 expired").isEmpty();
+
+        release.tryEmitEmpty();
+        Throwable outcome = catchThrowable(() -> saveA.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+        Checkpointer reader = builder(MemoryStore.reopen(memory), false).build();
+        assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(3);
+        assertThat(outcome).cause().isInstanceOfSatisfying(CheckpointException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.OUTCOME_UNKNOWN));
     }
 }
