@@ -18,6 +18,33 @@ class DeterminismTest {
         }
     }
 
+    /**
+     * Reactor's scheduler factory and hooks are global, so two simulations on two threads at once (jqwik's shrinking
+     * goes on in a pool thread after its time bound, while the next test starts) would run each other's work. The
+     * worlds take turns instead ({@link SimTime}), and each run is the run it is alone.
+     */
+    @Test
+    void twoSimulationsOnTwoThreadsAtOnceEachGiveTheirOwnRun() throws Exception {
+        java.util.List<Schedule> schedules = new java.util.ArrayList<>();
+        for (long seed = 1; seed <= 6; seed++) {
+            schedules.add(Generators.fromSeed(seed, Generators.CHUNK_LO, Generators.CHUNK_HI, Set.of()));
+        }
+        java.util.List<java.util.List<String>> alone = schedules.stream().map(s -> Simulation.run(s, true).log()).toList();
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<java.util.List<java.util.List<String>>> there = other.submit(
+                    () -> schedules.stream().map(s -> Simulation.run(s, true).log()).toList());
+            java.util.List<java.util.List<String>> here = new java.util.ArrayList<>();
+            for (int i = schedules.size() - 1; i >= 0; i--) {
+                here.add(0, Simulation.run(schedules.get(i), true).log());
+            }
+            assertThat(there.get(5, java.util.concurrent.TimeUnit.MINUTES)).isEqualTo(alone);
+            assertThat(here).isEqualTo(alone);
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
     @Test
     void scheduleEncodingRoundTrips() {
         Schedule s = Generators.fromSeed(7, Generators.ALL_LO, Generators.ALL_HI, Set.of(dev.checkpointer.internal.ProtocolRules.Rule.ABORT_CLAIM));
