@@ -57,8 +57,7 @@ final class Incremental {
             throw new IllegalArgumentException("usage: Incremental p7");
         }
         for (Edits edits : List.of(Edits.RUNS, Edits.SCATTERED)) {
-            // Runs also at 512 and 256 KiB: between the default and 64 KiB, where the chunks around each place stop dominating
-            // (the largest average that meets P7's target for these edits).
+            // Runs also at 512 and 256 KiB: between the default and 64 KiB, where the chunks around each place stop dominating.
             int[] averages = edits == Edits.RUNS ? new int[] {Chunking.DEFAULT_AVERAGE, 512 << 10, 256 << 10, 64 << 10}
                     : new int[] {Chunking.DEFAULT_AVERAGE, 64 << 10};
             for (int average : averages) {
