@@ -45,6 +45,34 @@ class DeterminismTest {
         }
     }
 
+    /**
+     * A resolution may hold a request in flight instead ({@link Schedule.Params#delayPct}): it lands later, after its
+     * caller gave up on it, and a run with holds reproduces as any other. Schedules without holds encode as before.
+     */
+    @Test
+    void heldRequestsLandAfterTheirCallerGaveUpAndReplayBitForBit() {
+        int[] lo = Generators.CHUNK_LO.clone();
+        int[] hi = Generators.CHUNK_HI.clone();
+        lo[17] = 20;
+        hi[17] = 20;
+        int late = 0;
+        for (long seed = 1; seed <= 10; seed++) {
+            Schedule s = Generators.fromSeed(seed, lo, hi, Set.of());
+            Simulation.Result a = Simulation.run(s, true);
+            assertThat(Simulation.run(Schedule.decode(s.encode()), true).log()).as("seed " + seed).isEqualTo(a.log());
+            for (String line : a.log()) {
+                if (line.contains(" hold #")) {
+                    String call = line.substring(line.indexOf(" hold ") + 6, line.indexOf(" in flight"));
+                    late += a.log().stream().anyMatch(l -> l.contains(" resolve " + call + " ") && l.endsWith("(no one listening)")) ? 1 : 0;
+                }
+            }
+        }
+        assertThat(late).as("held requests that landed after their caller gave up").isPositive();
+        Schedule none = Generators.fromSeed(1, Generators.ALL_LO, Generators.ALL_HI, Set.of());
+        assertThat(none.params().delayPct()).isZero();
+        assertThat(none.encode().substring(0, none.encode().indexOf('_')).split("\\.")).hasSize(19); // "s1" and 18 values
+    }
+
     @Test
     void scheduleEncodingRoundTrips() {
         Schedule s = Generators.fromSeed(7, Generators.ALL_LO, Generators.ALL_HI, Set.of(dev.checkpointer.internal.ProtocolRules.Rule.ABORT_CLAIM));

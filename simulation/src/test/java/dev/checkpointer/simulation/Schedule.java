@@ -40,10 +40,13 @@ record Schedule(Params params, List<Integer> choices) {
      * @param chunking which writers chunk, one bit each (own writers first, then shared: bits 0-3), and which of
      *        those compress with zstd (bit 4: own writers, bit 5: shared writers); 0 (and absent, in schedules
      *        encoded before chunking existed) = none
+     * @param delayPct percentage of resolutions that hold a request in flight instead (it is neither applied nor
+     *        answered until a later step lets it go, or until the run settles): a request stuck in the network,
+     *        landing long after its caller gave up on it; 0 (and absent, in schedules encoded before) = none
      */
     record Params(int ownWriters, int sharedWriters, int coordinators, int pruners, int readers, int deleters,
             int keepLast, int retentionMask, int grace, int skew0, int skew1, int transientPct, int lostPct,
-            int stallWeight, int crashWeight, int pageSize, Set<Rule> disabled, int chunking) {
+            int stallWeight, int crashWeight, int pageSize, Set<Rule> disabled, int chunking, int delayPct) {
 
         /** Grace periods a pruner may have, in seconds. */
         static final long[] GRACE = {0, 1, 30, 600, 3600};
@@ -54,16 +57,19 @@ record Schedule(Params params, List<Integer> choices) {
         Params {
             disabled = disabled.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(disabled));
             pageSize = Math.max(2, Math.min(4, pageSize));
+            delayPct = Math.max(0, Math.min(50, delayPct));
         }
 
         int[] ints() {
-            return new int[] {ownWriters, sharedWriters, coordinators, pruners, readers, deleters, keepLast, retentionMask,
-                    grace, skew0, skew1, transientPct, lostPct, stallWeight, crashWeight, pageSize, ruleMask(disabled), chunking};
+            int[] v = {ownWriters, sharedWriters, coordinators, pruners, readers, deleters, keepLast, retentionMask,
+                    grace, skew0, skew1, transientPct, lostPct, stallWeight, crashWeight, pageSize, ruleMask(disabled), chunking, delayPct};
+            // Without delays, the 18 values schedules had before delays existed: their encodings stay what they were.
+            return delayPct == 0 ? java.util.Arrays.copyOf(v, 18) : v;
         }
 
         static Params of(int[] v) {
             return new Params(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
-                    rules(v[16]), v.length > 17 ? v[17] : 0);
+                    rules(v[16]), v.length > 17 ? v[17] : 0, v.length > 18 ? v[18] : 0);
         }
 
         /** Whether writer {@code index} (own writers 0-1, shared writers 2-3) chunks its large partitions. */

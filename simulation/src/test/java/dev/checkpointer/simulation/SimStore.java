@@ -157,15 +157,36 @@ final class SimStore {
         return pending;
     }
 
-    /** Pending calls the scheduler may resolve now: those of processes that are not stalled. */
+    /** Pending calls the scheduler may resolve now: those of processes that are not stalled, and not held in flight. */
     List<PendingCall> resolvable() {
         List<PendingCall> out = new ArrayList<>();
         for (PendingCall c : pending) {
-            if (!c.process.stalled()) {
+            if (!c.process.stalled() && !c.held) {
                 out.add(c);
             }
         }
         return out;
+    }
+
+    /** Pending calls held in flight ({@link #hold}), oldest first. */
+    List<PendingCall> held() {
+        List<PendingCall> out = new ArrayList<>();
+        for (PendingCall c : pending) {
+            if (c.held) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** Holds a pending call in flight: it is not resolvable until {@link #release}d. */
+    void hold(PendingCall call) {
+        call.held = true;
+    }
+
+    /** Lets a held call go: it is resolvable again (and lands, or fails, when resolved). */
+    void release(PendingCall call) {
+        call.held = false;
     }
 
     /**
@@ -236,6 +257,8 @@ final class SimStore {
         final MonoSink<Object> sink;
         /** The caller cancelled: the request may still land, but no one hears the answer. */
         boolean abandoned;
+        /** Held in flight: not resolvable until released (by a later step, or when the run settles). */
+        boolean held;
 
         PendingCall(long seq, SimProcess process, String operation, String key, boolean write, Supplier<Object> effect, MonoSink<Object> sink) {
             this.seq = seq;

@@ -28,6 +28,8 @@ import reactor.core.publisher.Mono;
  *   <li><b>stall</b> a busy process (a stalled writer is replaced by a successor and lives on as a zombie) or
  *       <b>resume</b> a stalled one;</li>
  *   <li><b>crash</b> a process;</li>
+ *   <li><b>release</b> a request held in flight (a resolution may hold one instead of answering it, see
+ *       {@link Schedule.Params#delayPct()}); the run's settling releases the rest;</li>
  *   <li><b>term</b>: the coordinators' shared term moves above every epoch claimed so far.</li>
  * </ul>
  * After every step the {@link Oracle} checks the invariants. After {@link #MAX_STEPS} steps (every decision is 0
@@ -55,7 +57,7 @@ final class Simulation {
         }
     }
 
-    private enum Event { RESOLVE, START, TIMER, SPAN, TERM, STALL, RESUME, CRASH }
+    private enum Event { RESOLVE, START, TIMER, SPAN, TERM, STALL, RESUME, CRASH, RELEASE }
 
     private final Schedule schedule;
     private final Schedule.Params params;
@@ -125,6 +127,8 @@ final class Simulation {
         add(Event.STALL, clamp(p.stallWeight(), 0, 2));
         add(Event.RESUME, clamp(p.stallWeight(), 0, 2) > 0 ? 2 : 0);
         add(Event.CRASH, clamp(p.crashWeight(), 0, 2));
+        // Last, and only with delays: the table of a schedule without them is the one it always was.
+        add(Event.RELEASE, p.delayPct() > 0 ? 2 : 0);
     }
 
     /** The chunking of writer {@code index} (own writers 0-1, shared writers 2-3). */
@@ -291,8 +295,22 @@ final class Simulation {
                     fate = SimStore.Fate.LOST;
                 } else if (f >= 100 - params.lostPct() - params.transientPct()) {
                     fate = SimStore.Fate.TRANSIENT;
+                } else if (f >= 100 - params.lostPct() - params.transientPct() - params.delayPct()) {
+                    store.hold(call);
+                    note("hold " + call + " in flight");
+                    return true;
                 }
                 store.resolve(call, fate);
+                return true;
+            }
+            case RELEASE -> {
+                List<SimStore.PendingCall> held = store.held();
+                if (held.isEmpty()) {
+                    return false;
+                }
+                SimStore.PendingCall call = held.get(choices.next(held.size()));
+                store.release(call);
+                note("release " + call);
                 return true;
             }
             case START -> {
@@ -412,6 +430,9 @@ final class Simulation {
         note("settle");
         for (SimProcess p : processes) {
             p.stalled(false);
+        }
+        for (SimStore.PendingCall c : store.held()) {
+            store.release(c);
         }
         for (int i = 0; i < MAX_SETTLE_STEPS && (oracle.violation() == null || !stopAtViolation); i++) {
             List<SimStore.PendingCall> calls = store.resolvable();
