@@ -19,6 +19,7 @@ import java.util.OptionalLong;
 import reactor.core.publisher.Flux;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -351,41 +352,40 @@ final class Protocol {
     }
 
     /**
-     * The key holds something else, or nothing any more. At or above the floor that settles it: a published manifest
-     * there is never removed (only replaced by its own tombstone), so ours was never published. Below the floor it
-     * does not: ours may have been rolled forward by someone else, then expired, and the key reused by garbage.
+     * The key holds something else, or nothing any more: ours was never published, unless the id has expired since
+     * (see {@link #neverPublished}).
      */
     private Mono<Prepared> notOurs(CheckpointId id, @Nullable ManifestFile there, @Nullable Throwable cause) {
-        return readPointer().flatMap(v -> {
-            if (v.floor() > id.value()) {
-                return Mono.<Prepared>error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "cannot tell whether checkpoint " + id
-                        + " was committed: its manifest key was taken, and the id has since expired below the floor " + v.floor(), cause));
-            }
-            return Mono.<Prepared>error(new IdTaken(id, there));
-        });
+        return neverPublished(id, "its manifest key was taken", () -> new IdTaken(id, there), cause);
+    }
+
+    /**
+     * Our manifest is not at its key (another file or an abort marker holds it, or nothing does): whether that proves
+     * it was never published depends on the floor, read now (it only rises). At or above the floor it does: a
+     * published manifest there is never removed, only replaced by its own tombstone, so {@code proven} is the
+     * answer. Below the floor, or with the pointer unreadable, it does not: ours may have landed late, been rolled
+     * forward by another writer, built on (later checkpoints reusing its chunks) and expired, which frees the key
+     * again. The outcome is then unknown, and the caller deletes nothing.
+     */
+    private Mono<Prepared> neverPublished(CheckpointId id, String why, Supplier<RuntimeException> proven, @Nullable Throwable cause) {
+        return readPointer().flatMap(v -> v.kind() == Kind.LOST || v.floor() > id.value()
+                ? Mono.<Prepared>error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "cannot tell whether checkpoint " + id
+                        + " was committed: " + why + ", and " + (v.kind() == Kind.LOST
+                                ? "the pointer " + Layout.LATEST + " cannot be read to tell whether the id has expired"
+                                : "the id has since expired below the floor " + v.floor()), cause))
+                : Mono.<Prepared>error(proven.get()));
     }
 
     /**
      * The create failed with an unknown outcome (every attempt's response lost, or a permanent error after an
-     * attempt that may have landed). Claims the key with an abort marker: if that lands, the manifest never will.
-     *
-     * <p>That it never will does not mean that it never did. A create that landed late may have been rolled forward
-     * by another writer, built on (its chunks reused by later checkpoints) and then expired, which removes the key
-     * again; the marker then lands on an empty key. The floor tells the two apart, read after the marker landed (it
-     * only rises): at or above it, a published manifest is never removed, only replaced by its tombstone, so an
-     * empty key means the manifest was never published, and the save's uploads can go. Below it the outcome is
-     * unknown, and the uploads stay: later checkpoints may reference them, and prune() removes them once nothing does.
+     * attempt that may have landed). Claims the key with an abort marker: if that lands, the manifest never will;
+     * whether it never did is {@link #neverPublished}'s question (a late create may have been published, built on
+     * and expired before the marker landed on the freed key).
      */
     private Mono<Prepared> settle(CheckpointId id, String sha, Manifest m, Throwable original) {
         byte[] marker = ManifestCodec.encodeAbort(id, ctx.now(), ctx.writerId());
         return ctx.calls.put(Layout.manifest(id), () -> Payload.of(marker), PutOptions.ifAbsent().withSha256(Sha256.hex(marker)))
-                .flatMap(info -> readPointer())
-                .flatMap(v -> v.kind() == Kind.LOST || v.floor() > id.value()
-                        ? Mono.<Prepared>error(new CheckpointException(ErrorCode.OUTCOME_UNKNOWN, "cannot tell whether checkpoint " + id
-                                + " was committed: its manifest's create had an unknown outcome, and "
-                                + (v.kind() == Kind.LOST ? "the pointer " + Layout.LATEST + " cannot be read to tell whether the id has expired"
-                                        : "the id has since expired below the floor " + v.floor()), original))
-                        : Mono.<Prepared>error(new NotCreated(original)))
+                .flatMap(info -> neverPublished(id, "its manifest's create had an unknown outcome", () -> new NotCreated(original), original))
                 .onErrorResume(Context::isPrecondition, e -> whoHolds(id, sha, m))
                 .onErrorResume(e -> !(e instanceof NotCreated) && !(e instanceof IdTaken) && !(e instanceof CheckpointException ce && !(ce instanceof StoreException)),
                         e -> {

@@ -32,7 +32,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -197,7 +200,7 @@ class ChunkedFaultTest {
         String manifest1 = "checkpoints/00000000000000000001/manifest.json";
         Sinks.Empty<Void> atMarker = Sinks.empty();
         Sinks.Empty<Void> release = Sinks.empty();
-        java.util.concurrent.atomic.AtomicInteger puts = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger puts = new AtomicInteger();
         ObjectStore held = new ForwardingObjectStore(memory) {
             @Override
             public Mono<ObjectInfo> put(String key, Payload payload, PutOptions options) {
@@ -212,7 +215,7 @@ class ChunkedFaultTest {
         };
         FaultInjectingStore a = new FaultInjectingStore(held);
         a.failOnce("put", "manifest.json", true);
-        java.util.concurrent.CompletableFuture<Manifest> saveA = builder(a, false).retry(RetrySettings.none()).build().save(snapshot(1)).toFuture();
+        CompletableFuture<Manifest> saveA = builder(a, false).retry(RetrySettings.none()).build().save(snapshot(1)).toFuture();
         atMarker.asMono().block(TIMEOUT);
 
         Checkpointer b = builder(MemoryStore.reopen(memory), false).retention(Retention.keepLast(1)).build();
@@ -224,7 +227,7 @@ class ChunkedFaultTest {
                 .as("checkpoint 1 expired").isEmpty();
 
         release.tryEmitEmpty();
-        Throwable outcome = catchThrowable(() -> saveA.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+        Throwable outcome = catchThrowable(() -> saveA.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
         Checkpointer reader = builder(MemoryStore.reopen(memory), false).build();
         assertThat(verifiedVersion(reader.latest().block(TIMEOUT))).isEqualTo(3);
         assertThat(outcome).cause().isInstanceOfSatisfying(CheckpointException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.OUTCOME_UNKNOWN));
